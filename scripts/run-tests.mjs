@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Runs the test suites with Node's built-in test runner (TypeScript through tsx).
+//   node scripts/run-tests.mjs            every suite
+//   node scripts/run-tests.mjs unit e2e   only those suites
+// Suites are the folders under test/ that hold *.test.ts files.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ORDER = ['unit', 'integration', 'cluster', 'e2e', 'reliability', 'bench'];
+const root = 'test';
+const available = readdirSync(root).filter((d) => statSync(join(root, d)).isDirectory() && d !== 'helpers');
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!available.includes(name)) {
+    console.error(`unknown suite "${name}"; suites: ${available.join(', ')}`);
+    process.exit(2);
+  }
+}
+const suites = (wanted.length ? wanted : available).sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
+const files = suites.flatMap((suite) =>
+  readdirSync(join(root, suite))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => join(root, suite, f)),
+);
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=120000', ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(result.status ?? 1);

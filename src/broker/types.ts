@@ -1,0 +1,69 @@
+/**
+ * The broker is what instances share: fan-out between them, the connection
+ * registry (limits and presence) and rate-limit counters. The memory broker
+ * serves a single process; the Redis broker lets any number of instances act
+ * as one service. The local hub (../hub) only ever talks to this interface.
+ */
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
+/** Channel names: one per listener session, one for all broadcasters. */
+export const broadcastersChannel = 'broadcasters';
+export const sessionChannel = (sessionId: string): string => `session:${sessionId}`;
+
+/** One publication. `frame` is the serialised `{"event","data"}` JSON sent as is to every recipient. */
+export interface Publication {
+  channel: string;
+  frame: string;
+  /** Set for message frames so receivers can drop what replay already sent. */
+  messageId?: string | undefined;
+}
+
+export type DeliveryHandler = (publication: Publication) => void;
+
+export interface ConnectionEntry {
+  connectionId: string;
+  /** Listener connections only. */
+  sessionId?: string | undefined;
+  ip: string;
+}
+
+export type AcquireResult =
+  | { ok: true; firstForSession: boolean }
+  | { ok: false; reason: 'session_limit' | 'ip_limit' };
+
+export interface ConnectionRegistry {
+  /** Registers a connection unless a limit (0 = none) would be exceeded. */
+  acquire(entry: ConnectionEntry, limits: { perSession: number; perIp: number }): Promise<AcquireResult>;
+  /** Unregisters it; `lastForSession` when no connection of the session is left anywhere. */
+  release(entry: ConnectionEntry): Promise<{ lastForSession: boolean }>;
+  /** Which of these sessions have at least one open connection on any instance. */
+  onlineSessions(sessionIds: readonly string[]): Promise<Set<string>>;
+}
+
+export interface RateLimiterOptions {
+  keyPrefix: string;
+  points: number;
+  durationSeconds: number;
+}
+
+export interface Broker {
+  readonly kind: 'memory' | 'redis';
+  readonly instanceId: string;
+  readonly registry: ConnectionRegistry;
+  /** Starts the broker (connects, loads scripts); resolves when usable. */
+  start(onDelivery: DeliveryHandler): Promise<void>;
+  /**
+   * Delivers to the subscribers of `publication.channel` on every instance,
+   * this one included (locally without a round trip). One publish per message,
+   * never one per recipient.
+   */
+  publish(publication: Publication): Promise<void>;
+  /** This instance starts / stops receiving a channel (reference counted by the hub). */
+  subscribe(channel: string): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  /** A rate limiter whose counters are shared by every instance. */
+  rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
+  /** Resolves when the broker is healthy (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,93 @@
+/**
+ * The storage interface the rest of the service uses. One implementation
+ * (./store.ts) serves both dialects through Kysely; only connection set-up
+ * differs per dialect (./sqlite, ./postgres).
+ */
+
+export type Direction = 'listener' | 'broadcaster';
+
+export interface SessionRecord {
+  id: string;
+  name: string;
+  city: string;
+  createdAt: Date;
+  expiresAt: Date;
+  lastMessageAt: Date | null;
+}
+
+export interface AdminRecord {
+  id: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+}
+
+export interface StoredMessage {
+  /** Decimal string of the row id: increases with storage order within a session. */
+  messageId: string;
+  sessionId: string;
+  direction: Direction;
+  /** Listener name or broadcaster display name at the time of sending. */
+  from: string;
+  text: string;
+  createdAt: Date;
+}
+
+export interface NewMessage {
+  sessionId: string;
+  direction: Direction;
+  /** Dedup key space: `session:<sessionId>` for listeners, `admin:<adminId>` for broadcasters. */
+  senderKey: string;
+  from: string;
+  adminId?: string | undefined;
+  clientMessageId?: string | undefined;
+  text: string;
+}
+
+export interface InsertResult {
+  message: StoredMessage;
+  /** True when (senderKey, clientMessageId) was already stored: `message` is that first row. */
+  duplicate: boolean;
+}
+
+export interface SessionRepository {
+  create(session: { id: string; name: string; city: string; createdAt: Date; expiresAt: Date }): Promise<SessionRecord>;
+  get(id: string): Promise<SessionRecord | undefined>;
+  /** Most recent first: by last message, else by creation. */
+  listRecent(limit: number): Promise<SessionRecord[]>;
+}
+
+export interface MessageRepository {
+  /**
+   * Stores one message in its own transaction (committed when the promise
+   * resolves), updating the session's lastMessageAt. Race-safe dedup: a second
+   * insert with the same (senderKey, clientMessageId), even from another
+   * process, resolves with the first row and `duplicate: true`.
+   */
+  insert(message: NewMessage): Promise<InsertResult>;
+  /** Messages of one session stored after `afterMessageId` (all when undefined), in stored order. */
+  listAfter(
+    sessionId: string,
+    options: { afterMessageId?: string | undefined; limit: number; direction?: Direction | undefined },
+  ): Promise<StoredMessage[]>;
+}
+
+export interface AdminRepository {
+  /** Creates the account, or updates its password hash and display name. */
+  upsert(admin: { username: string; displayName: string; passwordHash: string }): Promise<AdminRecord>;
+  findByUsername(username: string): Promise<AdminRecord | undefined>;
+  findById(id: string): Promise<AdminRecord | undefined>;
+  count(): Promise<number>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly sessions: SessionRepository;
+  readonly messages: MessageRepository;
+  readonly admins: AdminRepository;
+  /** Runs pending migrations; safe when several instances start at once. */
+  migrate(): Promise<void>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

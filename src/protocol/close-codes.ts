@@ -1,0 +1,14 @@
+/** WebSocket close codes used by the server (contract: "Close codes"). */
+export const CloseCode = {
+  /** The server is shutting down; clients reconnect. */
+  GoingAway: 1001,
+  /** Policy: rate-limit abuse. */
+  PolicyViolation: 1008,
+  /** A frame over 16 KiB. */
+  MessageTooBig: 1009,
+  /** Unexpected server error. */
+  InternalError: 1011,
+  /** The token expired while connected (after `error:invalid_token`). */
+  TokenExpired: 4401,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
