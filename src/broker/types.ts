@@ -20,6 +20,16 @@ export interface Publication {
 
 export type DeliveryHandler = (publication: Publication) => void;
 
+export interface BrokerHandlers {
+  /** Called for every publication on a channel this instance subscribed to (own ones included). */
+  onDelivery: DeliveryHandler;
+  /**
+   * Called when sessions lost their last connection because the instance that
+   * held it died (its registry entries expired). Exactly one instance is told.
+   */
+  onSessionsExpired(sessionIds: string[]): void;
+}
+
 export interface ConnectionEntry {
   connectionId: string;
   /** Listener connections only. */
@@ -51,7 +61,7 @@ export interface Broker {
   readonly instanceId: string;
   readonly registry: ConnectionRegistry;
   /** Starts the broker (connects, loads scripts); resolves when usable. */
-  start(onDelivery: DeliveryHandler): Promise<void>;
+  start(handlers: BrokerHandlers): Promise<void>;
   /**
    * Delivers to the subscribers of `publication.channel` on every instance,
    * this one included (locally without a round trip). One publish per message,

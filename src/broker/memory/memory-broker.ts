@@ -9,7 +9,7 @@ import type {
   Broker,
   ConnectionEntry,
   ConnectionRegistry,
-  DeliveryHandler,
+  BrokerHandlers,
   Publication,
   RateLimiterOptions,
 } from '../types.js';
@@ -68,14 +68,14 @@ export class MemoryBroker implements Broker {
   readonly kind = 'memory' as const;
   readonly instanceId = randomUUID();
   readonly registry = new MemoryRegistry();
-  private onDelivery: DeliveryHandler | undefined;
+  private handlers: BrokerHandlers | undefined;
 
-  async start(onDelivery: DeliveryHandler): Promise<void> {
-    this.onDelivery = onDelivery;
+  async start(handlers: BrokerHandlers): Promise<void> {
+    this.handlers = handlers;
   }
 
   async publish(publication: Publication): Promise<void> {
-    this.onDelivery?.(publication);
+    this.handlers?.onDelivery(publication);
   }
 
   async subscribe(): Promise<void> {}
@@ -92,6 +92,6 @@ export class MemoryBroker implements Broker {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.onDelivery = undefined;
+    this.handlers = undefined;
   }
 }
