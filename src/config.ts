@@ -30,6 +30,8 @@ export interface Config {
   readonly dataDir: string;
   readonly database: DatabaseConfig;
   readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel (several deployments can share one Redis). */
+  readonly redisPrefix: string;
   readonly jwtSecret: string;
   readonly sessionTtlSeconds: number;
   readonly adminTokenTtlSeconds: number;
@@ -198,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     database,
     redisUrl,
+    redisPrefix: read(env, 'LIVECHAT_REDIS_PREFIX') ?? 'livechat:',
     jwtSecret,
     sessionTtlSeconds: integer(env, 'LIVECHAT_SESSION_TTL_SECONDS', 7200, 60, 365 * 24 * 3600),
     adminTokenTtlSeconds: integer(env, 'LIVECHAT_ADMIN_TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),

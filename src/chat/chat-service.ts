@@ -1,0 +1,217 @@
+/**
+ * The message path shared by both endpoints: clean → rate-limit → store →
+ * ack → publish. Ack only after the row is committed; a database error answers
+ * `error:unavailable` and never acks; duplicates are acked with the first
+ * messageId and not published again.
+ */
+import type { Logger } from 'pino';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { UnknownSessionError } from '../db/index.js';
+import type { InsertResult, NewMessage, Store, StoredMessage } from '../db/types.js';
+import { wsMessages } from '../errors.js';
+import type { Hub } from '../hub/hub.js';
+import type { Metrics } from '../metrics.js';
+import { MAX_TEXT_LENGTH, type Message } from '../protocol/events.js';
+import { cleanField } from '../text/clean.js';
+import { KeyedQueue } from './keyed-queue.js';
+
+/** Where the outcome of one client message goes (the sending connection). */
+export interface Replier {
+  send(event: string, data: object): void;
+}
+
+export interface ListenerSender {
+  sessionId: string;
+  name: string;
+}
+
+export interface BroadcasterSender {
+  adminId: string;
+  name: string;
+}
+
+export type SendOutcome = 'acked' | 'duplicate' | 'invalid' | 'rate_limited' | 'unavailable';
+
+export interface ChatServiceDeps {
+  store: Store;
+  hub: Hub;
+  metrics: Metrics;
+  logger: Logger;
+  listenerLimiter: RateLimiterAbstract;
+  broadcasterLimiter: RateLimiterAbstract;
+}
+
+export class ChatService {
+  private readonly perSession = new KeyedQueue();
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: ChatServiceDeps) {}
+
+  /** `message:send` from a listener. */
+  sendFromListener(
+    sender: ListenerSender,
+    payload: { text: string; clientMessageId?: string | undefined },
+    replier: Replier,
+  ): Promise<SendOutcome> {
+    return this.track(
+      this.handle(
+        {
+          sessionId: sender.sessionId,
+          direction: 'listener',
+          senderKey: `session:${sender.sessionId}`,
+          from: sender.name,
+          clientMessageId: payload.clientMessageId,
+          text: payload.text,
+        },
+        this.deps.listenerLimiter,
+        sender.sessionId,
+        replier,
+      ),
+    );
+  }
+
+  /** `message:reply` from a broadcaster. */
+  replyFromBroadcaster(
+    sender: BroadcasterSender,
+    payload: { sessionId: string; text: string; clientMessageId?: string | undefined },
+    replier: Replier,
+  ): Promise<SendOutcome> {
+    return this.track(
+      this.handle(
+        {
+          sessionId: payload.sessionId,
+          direction: 'broadcaster',
+          senderKey: `admin:${sender.adminId}`,
+          from: sender.name,
+          adminId: sender.adminId,
+          clientMessageId: payload.clientMessageId,
+          text: payload.text,
+        },
+        this.deps.broadcasterLimiter,
+        `admin:${sender.adminId}`,
+        replier,
+      ),
+    );
+  }
+
+  /** Resolves when every message being handled now has been answered. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  private async handle(
+    draft: NewMessage,
+    limiter: RateLimiterAbstract,
+    limiterKey: string,
+    replier: Replier,
+  ): Promise<SendOutcome> {
+    const { metrics } = this.deps;
+    const started = performance.now();
+    const clientMessageId = draft.clientMessageId;
+    const echo = clientMessageId === undefined ? {} : { clientMessageId };
+    metrics.messagesReceivedTotal.inc({ direction: draft.direction });
+
+    const cleaned = cleanField(draft.text, MAX_TEXT_LENGTH);
+    if (!cleaned.ok) {
+      metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
+      const message = cleaned.reason === 'empty' ? wsMessages.textEmpty : wsMessages.textTooLong;
+      replier.send('error:invalid_payload', { message, ...echo });
+      return 'invalid';
+    }
+
+    // Limit and store inside the session's queue, so that messages of one
+    // session are stored, acked and published in the order they arrived.
+    return this.perSession.run(draft.sessionId, async () => {
+      const retryAfterMs = await this.consume(limiter, limiterKey);
+      if (retryAfterMs !== undefined) {
+        metrics.messagesRefusedTotal.inc({ reason: 'rate_limited' });
+        replier.send('error:rate_limited', { retryAfterMs, ...echo });
+        return 'rate_limited';
+      }
+
+      let result: InsertResult;
+      const writeStarted = performance.now();
+      try {
+        result = await this.deps.store.messages.insert({ ...draft, text: cleaned.value });
+      } catch (error) {
+        if (error instanceof UnknownSessionError) {
+          metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
+          replier.send('error:invalid_payload', { message: wsMessages.unknownSession, ...echo });
+          return 'invalid';
+        }
+        this.deps.logger.error({ err: error, sessionId: draft.sessionId }, 'storing a message failed');
+        metrics.messagesRefusedTotal.inc({ reason: 'unavailable' });
+        replier.send('error:unavailable', { message: wsMessages.unavailable, ...echo });
+        return 'unavailable';
+      }
+      metrics.dbWriteLatency.observe((performance.now() - writeStarted) / 1000);
+
+      const { message, duplicate } = result;
+      replier.send('message:ack', {
+        messageId: message.messageId,
+        ...echo,
+        createdAt: message.createdAt.toISOString(),
+        ...(duplicate ? { duplicate: true } : {}),
+      });
+      metrics.messagesAckedTotal.inc({ direction: draft.direction, duplicate: String(duplicate) });
+      metrics.ackLatency.observe({ direction: draft.direction }, (performance.now() - started) / 1000);
+      if (duplicate) return 'duplicate';
+
+      metrics.messagesStoredTotal.inc({ direction: draft.direction });
+      await this.publish(message);
+      return 'acked';
+    });
+  }
+
+  /** Fan-out of a stored message; a broker failure is logged, the message stays stored. */
+  private async publish(message: StoredMessage): Promise<void> {
+    const { hub, logger } = this.deps;
+    try {
+      if (message.direction === 'broadcaster') {
+        await hub.toSession(message.sessionId, 'message:receive', toReceive(message), message.messageId);
+      }
+      await hub.toBroadcasters('message:new', toMessage(message), message.messageId);
+    } catch (error) {
+      logger.error({ err: error, messageId: message.messageId }, 'publishing a message failed');
+    }
+  }
+
+  /** Takes one point; the wait in ms when over the limit, undefined when allowed. */
+  private async consume(limiter: RateLimiterAbstract, key: string): Promise<number | undefined> {
+    try {
+      await limiter.consume(key);
+      return undefined;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext));
+      // The limiter's own store failed: let the message through rather than refuse everyone.
+      this.deps.logger.warn({ err: rejection }, 'rate limiter unavailable; message allowed');
+      return undefined;
+    }
+  }
+}
+
+export function toMessage(message: StoredMessage): Message {
+  return {
+    messageId: message.messageId,
+    sessionId: message.sessionId,
+    direction: message.direction,
+    from: message.from,
+    text: message.text,
+    createdAt: message.createdAt.toISOString(),
+  };
+}
+
+export function toReceive(message: StoredMessage): { messageId: string; from: string; text: string; createdAt: string } {
+  return {
+    messageId: message.messageId,
+    from: message.from,
+    text: message.text,
+    createdAt: message.createdAt.toISOString(),
+  };
+}

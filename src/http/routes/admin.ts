@@ -1,0 +1,98 @@
+/** Broadcaster REST: login, the session list and a session's history. */
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from 'pino';
+import { verifyAgainstDummy, verifyPassword } from '../../auth/passwords.js';
+import type { TokenService } from '../../auth/tokens.js';
+import type { ConnectionRegistry } from '../../broker/types.js';
+import { toMessage } from '../../chat/chat-service.js';
+import type { Config } from '../../config.js';
+import type { AdminRecord, Store } from '../../db/types.js';
+import { HttpError } from '../../errors.js';
+import { adminLoginRequestSchema, messageListQuerySchema, sessionIdSchema } from '../../protocol/events.js';
+import { consumeOr429, isBlocked } from '../rate-limit.js';
+import { validate } from '../validate.js';
+import { z } from 'zod';
+
+export interface AdminRouteDeps {
+  config: Config;
+  store: Store;
+  tokens: TokenService;
+  registry: ConnectionRegistry;
+  logger: Logger;
+  /** Failed logins per username and IP (brute force on one account). */
+  loginFailureLimiter: RateLimiterAbstract;
+  /** All login attempts per IP (credential stuffing). */
+  loginIpLimiter: RateLimiterAbstract;
+}
+
+const sessionListQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+export function adminRoutes(deps: AdminRouteDeps): Router {
+  const router = Router();
+  const { store, tokens, config, logger } = deps;
+
+  router.post('/livechat/admin/login', async (req, res) => {
+    const { username, password } = validate(adminLoginRequestSchema, req.body);
+    const ip = req.ip ?? 'unknown';
+    const failureKey = `${username.toLowerCase()}|${ip}`;
+    const blockedMs = await isBlocked(deps.loginFailureLimiter, failureKey, config.rateLimit.loginFailures);
+    if (blockedMs !== undefined) {
+      throw new HttpError('rate_limited', undefined, { 'Retry-After': String(Math.ceil(blockedMs / 1000)) });
+    }
+    await consumeOr429(deps.loginIpLimiter, ip, logger);
+
+    const admin = await store.admins.findByUsername(username);
+    const valid = admin ? await verifyPassword(password, admin.passwordHash) : await verifyAgainstDummy(password);
+    if (!admin || !valid) {
+      await deps.loginFailureLimiter.penalty(failureKey, 1).catch(() => undefined);
+      logger.info({ ip }, 'broadcaster login refused');
+      throw new HttpError('invalid_credentials');
+    }
+    await deps.loginFailureLimiter.delete(failureKey).catch(() => undefined);
+    const { token, expiresAt } = await tokens.signBroadcaster(
+      { adminId: admin.id, name: admin.displayName },
+      config.adminTokenTtlSeconds,
+    );
+    logger.info({ adminId: admin.id }, 'broadcaster logged in');
+    res.json({ token, name: admin.displayName, expiresAt: expiresAt.toISOString() });
+  });
+
+  const requireAdmin = async (req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const result = await tokens.verify(match?.[1], 'broadcaster');
+    if (!result.ok) throw new HttpError(result.reason === 'wrong_kind' ? 'forbidden' : 'unauthorized');
+    const admin = await store.admins.findById(result.claims.adminId);
+    if (!admin) throw new HttpError('unauthorized');
+    res.locals['admin'] = admin satisfies AdminRecord;
+    next();
+  };
+
+  router.get('/livechat/admin/sessions', requireAdmin, async (req, res) => {
+    const { limit } = validate(sessionListQuerySchema, req.query);
+    const sessions = await store.sessions.listRecent(limit);
+    const online = await deps.registry.onlineSessions(sessions.map((s) => s.id));
+    res.json({
+      sessions: sessions.map((s) => ({
+        sessionId: s.id,
+        name: s.name,
+        city: s.city,
+        online: online.has(s.id),
+        lastMessageAt: s.lastMessageAt ? s.lastMessageAt.toISOString() : null,
+      })),
+    });
+  });
+
+  router.get('/livechat/admin/sessions/:sessionId/messages', requireAdmin, async (req, res) => {
+    const sessionId = sessionIdSchema.safeParse(req.params['sessionId']);
+    if (!sessionId.success) throw new HttpError('not_found', 'Sesi tidak ditemukan.');
+    const query = validate(messageListQuerySchema, req.query);
+    const session = await store.sessions.get(sessionId.data);
+    if (!session) throw new HttpError('not_found', 'Sesi tidak ditemukan.');
+    const messages = await store.messages.listAfter(session.id, { afterMessageId: query.after, limit: query.limit });
+    res.json({ messages: messages.map(toMessage) });
+  });
+
+  return router;
+}

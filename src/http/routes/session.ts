@@ -1,0 +1,44 @@
+/** POST /livechat/session: a listener opens a chat session. */
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from 'pino';
+import type { TokenService } from '../../auth/tokens.js';
+import type { Config } from '../../config.js';
+import type { Store } from '../../db/types.js';
+import { HttpError } from '../../errors.js';
+import { MAX_CITY_LENGTH, MAX_NAME_LENGTH, createSessionRequestSchema } from '../../protocol/events.js';
+import { cleanField, cleanText } from '../../text/clean.js';
+import { consumeOr429 } from '../rate-limit.js';
+import { validate } from '../validate.js';
+
+export interface SessionRouteDeps {
+  config: Config;
+  store: Store;
+  tokens: TokenService;
+  logger: Logger;
+  /** undefined when LIVECHAT_SESSION_CREATE_LIMIT_PER_MINUTE is 0. */
+  createLimiter: RateLimiterAbstract | undefined;
+}
+
+export function sessionRoutes(deps: SessionRouteDeps): Router {
+  const router = Router();
+  router.post('/livechat/session', async (req, res) => {
+    if (deps.createLimiter) await consumeOr429(deps.createLimiter, req.ip ?? 'unknown', deps.logger);
+    const body = validate(createSessionRequestSchema, req.body);
+    const name = cleanField(body.name, MAX_NAME_LENGTH);
+    if (!name.ok) throw new HttpError('invalid_payload', 'Nama wajib diisi, 1–50 karakter.');
+    const city = cleanText(body.city ?? '');
+    if ([...city].length > MAX_CITY_LENGTH) throw new HttpError('invalid_payload', 'Kota paling banyak 50 karakter.');
+
+    const sessionId = randomUUID();
+    const { token, expiresAt } = await deps.tokens.signListener(
+      { sessionId, name: name.value, city },
+      deps.config.sessionTtlSeconds,
+    );
+    await deps.store.sessions.create({ id: sessionId, name: name.value, city, createdAt: new Date(), expiresAt });
+    deps.logger.info({ sessionId }, 'session created');
+    res.status(201).json({ sessionId, sessionToken: token, expiresAt: expiresAt.toISOString() });
+  });
+  return router;
+}

@@ -1,0 +1,162 @@
+/**
+ * Wires one instance together: storage, broker, hub, chat service, HTTP app,
+ * WebSocket gateway; starts listening; stops gracefully.
+ */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { TokenService } from './auth/tokens.js';
+import { ensureBroadcasters } from './bootstrap.js';
+import { createBroker } from './broker/index.js';
+import type { Broker } from './broker/types.js';
+import { ChatService } from './chat/chat-service.js';
+import type { Config } from './config.js';
+import { openStore } from './db/index.js';
+import type { Store } from './db/types.js';
+import { Hub } from './hub/hub.js';
+import { createApp } from './http/app.js';
+import { clientIpResolver } from './http/client-ip.js';
+import { createLogger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
+import { Gateway } from './ws/gateway.js';
+import { ListenerEndpoint } from './ws/listener-endpoint.js';
+
+export interface LivechatServer {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly broker: Broker;
+  readonly metrics: Metrics;
+  readonly http: HttpServer;
+  /** The port actually bound (useful with PORT=0). */
+  readonly port: number;
+  /** Stops accepting, finishes in-flight writes, closes sockets with 1001, closes storage. */
+  stop(): Promise<void>;
+}
+
+export interface ServerOptions {
+  logger?: Logger;
+  /** Print the first-run broadcaster password here (default: stdout). */
+  announce?: (text: string) => void;
+}
+
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<LivechatServer> {
+  const logger = options.logger ?? createLogger(config);
+  for (const warning of config.warnings) logger.warn(warning);
+
+  const store = await openStore({ database: config.database, sqliteSynchronous: config.sqliteSynchronous });
+  try {
+    await store.migrate();
+    await ensureBroadcasters(config, store, logger, options.announce);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
+  const broker = createBroker({ redisUrl: config.redisUrl, keyPrefix: config.redisPrefix, logger });
+  const metrics = createMetrics(broker.instanceId);
+  const hub = new Hub(broker, metrics, logger);
+  const tokens = new TokenService(config.jwtSecret);
+  const window = config.rateLimit.windowSeconds;
+  const chat = new ChatService({
+    store,
+    hub,
+    metrics,
+    logger,
+    listenerLimiter: broker.rateLimiter({ keyPrefix: 'rl:msg:listener', points: config.rateLimit.listenerMessages, durationSeconds: window }),
+    broadcasterLimiter: broker.rateLimiter({ keyPrefix: 'rl:msg:broadcaster', points: config.rateLimit.broadcasterMessages, durationSeconds: window }),
+  });
+  await broker.start({
+    onDelivery: hub.deliver,
+    onSessionsExpired: (sessionIds: string[]) => {
+      for (const sessionId of sessionIds) {
+        void hub.toBroadcasters('presence:update', { sessionId, online: false }).catch(() => undefined);
+      }
+    },
+  });
+
+  const endpointDeps = {
+    store,
+    hub,
+    chat,
+    metrics,
+    logger,
+    rateLimitWindowMs: window * 1000,
+    abuseThreshold: config.rateLimit.abuseThreshold,
+    typingThrottleMs: config.typingThrottleMs,
+  };
+  const clientIp = clientIpResolver(config.trustProxy);
+  const gateway = new Gateway({
+    config,
+    tokens,
+    store,
+    broker,
+    hub,
+    metrics,
+    logger,
+    clientIp,
+    listeners: new ListenerEndpoint(endpointDeps),
+    broadcasters: new BroadcasterEndpoint(endpointDeps),
+  });
+  const app = createApp({
+    config,
+    logger,
+    store,
+    tokens,
+    broker,
+    metrics,
+    registry: broker.registry,
+    createLimiter:
+      config.rateLimit.sessionCreatePerMinute > 0
+        ? broker.rateLimiter({ keyPrefix: 'rl:session-create', points: config.rateLimit.sessionCreatePerMinute, durationSeconds: 60 })
+        : undefined,
+    loginFailureLimiter: broker.rateLimiter({ keyPrefix: 'rl:login-fail', points: config.rateLimit.loginFailures, durationSeconds: 15 * 60 }),
+    loginIpLimiter: broker.rateLimiter({ keyPrefix: 'rl:login-ip', points: 100, durationSeconds: 15 * 60 }),
+  });
+
+  const http = createHttpServer(app);
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 30_000;
+  http.on('upgrade', gateway.handleUpgrade);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await broker.close();
+    await store.close();
+    throw error;
+  }
+  const port = (http.address() as AddressInfo).port;
+  logger.info({ port, host: config.host, database: config.database.kind, broker: broker.kind }, 'live chat listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down');
+      gateway.stopAccepting();
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      await withTimeout(chat.drain(), config.shutdownTimeoutMs);
+      await gateway.closeAll(Math.min(config.shutdownTimeoutMs, 5000));
+      http.closeAllConnections();
+      await closed;
+      await broker.close();
+      await store.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+
+  return { config, logger, store, broker, metrics, http, port, stop };
+}
+
+async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

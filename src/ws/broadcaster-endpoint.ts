@@ -1,0 +1,83 @@
+/**
+ * `/livechat/admin/ws`: what a broadcaster connection does once open —
+ * greeting, replies and typing indicators to a session.
+ */
+import { wsMessages } from '../errors.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { broadcasterClientEvents } from '../protocol/events.js';
+import type { Connection } from './connection.js';
+import { parseFrame } from './frames.js';
+import type { BroadcasterPrincipal } from './handshake.js';
+import type { EndpointDeps } from './listener-endpoint.js';
+import { RefusalCounter, TypingThrottle } from './throttles.js';
+
+/** How many known session ids to remember for typing checks. */
+const KNOWN_SESSIONS_CACHE = 10_000;
+
+export class BroadcasterEndpoint {
+  private readonly knownSessions = new Map<string, true>();
+
+  constructor(private readonly deps: EndpointDeps) {}
+
+  open(connection: Connection, principal: BroadcasterPrincipal): void {
+    connection.send('connection:success', {
+      adminId: principal.adminId,
+      name: principal.name,
+      connectionId: connection.id,
+    });
+    connection.release();
+  }
+
+  frameHandler(connection: Connection): (raw: Buffer, isBinary: boolean) => Promise<void> {
+    const { chat, hub, metrics } = this.deps;
+    const abuse = new RefusalCounter(this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
+    const typingBySession = new Map<string, TypingThrottle>();
+    const sender = { adminId: connection.adminId!, name: connection.name };
+    return async (raw, isBinary) => {
+      const frame = parseFrame(raw, isBinary, broadcasterClientEvents);
+      if (!frame.ok) {
+        metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
+        const { ok: _ok, ...error } = frame;
+        connection.send('error:invalid_payload', error);
+        return;
+      }
+      if (frame.event === 'user:typing') {
+        const { sessionId, isTyping } = frame.data;
+        if (!(await this.sessionExists(sessionId))) {
+          metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
+          connection.send('error:invalid_payload', { message: wsMessages.unknownSession });
+          return;
+        }
+        let throttle = typingBySession.get(sessionId);
+        if (!throttle) {
+          if (typingBySession.size >= 1000) typingBySession.clear();
+          throttle = new TypingThrottle(this.deps.typingThrottleMs);
+          typingBySession.set(sessionId, throttle);
+        }
+        if (throttle.shouldForward(isTyping)) await hub.toSession(sessionId, 'user:typing', { from: sender.name, isTyping });
+        return;
+      }
+      const outcome = await chat.replyFromBroadcaster(sender, frame.data, connection);
+      if (outcome === 'rate_limited' && abuse.add()) {
+        connection.close(CloseCode.PolicyViolation, 'rate limit abuse');
+      }
+    };
+  }
+
+  private async sessionExists(sessionId: string): Promise<boolean> {
+    if (this.knownSessions.has(sessionId)) return true;
+    let exists: boolean;
+    try {
+      exists = (await this.deps.store.sessions.get(sessionId)) !== undefined;
+    } catch {
+      return false;
+    }
+    if (exists) {
+      if (this.knownSessions.size >= KNOWN_SESSIONS_CACHE) {
+        this.knownSessions.delete(this.knownSessions.keys().next().value!);
+      }
+      this.knownSessions.set(sessionId, true);
+    }
+    return exists;
+  }
+}

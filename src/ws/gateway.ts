@@ -1,0 +1,225 @@
+/**
+ * The WebSocket side of the HTTP server (`ws` in noServer mode): handshake,
+ * connection limits, the life of each connection, and draining at shutdown.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Broker, ConnectionEntry } from '../broker/types.js';
+import type { Config } from '../config.js';
+import { wsMessages } from '../errors.js';
+import type { Hub } from '../hub/hub.js';
+import { safePath } from '../logger.js';
+import type { Metrics, RefusalReason } from '../metrics.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { MAX_FRAME_BYTES } from '../protocol/events.js';
+import type { BroadcasterEndpoint } from './broadcaster-endpoint.js';
+import { Connection } from './connection.js';
+import { checkHandshake, type BroadcasterPrincipal, type HandshakeDeps, type ListenerPrincipal } from './handshake.js';
+import { startHeartbeat } from './heartbeat.js';
+import type { ListenerEndpoint } from './listener-endpoint.js';
+import { refuseUpgrade } from './refuse.js';
+
+export interface GatewayDeps extends HandshakeDeps {
+  config: Config;
+  broker: Broker;
+  hub: Hub;
+  listeners: ListenerEndpoint;
+  broadcasters: BroadcasterEndpoint;
+  metrics: Metrics;
+  logger: Logger;
+  clientIp: (req: IncomingMessage) => string;
+}
+
+export class Gateway {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  private accepting = true;
+  /** Close handlers still running (registry release, presence), awaited at shutdown. */
+  private readonly closing = new Set<Promise<void>>();
+  private readonly stopHeartbeat: () => void;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.stopHeartbeat = startHeartbeat(
+      deps.config.heartbeatIntervalMs,
+      () => deps.hub.connections(),
+      (connection) => {
+        deps.metrics.heartbeatReapsTotal.inc();
+        deps.logger.info({ connectionId: connection.id, sessionId: connection.sessionId }, 'heartbeat reaped a dead peer');
+      },
+    );
+  }
+
+  /** Listener for the HTTP server's `upgrade` event. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    void this.upgrade(req, socket, head).catch((error: unknown) => {
+      this.deps.logger.error({ err: error, path: safePath(req.url) }, 'upgrade failed');
+      refuseUpgrade(socket, 503);
+    });
+  };
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const { metrics, logger, config, broker } = this.deps;
+    const ip = this.deps.clientIp(req);
+    const refuse = (status: number, reason: RefusalReason) => {
+      metrics.upgradesRefusedTotal.inc({ reason });
+      logger.info({ ip, path: safePath(req.url), status, reason }, 'upgrade refused');
+      refuseUpgrade(socket, status);
+    };
+    if (!this.accepting) return refuse(503, 'shutting_down');
+
+    const result = await checkHandshake(req, this.deps);
+    if (!result.ok) return refuse(result.status, result.reason);
+    const principal = result.principal;
+
+    const entry: ConnectionEntry = {
+      connectionId: randomUUID(),
+      sessionId: principal.kind === 'listener' ? principal.sessionId : undefined,
+      ip,
+    };
+    const acquired = await broker.registry.acquire(entry, {
+      perSession: principal.kind === 'listener' ? config.maxConnectionsPerSession : 0,
+      perIp: config.maxConnectionsPerIp,
+    });
+    if (!acquired.ok) return refuse(429, acquired.reason);
+
+    // From here the registry holds the entry: whatever happens, release it once.
+    let opened = false;
+    const releaseIfNotOpened = () => {
+      if (!opened) void this.release(entry, principal);
+    };
+    socket.once('close', releaseIfNotOpened);
+    if (socket.destroyed || !this.accepting) {
+      socket.off('close', releaseIfNotOpened);
+      await this.release(entry, principal);
+      if (!socket.destroyed) refuse(503, 'shutting_down');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      opened = true;
+      socket.off('close', releaseIfNotOpened);
+      this.open(ws, principal, entry, acquired.firstForSession);
+    });
+  }
+
+  private open(
+    ws: WebSocket,
+    principal: ListenerPrincipal | BroadcasterPrincipal,
+    entry: ConnectionEntry,
+    firstForSession: boolean,
+  ): void {
+    const { metrics, logger, hub, config } = this.deps;
+    const connection = new Connection({
+      id: entry.connectionId,
+      kind: principal.kind,
+      socket: ws,
+      ip: entry.ip,
+      sessionId: principal.kind === 'listener' ? principal.sessionId : undefined,
+      adminId: principal.kind === 'broadcaster' ? principal.adminId : undefined,
+      name: principal.name,
+      tokenExpiresAt: principal.expiresAt,
+      maxBufferedBytes: config.maxBufferedBytes,
+      onSlowConsumer: (slow) => {
+        metrics.slowConsumerDropsTotal.inc();
+        logger.warn({ connectionId: slow.id, sessionId: slow.sessionId }, 'slow consumer dropped');
+      },
+    });
+    const log = logger.child({ connectionId: connection.id, sessionId: connection.sessionId, adminId: connection.adminId });
+    metrics.connectsTotal.inc({ kind: connection.kind });
+    log.info({ kind: connection.kind, ip: entry.ip }, 'connected');
+
+    // Frames wait until the greeting (and replay) are out, then run in arrival order.
+    const ready = this.greet(connection, principal, firstForSession).catch((error: unknown) => {
+      log.error({ err: error }, 'opening the connection failed');
+      connection.close(CloseCode.InternalError, 'internal error');
+    });
+    const handler =
+      principal.kind === 'listener'
+        ? this.deps.listeners.frameHandler(connection)
+        : this.deps.broadcasters.frameHandler(connection);
+    ws.on('message', (raw: Buffer, isBinary: boolean) => {
+      void ready
+        .then(() => handler(raw, isBinary))
+        .catch((error: unknown) => {
+          log.error({ err: error }, 'handling a frame failed');
+          connection.close(CloseCode.InternalError, 'internal error');
+        });
+    });
+    ws.on('error', (error) => log.info({ err: error }, 'socket error'));
+    ws.on('close', (code) => {
+      const done = ready.then(() => this.closed(connection, principal, entry, code));
+      this.closing.add(done);
+      void done.finally(() => this.closing.delete(done));
+    });
+  }
+
+  private async greet(
+    connection: Connection,
+    principal: ListenerPrincipal | BroadcasterPrincipal,
+    firstForSession: boolean,
+  ): Promise<void> {
+    const { hub } = this.deps;
+    await hub.add(connection);
+    if (principal.kind === 'broadcaster') {
+      this.deps.broadcasters.open(connection, principal);
+      return;
+    }
+    if (firstForSession) await hub.toBroadcasters('presence:update', { sessionId: principal.sessionId, online: true });
+    await this.deps.listeners.open(connection, principal);
+  }
+
+  private async closed(
+    connection: Connection,
+    principal: ListenerPrincipal | BroadcasterPrincipal,
+    entry: ConnectionEntry,
+    code: number,
+  ): Promise<void> {
+    connection.clearTimers();
+    this.deps.metrics.disconnectsTotal.inc({ kind: connection.kind, code: String(code) });
+    this.deps.logger.info(
+      { connectionId: connection.id, sessionId: connection.sessionId, code, durationMs: Date.now() - connection.openedAt },
+      'disconnected',
+    );
+    await this.deps.hub.remove(connection);
+    await this.release(entry, principal);
+  }
+
+  /** Frees the registry entry; announces the session offline when it was its last connection anywhere. */
+  private async release(entry: ConnectionEntry, principal: ListenerPrincipal | BroadcasterPrincipal): Promise<void> {
+    try {
+      const { lastForSession } = await this.deps.broker.registry.release(entry);
+      if (lastForSession && principal.kind === 'listener') {
+        await this.deps.hub.toBroadcasters('presence:update', { sessionId: principal.sessionId, online: false });
+      }
+    } catch (error) {
+      this.deps.logger.warn({ err: error, connectionId: entry.connectionId }, 'releasing a connection failed');
+    }
+  }
+
+  /** Stops accepting upgrades. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Closes every connection with 1001 and waits for their close handlers (bounded). */
+  async closeAll(timeoutMs: number): Promise<void> {
+    this.stopAccepting();
+    this.stopHeartbeat();
+    const connections = this.deps.hub.connections();
+    for (const connection of connections) connection.close(CloseCode.GoingAway, wsMessages.shuttingDown);
+    const deadline = Date.now() + timeoutMs;
+    while (this.deps.hub.connections().length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const connection of this.deps.hub.connections()) connection.socket.terminate();
+    await Promise.allSettled([...this.closing]);
+    this.wss.close();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * `/livechat/ws`: what a listener connection does once open — greeting,
+ * replay by `lastMessageId`, and the listener's events.
+ */
+import type { Logger } from 'pino';
+import type { ChatService } from '../chat/chat-service.js';
+import { toReceive } from '../chat/chat-service.js';
+import type { Store } from '../db/types.js';
+import { wsMessages } from '../errors.js';
+import type { Hub } from '../hub/hub.js';
+import type { Metrics } from '../metrics.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import { listenerClientEvents, messageIdSchema } from '../protocol/events.js';
+import type { Connection } from './connection.js';
+import { parseFrame } from './frames.js';
+import type { ListenerPrincipal } from './handshake.js';
+import { RefusalCounter, TypingThrottle } from './throttles.js';
+
+const REPLAY_PAGE = 500;
+
+export interface EndpointDeps {
+  store: Store;
+  hub: Hub;
+  chat: ChatService;
+  metrics: Metrics;
+  logger: Logger;
+  rateLimitWindowMs: number;
+  abuseThreshold: number;
+  typingThrottleMs: number;
+}
+
+export class ListenerEndpoint {
+  constructor(private readonly deps: EndpointDeps) {}
+
+  /** Sends `connection:success`, then the replay, then releases live deliveries. */
+  async open(connection: Connection, principal: ListenerPrincipal): Promise<void> {
+    connection.send('connection:success', {
+      sessionId: principal.sessionId,
+      name: principal.name,
+      city: principal.city,
+      connectionId: connection.id,
+      expiresAt: principal.expiresAt.toISOString(),
+    });
+    if (principal.lastMessageId === undefined) {
+      connection.release();
+      return;
+    }
+    const after = messageIdSchema.safeParse(principal.lastMessageId);
+    if (!after.success) {
+      connection.send('error:invalid_payload', { message: wsMessages.unknownLastMessageId });
+      connection.release();
+      return;
+    }
+    let cursor = after.data;
+    try {
+      for (;;) {
+        const page = await this.deps.store.messages.listAfter(principal.sessionId, {
+          afterMessageId: cursor,
+          limit: REPLAY_PAGE,
+          direction: 'broadcaster',
+        });
+        for (const message of page) connection.send('message:receive', toReceive(message));
+        if (page.length > 0) cursor = page[page.length - 1]!.messageId;
+        if (page.length < REPLAY_PAGE) break;
+      }
+    } catch (error) {
+      // Without its replay the client would miss messages: make it reconnect and try again.
+      this.deps.logger.error({ err: error, connectionId: connection.id }, 'replay failed');
+      connection.close(CloseCode.InternalError, 'replay failed');
+      return;
+    }
+    connection.release(BigInt(cursor));
+  }
+
+  /** Per-connection handler for incoming frames. */
+  frameHandler(connection: Connection): (raw: Buffer, isBinary: boolean) => Promise<void> {
+    const { chat, hub, metrics } = this.deps;
+    const abuse = new RefusalCounter(this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
+    const typing = new TypingThrottle(this.deps.typingThrottleMs);
+    const sender = { sessionId: connection.sessionId!, name: connection.name };
+    return async (raw, isBinary) => {
+      const frame = parseFrame(raw, isBinary, listenerClientEvents);
+      if (!frame.ok) {
+        metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
+        const { ok: _ok, ...error } = frame;
+        connection.send('error:invalid_payload', error);
+        return;
+      }
+      if (frame.event === 'user:typing') {
+        if (typing.shouldForward(frame.data.isTyping)) {
+          await hub.toBroadcasters('user:typing', { sessionId: sender.sessionId, isTyping: frame.data.isTyping });
+        }
+        return;
+      }
+      const outcome = await chat.sendFromListener(sender, frame.data, connection);
+      if (outcome === 'rate_limited' && abuse.add()) {
+        connection.close(CloseCode.PolicyViolation, 'rate limit abuse');
+      }
+    };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * A real server for tests: in this process, on port 0, over a fresh database
+ * of the chosen dialect and the chosen broker. `restart()` brings it back on
+ * the same port with the same data.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { startServer, type LivechatServer } from '../../src/server.js';
+import { createTestDatabase, type Dialect } from './databases.js';
+
+export const brokers = ['memory', 'redis'] as const;
+export type BrokerKind = (typeof brokers)[number];
+export const testRedisUrl = process.env['LIVECHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface TestServer {
+  baseUrl: string;
+  wsUrl: string;
+  port: number;
+  admin: { username: string; password: string; name: string };
+  /** The running instance (replaced by restart()). */
+  server: LivechatServer;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  dialect?: Dialect;
+  broker?: BrokerKind;
+  env?: Record<string, string>;
+  /** Share a database URL / Redis prefix between several servers (multi-instance tests). */
+  databaseUrl?: string;
+  redisPrefix?: string;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.databaseUrl ? undefined : await createTestDatabase(options.dialect ?? 'sqlite');
+  const dataDir = mkdtempSync(join(tmpdir(), 'livechat-data-'));
+  const admin = { username: 'penyiar-a', password: 'rahasia-penyiar-a', name: 'Penyiar A' };
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LIVECHAT_DATA_DIR: dataDir,
+    DATABASE_URL: options.databaseUrl ?? database!.url,
+    LIVECHAT_JWT_SECRET: TEST_JWT_SECRET,
+    LIVECHAT_ADMIN_USERNAME: admin.username,
+    LIVECHAT_ADMIN_PASSWORD: admin.password,
+    LIVECHAT_ADMIN_NAME: admin.name,
+    LIVECHAT_SESSION_CREATE_LIMIT_PER_MINUTE: '0',
+    LIVECHAT_LOG_LEVEL: process.env['LIVECHAT_TEST_LOG_LEVEL'] ?? 'silent',
+    ...((options.broker ?? 'memory') === 'redis'
+      ? { REDIS_URL: testRedisUrl, LIVECHAT_REDIS_PREFIX: options.redisPrefix ?? `test:${randomBytes(4).toString('hex')}:` }
+      : {}),
+    ...options.env,
+  };
+  let server = await startServer(loadConfig(env), { announce: () => undefined });
+  const port = server.port;
+  const result: TestServer = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    port,
+    admin,
+    server,
+    async stop() {
+      await server.stop();
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await server.stop();
+      server = await startServer(loadConfig({ ...env, PORT: String(port) }), { announce: () => undefined });
+      result.server = server;
+    },
+  };
+  return result;
+}
