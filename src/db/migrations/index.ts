@@ -1,0 +1,19 @@
+/**
+ * Migrations live in code (not in files read at run time) so the compiled
+ * dist works from anywhere. Names sort in the order they run; never rename or
+ * edit a migration that shipped, add a new one.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import { initial } from './0001-initial.js';
+
+export type DialectKind = 'sqlite' | 'postgres';
+
+export function migrationProvider(dialect: DialectKind): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '0001-initial': initial(dialect),
+      };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Kysely table types. Times are integer epoch milliseconds (INTEGER in SQLite,
+ * BIGINT in PostgreSQL, where the pool parses int8 as a JS number); ids of
+ * auto-increment rows are numbers here and decimal strings outside `src/db`.
+ */
+import type { Generated } from 'kysely';
+import type { Direction } from './types.js';
+
+export interface SessionsTable {
+  id: string;
+  name: string;
+  city: Generated<string>;
+  created_at: number;
+  expires_at: number;
+  last_message_at: number | null;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  session_id: string;
+  direction: Direction;
+  /** Dedup key space: `session:<id>` or `admin:<id>`. */
+  sender_key: string;
+  sender_name: string;
+  admin_id: number | null;
+  client_message_id: string | null;
+  text: string;
+  created_at: number;
+}
+
+export interface AdminsTable {
+  id: Generated<number>;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DatabaseSchema {
+  sessions: SessionsTable;
+  messages: MessagesTable;
+  admins: AdminsTable;
+}

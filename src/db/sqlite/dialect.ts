@@ -1,0 +1,83 @@
+/**
+ * SQLite connection set-up: one better-sqlite3 handle per store.
+ *
+ * Two changes to Kysely's stock SQLite dialect, both for several processes
+ * sharing one database file:
+ * - transactions start with BEGIN IMMEDIATE: the write lock is taken (waiting
+ *   up to busy_timeout) when the transaction begins, so a transaction never
+ *   fails half-way with SQLITE_BUSY because another process wrote in between;
+ * - migrations run in one transaction (SQLite has transactional DDL). Kysely's
+ *   SQLite adapter takes no migration lock; the IMMEDIATE transaction is that
+ *   lock, so two instances starting together run each migration once.
+ *
+ * better-sqlite3 is synchronous: while one handle waits for the lock, its whole
+ * thread waits. Two stores on the same file inside one process can therefore
+ * stall each other for busy_timeout; use one store per process.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  CompiledQuery,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  type SqliteDialectConfig,
+} from 'kysely';
+
+export interface SqliteOptions {
+  /** File path, or `:memory:`. */
+  path: string;
+  synchronous: 'FULL' | 'NORMAL';
+  busyTimeoutMs?: number;
+}
+
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class TransactionalDdlAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class LiveChatSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionDriver(this.#config);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlAdapter();
+  }
+}
+
+/** Opens the database file (creating its folder) and applies the connection pragmas. */
+export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
+  const inMemory = options.path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
+  const database = new Database(options.path);
+  try {
+    // busy_timeout first: switching to WAL needs a lock another process may hold.
+    database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    if (!inMemory) database.pragma('journal_mode = WAL');
+    database.pragma(`synchronous = ${options.synchronous}`);
+    database.pragma('foreign_keys = ON');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  return new LiveChatSqliteDialect({ database });
+}
