@@ -6,7 +6,7 @@
  * CLI prints before exiting with status 1.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -122,24 +122,31 @@ function parseOrigins(raw: string | undefined): string[] | undefined {
     } catch {
       throw new ConfigError('LIVECHAT_ALLOWED_ORIGINS', `"${origin}" is not an origin like https://radio.example`);
     }
-    if (url.origin !== origin.replace(/\/$/, '')) {
+    if (url.origin === 'null' || url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '') {
       throw new ConfigError('LIVECHAT_ALLOWED_ORIGINS', `"${origin}" must be scheme://host[:port] without a path`);
     }
   }
-  return origins.map((o) => o.replace(/\/$/, ''));
+  if (origins.length === 0) throw new ConfigError('LIVECHAT_ALLOWED_ORIGINS', 'lists no origin');
+  // Browsers send the serialised origin (lower-case host, no default port): compare against that form.
+  return origins.map((o) => new URL(o).origin);
 }
 
 /** Reads the dev secret kept in the data folder, creating it on first use. */
 function devSecret(dataDir: string): string {
   const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) {
-    const stored = readFileSync(file, 'utf8').trim();
-    if (Buffer.byteLength(stored) >= 32) return stored;
-  }
   mkdirSync(dataDir, { recursive: true });
+  try {
+    // 'wx': of two processes starting together on a fresh folder, one writes and both read it.
+    writeFileSync(file, randomBytes(48).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  chmodSync(file, 0o600);
+  const stored = readFileSync(file, 'utf8').trim();
+  if (Buffer.byteLength(stored) >= 32) return stored;
+  // A damaged or truncated file: replace it (only development tokens are invalidated).
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600 });
-  chmodSync(file, 0o600);
   return secret;
 }
 

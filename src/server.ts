@@ -143,6 +143,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       await withTimeout(chat.drain(), config.shutdownTimeoutMs);
       await gateway.closeAll(Math.min(config.shutdownTimeoutMs, 5000));
+      // Frames that arrived while the sockets were closing finish before storage closes.
+      await withTimeout(chat.drain(), config.shutdownTimeoutMs);
       http.closeAllConnections();
       await closed;
       await broker.close();

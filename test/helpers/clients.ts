@@ -22,15 +22,20 @@ export class TestSocket {
       this.frames.push(JSON.parse(raw.toString()) as ReceivedFrame);
       this.wake();
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
-      resolve({ code, reason: reason.toString() });
-      this.wake();
-    }));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        resolve({ code, reason: reason.toString() });
+        this.wake();
+      }),
+    );
   }
 
   static open(url: string, options: { origin?: string; headers?: Record<string, string> } = {}): Promise<TestSocket> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers: options.headers, ...(options.origin ? { origin: options.origin } : {}) });
+      const ws = new WebSocket(url, {
+        headers: options.headers,
+        ...(options.origin ? { origin: options.origin } : {}),
+      });
       const socket = new TestSocket(ws);
       ws.once('open', () => resolve(socket));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
@@ -55,7 +60,8 @@ export class TestSocket {
       }
       if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`socket closed while waiting for ${event}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${event}; got ${JSON.stringify(this.frames.map((f) => f.event))}`);
+      if (left <= 0)
+        throw new Error(`timed out waiting for ${event}; got ${JSON.stringify(this.frames.map((f) => f.event))}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -76,7 +82,10 @@ export class TestSocket {
   async collect(event: string, ms: number): Promise<Record<string, unknown>[]> {
     const before = this.frames.length;
     await new Promise((resolve) => setTimeout(resolve, ms));
-    return this.frames.slice(before).filter((f) => f.event === event).map((f) => f.data);
+    return this.frames
+      .slice(before)
+      .filter((f) => f.event === event)
+      .map((f) => f.data);
   }
 
   send(event: string, data: unknown): void {

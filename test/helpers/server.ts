@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type LivechatServer } from '../../src/server.js';
-import { createTestDatabase, type Dialect } from './databases.js';
+import { createTestDatabase, dialects, type Dialect } from './databases.js';
 
 export const brokers = ['memory', 'redis'] as const;
 export type BrokerKind = (typeof brokers)[number];
@@ -53,7 +53,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LIVECHAT_SESSION_CREATE_LIMIT_PER_MINUTE: '0',
     LIVECHAT_LOG_LEVEL: process.env['LIVECHAT_TEST_LOG_LEVEL'] ?? 'silent',
     ...((options.broker ?? 'memory') === 'redis'
-      ? { REDIS_URL: testRedisUrl, LIVECHAT_REDIS_PREFIX: options.redisPrefix ?? `test:${randomBytes(4).toString('hex')}:` }
+      ? {
+          REDIS_URL: testRedisUrl,
+          LIVECHAT_REDIS_PREFIX: options.redisPrefix ?? `test:${randomBytes(4).toString('hex')}:`,
+        }
       : {}),
     ...options.env,
   };
@@ -77,4 +80,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   };
   return result;
+}
+
+/**
+ * Every storage back end × broker combination an integration suite runs on.
+ * LIVECHAT_TEST_DIALECT / LIVECHAT_TEST_BROKER narrow it while developing;
+ * CI sets neither, so it runs them all.
+ */
+export function matrix(): { dialect: Dialect; broker: BrokerKind }[] {
+  const only = (name: string) => process.env[name]?.split(',').filter(Boolean);
+  const ds = only('LIVECHAT_TEST_DIALECT') ?? [...dialects];
+  const bs = only('LIVECHAT_TEST_BROKER') ?? [...brokers];
+  return ds.flatMap((dialect) => bs.map((broker) => ({ dialect: dialect as Dialect, broker: broker as BrokerKind })));
 }
