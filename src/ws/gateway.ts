@@ -115,7 +115,7 @@ export class Gateway {
     entry: ConnectionEntry,
     firstForSession: boolean,
   ): void {
-    const { metrics, logger, hub, config } = this.deps;
+    const { metrics, logger, config } = this.deps;
     const connection = new Connection({
       id: entry.connectionId,
       kind: principal.kind,

@@ -29,6 +29,7 @@ async function adminQuery(sql: string): Promise<void> {
   } catch (error) {
     throw new Error(
       `PostgreSQL is required for this test and is not reachable at ${postgresAdminUrl}: ${(error as Error).message}`,
+      { cause: error },
     );
   }
   try {
