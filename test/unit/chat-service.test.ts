@@ -32,7 +32,8 @@ class ControlledStore {
           message,
           fail: reject,
           commit: () => {
-            const key = message.clientMessageId === undefined ? undefined : `${message.senderKey}|${message.clientMessageId}`;
+            const key =
+              message.clientMessageId === undefined ? undefined : `${message.senderKey}|${message.clientMessageId}`;
             const existing = key === undefined ? undefined : this.keys.get(key);
             if (existing) return resolve({ message: existing, duplicate: true });
             const row: StoredMessage = {
@@ -76,7 +77,9 @@ async function setup(options: { points?: number } = {}) {
     broadcasterLimiter: limiter(),
   });
   const frames: { event: string; data: Record<string, unknown> }[] = [];
-  const replier = { send: (event: string, data: object) => frames.push({ event, data: data as Record<string, unknown> }) };
+  const replier = {
+    send: (event: string, data: object) => frames.push({ event, data: data as Record<string, unknown> }),
+  };
   return { store, chat, published, frames, replier, metrics };
 }
 
@@ -117,7 +120,11 @@ describe('ChatService', () => {
 
   test('an unknown session is an invalid payload', async () => {
     const { store, chat, frames, replier } = await setup();
-    const outcome = chat.replyFromBroadcaster({ adminId: '1', name: 'Penyiar A' }, { sessionId: SESSION, text: 'hai' }, replier);
+    const outcome = chat.replyFromBroadcaster(
+      { adminId: '1', name: 'Penyiar A' },
+      { sessionId: SESSION, text: 'hai' },
+      replier,
+    );
     await store.settle();
     store.pending[0]!.fail(new UnknownSessionError(SESSION));
     assert.equal(await outcome, 'invalid');
@@ -159,9 +166,15 @@ describe('ChatService', () => {
   test('empty or too long text after cleaning is refused before storing', async () => {
     const { store, chat, frames, replier } = await setup();
     assert.equal(await chat.sendFromListener(listener, { text: '<script>x</script>' }, replier), 'invalid');
-    assert.equal(await chat.sendFromListener(listener, { text: 'a'.repeat(1001), clientMessageId: 'long' }, replier), 'invalid');
+    assert.equal(
+      await chat.sendFromListener(listener, { text: 'a'.repeat(1001), clientMessageId: 'long' }, replier),
+      'invalid',
+    );
     assert.equal(store.pending.length, 0);
-    assert.deepEqual(frames.map((f) => f.event), ['error:invalid_payload', 'error:invalid_payload']);
+    assert.deepEqual(
+      frames.map((f) => f.event),
+      ['error:invalid_payload', 'error:invalid_payload'],
+    );
     assert.equal(frames[1]?.data['clientMessageId'], 'long');
   });
 
