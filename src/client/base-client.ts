@@ -224,6 +224,13 @@ export abstract class BaseClient<
     return this;
   }
 
+  /** Skips the wait of a scheduled reconnect (a "try now" button). No effect unless `reconnecting`/`offline`. */
+  reconnectNow(): void {
+    if (this.stopped || this.refreshing || this.socket) return;
+    if (this.currentState !== 'reconnecting' && this.currentState !== 'offline') return;
+    this.openSocket();
+  }
+
   /** Closes the connection for good: no reconnect; pending acks reject with reason `closed`. */
   close(): void {
     if (this.stopped && this.currentState === 'closed') return;
