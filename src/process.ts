@@ -6,6 +6,8 @@ import cluster from 'node:cluster';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
+import { startTracing } from './tracing.js';
+import { VERSION } from './version.js';
 
 export async function runServerProcess(config: Config): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) {
@@ -13,6 +15,8 @@ export async function runServerProcess(config: Config): Promise<void> {
     return;
   }
   const logger = createLogger(config);
+  const tracing = startTracing(process.env, VERSION);
+  if (tracing) logger.info('exporting traces over OTLP');
   const server = await startServer(config, { logger });
   let signalled = false;
   const shutdown = (signal: string) => {
@@ -24,13 +28,16 @@ export async function runServerProcess(config: Config): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 5000);
     force.unref();
-    server.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    server
+      .stop()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

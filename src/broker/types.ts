@@ -16,6 +16,8 @@ export interface Publication {
   frame: string;
   /** Set for message frames so receivers can drop what replay already sent. */
   messageId?: string | undefined;
+  /** W3C trace context of the publishing span, carried across instances. */
+  trace?: Record<string, string> | undefined;
 }
 
 export type DeliveryHandler = (publication: Publication) => void;

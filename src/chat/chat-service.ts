@@ -13,6 +13,7 @@ import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics.js';
 import { MAX_TEXT_LENGTH, type Message } from '../protocol/events.js';
 import { cleanField } from '../text/clean.js';
+import { inSpan } from '../tracing.js';
 import { KeyedQueue } from './keyed-queue.js';
 
 /** Where the outcome of one client message goes (the sending connection). */
@@ -105,7 +106,24 @@ export class ChatService {
     return promise;
   }
 
-  private async handle(
+  private handle(
+    draft: NewMessage,
+    limiter: RateLimiterAbstract,
+    limiterKey: string,
+    replier: Replier,
+  ): Promise<SendOutcome> {
+    return inSpan(
+      'livechat.message',
+      { 'livechat.direction': draft.direction, 'livechat.session_id': draft.sessionId },
+      async (span) => {
+        const outcome = await this.process(draft, limiter, limiterKey, replier);
+        span.setAttribute('livechat.outcome', outcome);
+        return outcome;
+      },
+    );
+  }
+
+  private async process(
     draft: NewMessage,
     limiter: RateLimiterAbstract,
     limiterKey: string,
@@ -117,7 +135,7 @@ export class ChatService {
     const echo = clientMessageId === undefined ? {} : { clientMessageId };
     metrics.messagesReceivedTotal.inc({ direction: draft.direction });
 
-    const cleaned = cleanField(draft.text, MAX_TEXT_LENGTH);
+    const cleaned = await inSpan('livechat.validate', {}, async () => cleanField(draft.text, MAX_TEXT_LENGTH));
     if (!cleaned.ok) {
       metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
       const message = cleaned.reason === 'empty' ? wsMessages.textEmpty : wsMessages.textTooLong;
@@ -138,7 +156,9 @@ export class ChatService {
       let result: InsertResult;
       const writeStarted = performance.now();
       try {
-        result = await this.deps.store.messages.insert({ ...draft, text: cleaned.value });
+        result = await inSpan('livechat.store', {}, () =>
+          this.deps.store.messages.insert({ ...draft, text: cleaned.value }),
+        );
       } catch (error) {
         if (error instanceof UnknownSessionError) {
           metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
@@ -164,7 +184,7 @@ export class ChatService {
       if (duplicate) return 'duplicate';
 
       metrics.messagesStoredTotal.inc({ direction: draft.direction });
-      await this.publish(message);
+      await inSpan('livechat.publish', { 'livechat.message_id': message.messageId }, () => this.publish(message));
       return 'acked';
     });
   }
@@ -207,7 +227,12 @@ export function toMessage(message: StoredMessage): Message {
   };
 }
 
-export function toReceive(message: StoredMessage): { messageId: string; from: string; text: string; createdAt: string } {
+export function toReceive(message: StoredMessage): {
+  messageId: string;
+  from: string;
+  text: string;
+  createdAt: string;
+} {
   return {
     messageId: message.messageId,
     from: message.from,

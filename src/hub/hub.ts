@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { broadcastersChannel, sessionChannel, type Broker, type Publication } from '../broker/types.js';
 import type { Metrics } from '../metrics.js';
+import { extractTraceContext, injectTraceContext, tracer } from '../tracing.js';
 import type { Connection } from '../ws/connection.js';
 
 export class Hub {
@@ -60,11 +61,21 @@ export class Hub {
   }
 
   toSession(sessionId: string, event: string, data: object, messageId?: string): Promise<void> {
-    return this.publish({ channel: sessionChannel(sessionId), frame: frameOf(event, data), messageId });
+    return this.publish({
+      channel: sessionChannel(sessionId),
+      frame: frameOf(event, data),
+      messageId,
+      trace: injectTraceContext(),
+    });
   }
 
   toBroadcasters(event: string, data: object, messageId?: string): Promise<void> {
-    return this.publish({ channel: broadcastersChannel, frame: frameOf(event, data), messageId });
+    return this.publish({
+      channel: broadcastersChannel,
+      frame: frameOf(event, data),
+      messageId,
+      trace: injectTraceContext(),
+    });
   }
 
   private async publish(publication: Publication): Promise<void> {
@@ -78,10 +89,18 @@ export class Hub {
     this.metrics.busDeliveredTotal.inc({ channel_kind: kindOf(publication.channel) });
     if (!members) return;
     const event = publication.messageId === undefined ? undefined : eventOf(publication.channel);
+    const span = publication.trace
+      ? tracer().startSpan(
+          'livechat.deliver',
+          { attributes: { 'livechat.channel_kind': kindOf(publication.channel), 'livechat.recipients': members.size } },
+          extractTraceContext(publication.trace),
+        )
+      : undefined;
     for (const connection of members) {
       connection.deliver(publication);
       if (event) this.metrics.messagesDeliveredTotal.inc({ event });
     }
+    span?.end();
   };
 }
 

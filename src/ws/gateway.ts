@@ -3,6 +3,7 @@
  * connection limits, the life of each connection, and draining at shutdown.
  */
 import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -20,6 +21,7 @@ import { Connection } from './connection.js';
 import { checkHandshake, type BroadcasterPrincipal, type HandshakeDeps, type ListenerPrincipal } from './handshake.js';
 import { startHeartbeat } from './heartbeat.js';
 import type { ListenerEndpoint } from './listener-endpoint.js';
+import { inSpan } from '../tracing.js';
 import { refuseUpgrade } from './refuse.js';
 
 export interface GatewayDeps extends HandshakeDeps {
@@ -51,7 +53,10 @@ export class Gateway {
       () => deps.hub.connections(),
       (connection) => {
         deps.metrics.heartbeatReapsTotal.inc();
-        deps.logger.info({ connectionId: connection.id, sessionId: connection.sessionId }, 'heartbeat reaped a dead peer');
+        deps.logger.info(
+          { connectionId: connection.id, sessionId: connection.sessionId },
+          'heartbeat reaped a dead peer',
+        );
       },
     );
   }
@@ -59,16 +64,19 @@ export class Gateway {
   /** Listener for the HTTP server's `upgrade` event. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    void this.upgrade(req, socket, head).catch((error: unknown) => {
-      this.deps.logger.error({ err: error, path: safePath(req.url) }, 'upgrade failed');
-      refuseUpgrade(socket, 503);
-    });
+    void inSpan('livechat.upgrade', { 'url.path': safePath(req.url) }, () => this.upgrade(req, socket, head)).catch(
+      (error: unknown) => {
+        this.deps.logger.error({ err: error, path: safePath(req.url) }, 'upgrade failed');
+        refuseUpgrade(socket, 503);
+      },
+    );
   };
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const { metrics, logger, config, broker } = this.deps;
     const ip = this.deps.clientIp(req);
     const refuse = (status: number, reason: RefusalReason) => {
+      trace.getActiveSpan()?.setAttributes({ 'http.response.status_code': status, 'livechat.refusal': reason });
       metrics.upgradesRefusedTotal.inc({ reason });
       logger.info({ ip, path: safePath(req.url), status, reason }, 'upgrade refused');
       refuseUpgrade(socket, status);
@@ -131,7 +139,11 @@ export class Gateway {
         logger.warn({ connectionId: slow.id, sessionId: slow.sessionId }, 'slow consumer dropped');
       },
     });
-    const log = logger.child({ connectionId: connection.id, sessionId: connection.sessionId, adminId: connection.adminId });
+    const log = logger.child({
+      connectionId: connection.id,
+      sessionId: connection.sessionId,
+      adminId: connection.adminId,
+    });
     metrics.connectsTotal.inc({ kind: connection.kind });
     log.info({ kind: connection.kind, ip: entry.ip }, 'connected');
 
@@ -184,7 +196,12 @@ export class Gateway {
     connection.clearTimers();
     this.deps.metrics.disconnectsTotal.inc({ kind: connection.kind, code: String(code) });
     this.deps.logger.info(
-      { connectionId: connection.id, sessionId: connection.sessionId, code, durationMs: Date.now() - connection.openedAt },
+      {
+        connectionId: connection.id,
+        sessionId: connection.sessionId,
+        code,
+        durationMs: Date.now() - connection.openedAt,
+      },
       'disconnected',
     );
     await this.deps.hub.remove(connection);

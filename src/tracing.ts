@@ -1,0 +1,72 @@
+/**
+ * OpenTelemetry tracing. Spans are created through the API everywhere; they
+ * cost nothing until a tracer provider is registered, which `startTracing`
+ * does only when the standard OTEL_* variables ask for an OTLP export.
+ * Trace context travels inside broker publications (W3C traceparent), so one
+ * trace follows a message from the sender's instance to every delivering one.
+ */
+import { context, propagation, trace, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+const TRACER_NAME = 'suara-pendengar-livechat';
+
+export function tracer() {
+  return trace.getTracer(TRACER_NAME);
+}
+
+/** True when the environment asks for an OTLP trace export. */
+export function tracingRequested(env: Record<string, string | undefined>): boolean {
+  if (env['OTEL_SDK_DISABLED'] === 'true') return false;
+  const exporter = env['OTEL_TRACES_EXPORTER'];
+  if (exporter !== undefined) return exporter.split(',').includes('otlp');
+  return Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+}
+
+/** Registers the global tracer provider with an OTLP/HTTP exporter (configured by OTEL_* variables). */
+export function startTracing(env: Record<string, string | undefined>, version: string): NodeTracerProvider | undefined {
+  if (!tracingRequested(env)) return undefined;
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: env['OTEL_SERVICE_NAME'] ?? 'livechat',
+      [ATTR_SERVICE_VERSION]: version,
+    }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+  });
+  provider.register();
+  return provider;
+}
+
+/** The current trace context as a carrier for a publication (undefined when not tracing). */
+export function injectTraceContext(ctx: Context = context.active()): Record<string, string> | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return Object.keys(carrier).length > 0 ? carrier : undefined;
+}
+
+export function extractTraceContext(carrier: Record<string, string> | undefined): Context {
+  return carrier ? propagation.extract(context.active(), carrier) : context.active();
+}
+
+/** Runs `fn` inside a new active span, ending it (with the error recorded) when `fn` settles. */
+export async function inSpan<T>(
+  name: string,
+  attributes: Record<string, string | number | boolean | undefined>,
+  fn: (span: Span) => Promise<T>,
+  parent?: Context,
+): Promise<T> {
+  return tracer().startActiveSpan(name, { attributes }, parent ?? context.active(), async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
