@@ -28,10 +28,19 @@ export interface OpenStoreOptions {
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { database } = options;
   if (database.kind === 'sqlite') {
-    return new KyselyStore(
+    const store = new KyselyStore(
       'sqlite',
       createSqliteDialect({ path: database.path, synchronous: options.sqliteSynchronous ?? 'FULL' }),
     );
+    // Hands the open file to Kysely now, so that close() closes it even when
+    // the store was never used.
+    try {
+      await store.ping();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
   }
   return new KyselyStore(
     'postgres',

@@ -16,7 +16,13 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
 export class KyselySessionRepository implements SessionRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
-  async create(session: { id: string; name: string; city: string; createdAt: Date; expiresAt: Date }): Promise<SessionRecord> {
+  async create(session: {
+    id: string;
+    name: string;
+    city: string;
+    createdAt: Date;
+    expiresAt: Date;
+  }): Promise<SessionRecord> {
     const row = await this.db
       .insertInto('sessions')
       .values({

@@ -6,45 +6,92 @@ import type { DatabaseSchema } from './schema.js';
 import { KyselySessionRepository } from './sessions.js';
 import type { AdminRepository, MessageRepository, SessionRepository, Store } from './types.js';
 
+/**
+ * Calls in progress, so that close() lets them finish before the connections
+ * go away (instead of failing them half-way), and refuses calls after it.
+ */
+class CallTracker {
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closed = false;
+
+  run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the store is closed'));
+    const promise = call();
+    this.#inFlight.add(promise);
+    const forget = () => void this.#inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#inFlight]);
+  }
+}
+
 /** The one Store implementation: the same queries on both dialects. */
 export class KyselyStore implements Store {
   readonly sessions: SessionRepository;
   readonly messages: MessageRepository;
   readonly admins: AdminRepository;
-  private readonly db: Kysely<DatabaseSchema>;
-  private closing: Promise<void> | undefined;
+  readonly #db: Kysely<DatabaseSchema>;
+  readonly #calls = new CallTracker();
+  #closing: Promise<void> | undefined;
 
   constructor(
     readonly dialect: 'sqlite' | 'postgres',
     kyselyDialect: Dialect,
   ) {
-    this.db = new Kysely<DatabaseSchema>({ dialect: kyselyDialect });
-    this.sessions = new KyselySessionRepository(this.db);
-    this.messages = new KyselyMessageRepository(this.db);
-    this.admins = new KyselyAdminRepository(this.db);
+    const db = new Kysely<DatabaseSchema>({ dialect: kyselyDialect });
+    this.#db = db;
+    const run = this.#calls.run.bind(this.#calls);
+
+    const sessions = new KyselySessionRepository(db);
+    this.sessions = {
+      create: (session) => run(() => sessions.create(session)),
+      get: (id) => run(() => sessions.get(id)),
+      listRecent: (limit) => run(() => sessions.listRecent(limit)),
+    };
+    const messages = new KyselyMessageRepository(db);
+    this.messages = {
+      insert: (message) => run(() => messages.insert(message)),
+      listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
+    };
+    const admins = new KyselyAdminRepository(db);
+    this.admins = {
+      upsert: (admin) => run(() => admins.upsert(admin)),
+      findByUsername: (username) => run(() => admins.findByUsername(username)),
+      findById: (id) => run(() => admins.findById(id)),
+      count: () => run(() => admins.count()),
+    };
   }
 
   /**
    * Kysely's Migrator serialises concurrent runs: a session advisory lock on
    * PostgreSQL, the IMMEDIATE transaction on SQLite (see ./sqlite/dialect.ts).
    */
-  async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error !== undefined) {
-      const failed = results?.find((result) => result.status === 'Error')?.migrationName;
-      const what = failed === undefined ? 'database migration failed' : `database migration ${failed} failed`;
-      throw new Error(`${what}: ${describe(error)}`, { cause: error });
-    }
+  migrate(): Promise<void> {
+    return this.#calls.run(async () => {
+      const migrator = new Migrator({ db: this.#db, provider: migrationProvider(this.dialect) });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error !== undefined) {
+        const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+        const what = failed === undefined ? 'database migration failed' : `database migration ${failed} failed`;
+        throw new Error(`${what}: ${describe(error)}`, { cause: error });
+      }
+    });
   }
 
-  async ping(): Promise<void> {
-    await sql`select 1`.execute(this.db);
+  ping(): Promise<void> {
+    return this.#calls.run(async () => {
+      await sql`select 1`.execute(this.#db);
+    });
   }
 
+  /** Lets calls in progress finish, refuses new ones, then closes the connections. */
   close(): Promise<void> {
-    this.closing ??= this.db.destroy();
-    return this.closing;
+    this.#closing ??= this.#calls.close().then(() => this.#db.destroy());
+    return this.#closing;
   }
 }
 
