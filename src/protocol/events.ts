@@ -31,12 +31,14 @@ export const messageSchema = z
   .object({
     messageId: messageIdSchema,
     sessionId: sessionIdSchema,
-    direction: z.enum(['listener', 'broadcaster']),
+    direction: z
+      .enum(['listener', 'broadcaster'])
+      .describe('`listener`: sent by the listener; `broadcaster`: a reply from the station'),
     from: z.string().describe("The listener's name or the broadcaster's display name"),
-    text: z.string(),
-    createdAt: isoDateTime,
+    text: z.string().describe('Message text as stored (cleaned)'),
+    createdAt: isoDateTime.describe('When the server stored the message (ISO-8601, UTC)'),
   })
-  .meta({ id: 'Message' });
+  .meta({ id: 'Message', description: 'A stored chat message' });
 export type Message = z.infer<typeof messageSchema>;
 
 // ---------------------------------------------------------------------------
@@ -46,18 +48,29 @@ export type Message = z.infer<typeof messageSchema>;
 /** Raw text as sent; cleaning and the 1–1000 length check happen after parsing. */
 const rawText = z.string().max(MAX_FRAME_BYTES).describe('Message text, 1–1000 characters after cleaning');
 
-export const listenerSendSchema = z.object({
-  text: rawText,
-  clientMessageId: clientMessageIdSchema.optional(),
-});
-export const listenerTypingSchema = z.object({ isTyping: z.boolean() });
+export const listenerSendSchema = z
+  .object({
+    text: rawText,
+    clientMessageId: clientMessageIdSchema.optional(),
+  })
+  .describe('A chat message from the listener to the station');
+export const listenerTypingSchema = z
+  .object({ isTyping: z.boolean().describe('true while the listener is typing, false when they stop') })
+  .describe("The listener's typing state");
 
-export const broadcasterReplySchema = z.object({
-  sessionId: sessionIdSchema,
-  text: rawText,
-  clientMessageId: clientMessageIdSchema.optional(),
-});
-export const broadcasterTypingSchema = z.object({ sessionId: sessionIdSchema, isTyping: z.boolean() });
+export const broadcasterReplySchema = z
+  .object({
+    sessionId: sessionIdSchema.describe('The listener session to answer'),
+    text: rawText,
+    clientMessageId: clientMessageIdSchema.optional(),
+  })
+  .describe("A broadcaster's reply to one listener session");
+export const broadcasterTypingSchema = z
+  .object({
+    sessionId: sessionIdSchema.describe('The listener session the broadcaster is typing to'),
+    isTyping: z.boolean().describe('true while the broadcaster is typing, false when they stop'),
+  })
+  .describe("The broadcaster's typing state towards one session");
 
 /** Events a listener connection may send, by name. */
 export const listenerClientEvents = {
@@ -75,46 +88,84 @@ export const broadcasterClientEvents = {
 // Server → client events
 // ---------------------------------------------------------------------------
 
-export const listenerConnectionSuccessSchema = z.object({
-  sessionId: sessionIdSchema,
-  name: z.string(),
-  city: z.string(),
-  connectionId: z.string(),
-  expiresAt: isoDateTime,
-});
-export const broadcasterConnectionSuccessSchema = z.object({
-  adminId: z.string(),
-  name: z.string(),
-  connectionId: z.string(),
-});
-export const messageAckSchema = z.object({
-  messageId: messageIdSchema,
-  clientMessageId: clientMessageIdSchema.optional(),
-  createdAt: isoDateTime,
-  duplicate: z.literal(true).optional(),
-});
-export const messageReceiveSchema = z.object({
-  messageId: messageIdSchema,
-  from: z.string().describe('Broadcaster display name'),
-  text: z.string(),
-  createdAt: isoDateTime,
-});
-export const presenceUpdateSchema = z.object({ sessionId: sessionIdSchema, online: z.boolean() });
-export const typingToBroadcasterSchema = z.object({ sessionId: sessionIdSchema, isTyping: z.boolean() });
-export const typingToListenerSchema = z.object({ from: z.string(), isTyping: z.boolean() });
-export const invalidPayloadErrorSchema = z.object({
-  message: z.string(),
-  clientMessageId: clientMessageIdSchema.optional(),
-});
-export const rateLimitedErrorSchema = z.object({
-  retryAfterMs: z.number().int().nonnegative(),
-  clientMessageId: clientMessageIdSchema.optional(),
-});
-export const invalidTokenErrorSchema = z.object({ message: z.string() });
-export const unavailableErrorSchema = z.object({
-  message: z.string(),
-  clientMessageId: clientMessageIdSchema.optional(),
-});
+const connectionIdSchema = z.string().describe('Identifier of this WebSocket connection (for support and logs)');
+/** Human-readable error text (Indonesian), meant to be shown to the user. */
+const errorText = z.string().describe('Human-readable explanation (Indonesian), suitable for display');
+
+export const listenerConnectionSuccessSchema = z
+  .object({
+    sessionId: sessionIdSchema,
+    name: z.string().describe("The listener's name (cleaned)"),
+    city: z.string().describe("The listener's city (cleaned; may be empty)"),
+    connectionId: connectionIdSchema,
+    expiresAt: isoDateTime.describe('When the session token expires (ISO-8601, UTC)'),
+  })
+  .describe('The listener connection is open');
+export const broadcasterConnectionSuccessSchema = z
+  .object({
+    adminId: z.string().describe("The broadcaster's account identifier"),
+    name: z.string().describe("The broadcaster's display name"),
+    connectionId: connectionIdSchema,
+  })
+  .describe('The broadcaster connection is open');
+export const messageAckSchema = z
+  .object({
+    messageId: messageIdSchema,
+    clientMessageId: clientMessageIdSchema.optional(),
+    createdAt: isoDateTime.describe('When the server stored the message (ISO-8601, UTC)'),
+    duplicate: z
+      .literal(true)
+      .optional()
+      .describe('Present (true) when this clientMessageId was already stored: messageId is the first one'),
+  })
+  .describe('The message is durably stored');
+export const messageReceiveSchema = z
+  .object({
+    messageId: messageIdSchema,
+    from: z.string().describe('Broadcaster display name'),
+    text: z.string().describe('Message text as stored (cleaned)'),
+    createdAt: isoDateTime.describe('When the server stored the message (ISO-8601, UTC)'),
+  })
+  .describe("A broadcaster's message to this listener session");
+export const presenceUpdateSchema = z
+  .object({
+    sessionId: sessionIdSchema,
+    online: z.boolean().describe('true: the session has at least one open connection; false: none'),
+  })
+  .describe('A listener session came online or went offline');
+export const typingToBroadcasterSchema = z
+  .object({
+    sessionId: sessionIdSchema.describe('The listener session whose listener is typing'),
+    isTyping: z.boolean().describe('true while the listener is typing'),
+  })
+  .describe("A listener's typing state");
+export const typingToListenerSchema = z
+  .object({
+    from: z.string().describe('Display name of the broadcaster who is typing'),
+    isTyping: z.boolean().describe('true while the broadcaster is typing'),
+  })
+  .describe("A broadcaster's typing state in this session");
+export const invalidPayloadErrorSchema = z
+  .object({
+    message: errorText,
+    clientMessageId: clientMessageIdSchema.optional(),
+  })
+  .describe('The frame or its data was refused; nothing was stored; the connection stays open');
+export const rateLimitedErrorSchema = z
+  .object({
+    retryAfterMs: z.number().int().nonnegative().describe('Milliseconds to wait before sending again'),
+    clientMessageId: clientMessageIdSchema.optional(),
+  })
+  .describe('Over the rate limit: the message was not stored');
+export const invalidTokenErrorSchema = z
+  .object({ message: errorText })
+  .describe('The token expired while connected; the server closes with 4401 next');
+export const unavailableErrorSchema = z
+  .object({
+    message: errorText,
+    clientMessageId: clientMessageIdSchema.optional(),
+  })
+  .describe('The message could not be stored (database down); nothing was acknowledged, it may be resent');
 
 /** Events the server sends to listener connections. */
 export const listenerServerEvents = {
@@ -164,34 +215,55 @@ export const createSessionRequestSchema = z.object({
   name: z.string().max(200).describe('Listener name, 1–50 characters after cleaning'),
   city: z.string().max(200).optional().describe('City, 0–50 characters after cleaning'),
 });
-export const createSessionResponseSchema = z.object({
-  sessionId: sessionIdSchema,
-  sessionToken: z.string(),
-  expiresAt: isoDateTime,
-});
-export const adminLoginRequestSchema = z.object({
-  username: z.string().min(1).max(100),
-  password: z.string().min(1).max(1024),
-});
-export const adminLoginResponseSchema = z.object({
-  token: z.string(),
-  name: z.string(),
-  expiresAt: isoDateTime,
-});
-export const sessionSummarySchema = z.object({
-  sessionId: sessionIdSchema,
-  name: z.string(),
-  city: z.string(),
-  online: z.boolean(),
-  lastMessageAt: isoDateTime.nullable(),
-});
-export const sessionListResponseSchema = z.object({ sessions: z.array(sessionSummarySchema) });
+export const createSessionResponseSchema = z
+  .object({
+    sessionId: sessionIdSchema,
+    sessionToken: z.string().describe('Session token (JWT): the `token` query parameter of /livechat/ws'),
+    expiresAt: isoDateTime.describe('When the session token expires (ISO-8601, UTC)'),
+  })
+  .describe('The new listener session');
+export const adminLoginRequestSchema = z
+  .object({
+    username: z.string().min(1).max(100).describe('Broadcaster username'),
+    password: z.string().min(1).max(1024).describe('Broadcaster password'),
+  })
+  .describe('Broadcaster credentials');
+export const adminLoginResponseSchema = z
+  .object({
+    token: z
+      .string()
+      .describe(
+        'Admin token (JWT): the bearer token of the admin REST routes and the `token` query parameter of /livechat/admin/ws',
+      ),
+    name: z.string().describe("The broadcaster's display name"),
+    expiresAt: isoDateTime.describe('When the admin token expires (ISO-8601, UTC)'),
+  })
+  .describe('A logged-in broadcaster');
+export const sessionSummarySchema = z
+  .object({
+    sessionId: sessionIdSchema,
+    name: z.string().describe("The listener's name"),
+    city: z.string().describe("The listener's city (may be empty)"),
+    online: z.boolean().describe('Whether the session has an open WebSocket connection'),
+    lastMessageAt: isoDateTime.nullable().describe('When the last message of the session was stored; null when none'),
+  })
+  .describe('One listener session');
+export const sessionListResponseSchema = z
+  .object({ sessions: z.array(sessionSummarySchema).describe('Most recent first') })
+  .describe('Recent listener sessions');
 export const messageListQuerySchema = z.object({
-  after: messageIdSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  after: messageIdSchema.optional().describe('Only messages stored after this messageId'),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe('How many messages at most (1–500)'),
 });
-export const messageListResponseSchema = z.object({ messages: z.array(messageSchema) });
-export const errorResponseSchema = z.object({ error: z.string(), message: z.string() });
+export const messageListResponseSchema = z
+  .object({ messages: z.array(messageSchema).describe('In stored order') })
+  .describe("A session's messages");
+export const errorResponseSchema = z
+  .object({
+    error: z.string().describe('Machine-readable error code'),
+    message: z.string().describe('Human-readable explanation (Indonesian)'),
+  })
+  .describe('Every HTTP error answer');
 
 export const MAX_NAME_LENGTH = 50;
 export const MAX_CITY_LENGTH = 50;
