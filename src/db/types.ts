@@ -62,10 +62,17 @@ export interface MessageRepository {
    * Stores one message in its own transaction (committed when the promise
    * resolves), updating the session's lastMessageAt. Race-safe dedup: a second
    * insert with the same (senderKey, clientMessageId), even from another
-   * process, resolves with the first row and `duplicate: true`.
+   * process, resolves with the first row and `duplicate: true` (for a
+   * broadcaster that row may belong to another session) and changes nothing.
+   * Rejects with UnknownSessionError when the session does not exist; any
+   * database error rejects too, and then nothing was stored.
    */
   insert(message: NewMessage): Promise<InsertResult>;
-  /** Messages of one session stored after `afterMessageId` (all when undefined), in stored order. */
+  /**
+   * Messages of one session stored after `afterMessageId` (all when undefined),
+   * in stored order (ascending messageId), at most `limit`. `afterMessageId`
+   * must be a decimal messageId (RangeError otherwise); validate input first.
+   */
   listAfter(
     sessionId: string,
     options: { afterMessageId?: string | undefined; limit: number; direction?: Direction | undefined },
@@ -89,5 +96,6 @@ export interface Store {
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Lets calls in progress finish, then closes the connections; later calls reject. */
   close(): Promise<void>;
 }

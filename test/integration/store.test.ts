@@ -756,7 +756,7 @@ for (const dialect of dialects) {
 
       test('postgres: an unreachable server makes calls reject, not hang', async (t) => {
         const defer = deferrer(t);
-        const url = new URL(databaseConfig(database).kind === 'postgres' ? database.url : '');
+        const url = new URL(database.url);
         url.port = '1'; // nothing listens there
         const unreachable = await openStore({ database: { kind: 'postgres', url: url.toString() } });
         defer(() => unreachable.close());
