@@ -14,7 +14,7 @@ import type { Metrics } from '../metrics.js';
 import { MAX_TEXT_LENGTH, type Message } from '../protocol/events.js';
 import { cleanField } from '../text/clean.js';
 import { inSpan } from '../tracing.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { KeyedQueue } from '../keyed-queue.js';
 
 /** Where the outcome of one client message goes (the sending connection). */
 export interface Replier {
@@ -153,13 +153,38 @@ export class ChatService {
         return 'rate_limited';
       }
 
-      let result: InsertResult;
       const writeStarted = performance.now();
+      // Ack and publish run right after the commit, while the store still holds
+      // this session's next write back (on every instance): one session's
+      // publications leave in stored order.
+      let committed: InsertResult | undefined;
+      const afterCommit = async (result: InsertResult): Promise<void> => {
+        committed = result;
+        const { message, duplicate } = result;
+        metrics.dbWriteLatency.observe((performance.now() - writeStarted) / 1000);
+        replier.send('message:ack', {
+          messageId: message.messageId,
+          ...echo,
+          createdAt: message.createdAt.toISOString(),
+          ...(duplicate ? { duplicate: true } : {}),
+        });
+        metrics.messagesAckedTotal.inc({ direction: draft.direction, duplicate: String(duplicate) });
+        metrics.ackLatency.observe({ direction: draft.direction }, (performance.now() - started) / 1000);
+        if (duplicate) return;
+        metrics.messagesStoredTotal.inc({ direction: draft.direction });
+        await inSpan('livechat.publish', { 'livechat.message_id': message.messageId }, () => this.publish(message));
+      };
       try {
-        result = await inSpan('livechat.store', {}, () =>
-          this.deps.store.messages.insert({ ...draft, text: cleaned.value }),
+        const result = await inSpan('livechat.store', {}, () =>
+          this.deps.store.messages.insert({ ...draft, text: cleaned.value }, { afterCommit }),
         );
+        return result.duplicate ? 'duplicate' : 'acked';
       } catch (error) {
+        if (committed) {
+          // Stored and acked already; only what came after failed.
+          this.deps.logger.error({ err: error, sessionId: draft.sessionId }, 'after storing a message');
+          return committed.duplicate ? 'duplicate' : 'acked';
+        }
         if (error instanceof UnknownSessionError) {
           metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
           replier.send('error:invalid_payload', { message: wsMessages.unknownSession, ...echo });
@@ -170,22 +195,6 @@ export class ChatService {
         replier.send('error:unavailable', { message: wsMessages.unavailable, ...echo });
         return 'unavailable';
       }
-      metrics.dbWriteLatency.observe((performance.now() - writeStarted) / 1000);
-
-      const { message, duplicate } = result;
-      replier.send('message:ack', {
-        messageId: message.messageId,
-        ...echo,
-        createdAt: message.createdAt.toISOString(),
-        ...(duplicate ? { duplicate: true } : {}),
-      });
-      metrics.messagesAckedTotal.inc({ direction: draft.direction, duplicate: String(duplicate) });
-      metrics.ackLatency.observe({ direction: draft.direction }, (performance.now() - started) / 1000);
-      if (duplicate) return 'duplicate';
-
-      metrics.messagesStoredTotal.inc({ direction: draft.direction });
-      await inSpan('livechat.publish', { 'livechat.message_id': message.messageId }, () => this.publish(message));
-      return 'acked';
     });
   }
 

@@ -1,9 +1,13 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { KeyedQueue } from '../keyed-queue.js';
 import { UnknownSessionError } from './errors.js';
 import { formatRowId, parseRowId } from './ids.js';
 import type { DatabaseSchema, MessagesTable } from './schema.js';
 import { assertLimit } from './sessions.js';
-import type { Direction, InsertResult, MessageRepository, NewMessage, StoredMessage } from './types.js';
+import type { Direction, InsertOptions, InsertResult, MessageRepository, NewMessage, StoredMessage } from './types.js';
+
+/** First key of the advisory locks that order one session's writes and publications (PostgreSQL). */
+const SESSION_ORDER_LOCK = 0x4c43;
 
 type MessageRow = Pick<
   Selectable<MessagesTable>,
@@ -75,14 +79,48 @@ export async function lockSessionAndInsert(
 class DuplicateMessage extends Error {}
 
 export class KyselyMessageRepository implements MessageRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  private readonly sqliteOrder = new KeyedQueue();
 
-  async insert(message: NewMessage): Promise<InsertResult> {
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly dialect: 'sqlite' | 'postgres',
+  ) {}
+
+  async insert(message: NewMessage, options: InsertOptions = {}): Promise<InsertResult> {
+    const { afterCommit } = options;
+    if (afterCommit === undefined) return this.insertOn(this.db, message);
+    if (this.dialect === 'sqlite') {
+      // One process owns a SQLite file: an in-process queue per session holds the next write back.
+      return this.sqliteOrder.run(message.sessionId, async () => {
+        const result = await this.insertOn(this.db, message);
+        await afterCommit(result);
+        return result;
+      });
+    }
+    // The row lock of the insert ends at COMMIT; this lock also covers the
+    // publication, so the next write of the session (on any instance) is
+    // committed - and published - only after this one was published.
+    return this.db.connection().execute(async (connection) => {
+      await sql`select pg_advisory_lock(${SESSION_ORDER_LOCK}, hashtext(${message.sessionId}))`.execute(connection);
+      try {
+        const result = await this.insertOn(connection, message);
+        await afterCommit(result);
+        return result;
+      } finally {
+        // A failed unlock means the connection broke, which releases the lock too.
+        await sql`select pg_advisory_unlock(${SESSION_ORDER_LOCK}, hashtext(${message.sessionId}))`
+          .execute(connection)
+          .catch(() => undefined);
+      }
+    });
+  }
+
+  private async insertOn(db: Kysely<DatabaseSchema>, message: NewMessage): Promise<InsertResult> {
     // A duplicate's first row is normally found at once; the loop only covers
     // that row being deleted between the conflict and the read.
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const row = await this.db.transaction().execute(async (trx) => {
+        const row = await db.transaction().execute(async (trx) => {
           const inserted = await lockSessionAndInsert(trx, message, Date.now());
           if (inserted === undefined) throw new DuplicateMessage();
           return inserted;
@@ -92,7 +130,7 @@ export class KyselyMessageRepository implements MessageRepository {
         if (!(error instanceof DuplicateMessage)) throw error;
       }
       // Only reachable with a clientMessageId: without one nothing can conflict.
-      const first = await this.db
+      const first = await db
         .selectFrom('messages')
         .select(messageColumns)
         .where('sender_key', '=', message.senderKey)

@@ -52,9 +52,9 @@ export class KyselyStore implements Store {
       get: (id) => run(() => sessions.get(id)),
       listRecent: (limit) => run(() => sessions.listRecent(limit)),
     };
-    const messages = new KyselyMessageRepository(db);
+    const messages = new KyselyMessageRepository(db, dialect);
     this.messages = {
-      insert: (message) => run(() => messages.insert(message)),
+      insert: (message, options) => run(() => messages.insert(message, options)),
       listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
     };
     const admins = new KyselyAdminRepository(db);

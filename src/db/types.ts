@@ -50,6 +50,16 @@ export interface InsertResult {
   duplicate: boolean;
 }
 
+export interface InsertOptions {
+  /**
+   * Runs after the commit while this session's writes are still held back on
+   * every instance (PostgreSQL: a session-scoped advisory lock; SQLite: one
+   * process). The caller acks and publishes here, so that publications of one
+   * session leave in stored order even when several instances write to it.
+   */
+  afterCommit?: (result: InsertResult) => Promise<void>;
+}
+
 export interface SessionRepository {
   create(session: { id: string; name: string; city: string; createdAt: Date; expiresAt: Date }): Promise<SessionRecord>;
   get(id: string): Promise<SessionRecord | undefined>;
@@ -67,7 +77,7 @@ export interface MessageRepository {
    * Rejects with UnknownSessionError when the session does not exist; any
    * database error rejects too, and then nothing was stored.
    */
-  insert(message: NewMessage): Promise<InsertResult>;
+  insert(message: NewMessage, options?: InsertOptions): Promise<InsertResult>;
   /**
    * Messages of one session stored after `afterMessageId` (all when undefined),
    * in stored order (ascending messageId), at most `limit`. `afterMessageId`

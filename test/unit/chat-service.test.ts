@@ -12,7 +12,7 @@ import { MemoryBroker } from '../../src/broker/memory/memory-broker.js';
 import { broadcastersChannel, sessionChannel, type Publication } from '../../src/broker/types.js';
 import { ChatService } from '../../src/chat/chat-service.js';
 import { UnknownSessionError } from '../../src/db/index.js';
-import type { InsertResult, NewMessage, Store, StoredMessage } from '../../src/db/types.js';
+import type { InsertOptions, InsertResult, NewMessage, Store, StoredMessage } from '../../src/db/types.js';
 import { Hub } from '../../src/hub/hub.js';
 import { createMetrics } from '../../src/metrics.js';
 
@@ -26,31 +26,38 @@ class ControlledStore {
   private nextId = 1;
 
   readonly messages = {
-    insert: (message: NewMessage): Promise<InsertResult> =>
-      new Promise<InsertResult>((resolve, reject) => {
-        this.pending.push({
-          message,
-          fail: reject,
-          commit: () => {
-            const key =
-              message.clientMessageId === undefined ? undefined : `${message.senderKey}|${message.clientMessageId}`;
-            const existing = key === undefined ? undefined : this.keys.get(key);
-            if (existing) return resolve({ message: existing, duplicate: true });
-            const row: StoredMessage = {
-              messageId: String(this.nextId++),
-              sessionId: message.sessionId,
-              direction: message.direction,
-              from: message.from,
-              text: message.text,
-              createdAt: new Date(),
-            };
-            this.rows.push(row);
-            if (key !== undefined) this.keys.set(key, row);
-            resolve({ message: row, duplicate: false });
-          },
-        });
-      }),
+    insert: async (message: NewMessage, options: InsertOptions = {}): Promise<InsertResult> => {
+      const result = await this.commitLater(message);
+      await options.afterCommit?.(result);
+      return result;
+    },
   };
+
+  private commitLater(message: NewMessage): Promise<InsertResult> {
+    return new Promise<InsertResult>((resolve, reject) => {
+      this.pending.push({
+        message,
+        fail: reject,
+        commit: () => {
+          const key =
+            message.clientMessageId === undefined ? undefined : `${message.senderKey}|${message.clientMessageId}`;
+          const existing = key === undefined ? undefined : this.keys.get(key);
+          if (existing) return resolve({ message: existing, duplicate: true });
+          const row: StoredMessage = {
+            messageId: String(this.nextId++),
+            sessionId: message.sessionId,
+            direction: message.direction,
+            from: message.from,
+            text: message.text,
+            createdAt: new Date(),
+          };
+          this.rows.push(row);
+          if (key !== undefined) this.keys.set(key, row);
+          resolve({ message: row, duplicate: false });
+        },
+      });
+    });
+  }
 
   async settle(): Promise<void> {
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
