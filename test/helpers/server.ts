@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type LivechatServer } from '../../src/server.js';
 import { createTestDatabase, dialects, type Dialect } from './databases.js';
@@ -34,6 +35,8 @@ export interface TestServerOptions {
   /** Share a database URL / Redis prefix between several servers (multi-instance tests). */
   databaseUrl?: string;
   redisPrefix?: string;
+  /** Log here instead of the configured destination (log-capture tests). */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -60,7 +63,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       : {}),
     ...options.env,
   };
-  let server = await startServer(loadConfig(env), { announce: () => undefined });
+  let server = await startServer(loadConfig(env), { announce: () => undefined, logger: options.logger });
   const port = server.port;
   const result: TestServer = {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -75,7 +78,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async restart() {
       await server.stop();
-      server = await startServer(loadConfig({ ...env, PORT: String(port) }), { announce: () => undefined });
+      server = await startServer(loadConfig({ ...env, PORT: String(port) }), {
+        announce: () => undefined,
+        logger: options.logger,
+      });
       result.server = server;
     },
   };
