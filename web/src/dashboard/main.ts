@@ -48,6 +48,12 @@ interface Conversation {
   messages: Message[];
   ids: Set<string>;
   loaded: 'no' | 'loading' | 'yes' | 'error';
+  /**
+   * The last messageId known when the connection was lost: everything up to
+   * it is known, anything after it may have been missed. Messages that arrive
+   * live after the reconnect must not move it, or a gap would go unnoticed.
+   */
+  resyncFrom?: string;
   unread: number;
   typing: boolean;
   typingTimer?: ReturnType<typeof setTimeout>;
@@ -61,6 +67,7 @@ interface PendingReply {
   text: string;
   status: 'sending' | 'sent' | 'failed';
   reason?: string;
+  messageId?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -234,7 +241,8 @@ async function loadConversation(conv: Conversation, options: { initial: boolean 
   const c = client;
   if (!c) return 0;
   const wasLoaded = conv.loaded === 'yes';
-  const after = wasLoaded ? lastMessageId(conv) : undefined;
+  const resyncFrom = conv.resyncFrom;
+  const after = wasLoaded ? (resyncFrom !== undefined ? resyncFrom || undefined : lastMessageId(conv)) : undefined;
   if (!wasLoaded) conv.loaded = 'loading';
   if (selected === conv.sessionId) renderConversation();
   try {
@@ -242,6 +250,7 @@ async function loadConversation(conv: Conversation, options: { initial: boolean 
     if (c !== client) return 0;
     const added = merge(conv, messages);
     conv.loaded = 'yes';
+    if (conv.resyncFrom === resyncFrom) delete conv.resyncFrom;
     let fresh: number;
     if (!wasLoaded) {
       // Whole history now known: unread from the read marker (what arrived live stays counted).
@@ -368,22 +377,9 @@ function onDelivery(update: DeliveryUpdate<BroadcasterOutgoing>): void {
   }
   reply.status = update.status;
   if (update.reason) reply.reason = update.reason;
-  if (update.status === 'sent' && update.messageId && update.createdAt) {
-    pending.delete(reply.clientMessageId);
-    const conv = conversationFor(reply.sessionId);
-    merge(conv, [
-      {
-        messageId: update.messageId,
-        sessionId: reply.sessionId,
-        direction: 'broadcaster',
-        from: client?.accountInfo?.name ?? auth?.name ?? '',
-        text: reply.text,
-        createdAt: update.createdAt,
-      },
-    ]);
-    if (isViewing(conv.sessionId)) markRead(conv);
-    renderSessions();
-  }
+  if (update.messageId) reply.messageId = update.messageId;
+  // A sent reply stays visible until its `message:new` (or a resync) brings
+  // the stored, cleaned text under its messageId.
   if (selected === reply.sessionId) renderMessages();
 }
 
@@ -419,6 +415,11 @@ function start(a: Auth): void {
   client = c;
   c.on('state', (change) => {
     if (c !== client) return;
+    if (change.previous === 'open' && change.state !== 'open') {
+      for (const conv of conversations.values()) {
+        if (conv.loaded === 'yes' && conv.resyncFrom === undefined) conv.resyncFrom = lastMessageId(conv) ?? '';
+      }
+    }
     lastState = change;
     lastStateAt = Date.now();
     renderStatus();
@@ -627,7 +628,7 @@ function renderSessions(): void {
     const preview = conv.typing
       ? t.typing(conv.name)
       : last
-        ? (last.direction === 'broadcaster' ? t.youPrefix : '') + last.text
+        ? (last.direction === 'listener' ? '' : last.from === auth?.name ? t.youPrefix : `${last.from}: `) + last.text
         : conv.loaded === 'loading'
           ? t.loading
           : conv.lastMessageAt
@@ -741,7 +742,12 @@ function renderMessages(): void {
   type Row = { key: string; message?: Message; reply?: PendingReply };
   const rows: Row[] = conv.messages.map((m) => ({ key: `m:${m.messageId}`, message: m }));
   for (const reply of pending.values()) {
-    if (reply.sessionId === conv.sessionId && reply.status !== 'sent') rows.push({ key: `p:${reply.clientMessageId}`, reply });
+    if (reply.sessionId !== conv.sessionId) continue;
+    if (reply.messageId && conv.ids.has(reply.messageId)) {
+      pending.delete(reply.clientMessageId);
+      continue;
+    }
+    rows.push({ key: `p:${reply.clientMessageId}`, reply });
   }
   if (rows.length === 0 && conv.loaded === 'yes') {
     clear(messageList);
@@ -808,7 +814,7 @@ function updateReplyNode(node: HTMLLIElement, reply: PendingReply): void {
   const failed = reply.status === 'failed';
   setText(
     node.querySelector('.msg__state')!,
-    !failed ? t.sending : reply.reason === 'invalid' ? t.failedInvalid : reply.reason === 'too_large' ? t.failedTooLong : t.failed,
+    reply.status === 'sent' ? t.sent : !failed ? t.sending : reply.reason === 'invalid' ? t.failedInvalid : reply.reason === 'too_large' ? t.failedTooLong : t.failed,
   );
   (node.querySelector('.msg__retry') as HTMLElement).hidden = !failed || reply.reason === 'invalid' || reply.reason === 'too_large';
   (node.querySelector('.msg__remove') as HTMLElement).hidden = !failed;
