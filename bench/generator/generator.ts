@@ -1,0 +1,533 @@
+/**
+ * The open-loop load generator.
+ *
+ * Sends are scheduled at a fixed rate: message k of a phase is due at
+ * `start + k / rate`, whatever happened to the messages before it, and every
+ * latency is measured from that due time, not from the moment the send was
+ * actually written. A generator or server that falls behind therefore shows
+ * up in the percentiles instead of silently lowering the load (no coordinated
+ * omission). `sendLag` records how late the generator itself was.
+ *
+ * Message k is sent by listener k mod L (every listener sends evenly spaced
+ * messages); reply j is sent by broadcaster j mod B to a listener picked by a
+ * fixed hash of j. Ids and texts carry the phase and the index, so acks and
+ * deliveries are matched without any lookup table, and a reply that reaches
+ * the wrong session is caught.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, encode, recordMs, summarize, type Histogram } from '../lib/histogram.js';
+import {
+  HISTOGRAM_NAMES,
+  type GeneratorSetup,
+  type HistogramName,
+  type LatencySummary,
+  type LoadParams,
+  type LoadResult,
+  type SetupResult,
+} from '../lib/types.js';
+import { pool, postJson } from './http.js';
+import { connect, type Conn } from './wire.js';
+
+interface ListenerState {
+  index: number;
+  instance: number;
+  sessionId: string;
+  token: string;
+  conn: Conn | undefined;
+}
+
+interface BroadcasterState {
+  index: number;
+  instance: number;
+  conn: Conn | undefined;
+}
+
+const FILLER =
+  'Salam dari pendengar setia di Bandung, tolong putarkan lagu kesukaan kami ya, terima kasih penyiar! ';
+
+const MAX_BROADCASTERS = 8;
+const CONNECT_TIMEOUT_MS = 15_000;
+
+class Phase {
+  readonly params: LoadParams;
+  readonly msgInterval: number;
+  readonly replyInterval: number;
+  readonly totalMsgs: number;
+  readonly warmupMsgs: number;
+  readonly totalReplies: number;
+  readonly warmupReplies: number;
+  start = 0;
+  nextMsg = 0;
+  nextReply = 0;
+  sent = 0;
+  repliesSent = 0;
+  acked = 0;
+  delivered = 0;
+  repliesAcked = 0;
+  repliesDelivered = 0;
+  replyCopies = 0;
+  duplicates = 0;
+  isolationViolations = 0;
+  idMismatches = 0;
+  readonly ackState: Uint8Array;
+  readonly deliveredMask: Uint8Array;
+  readonly messageIds: Float64Array;
+  readonly replyAcked: Uint8Array;
+  readonly replyDelivered: Uint8Array;
+  readonly replyCopyMask: Uint8Array;
+  readonly hist = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, createHistogram()])) as Record<HistogramName, Histogram>;
+  readonly errors = new Map<string, number>();
+
+  constructor(params: LoadParams) {
+    this.params = params;
+    this.msgInterval = params.rate > 0 ? 1000 / params.rate : Infinity;
+    this.replyInterval = params.replyRate > 0 ? 1000 / params.replyRate : Infinity;
+    const totalMs = params.warmupMs + params.durationMs;
+    this.totalMsgs = params.rate > 0 ? Math.floor((totalMs * params.rate) / 1000) : 0;
+    this.warmupMsgs = params.rate > 0 ? Math.floor((params.warmupMs * params.rate) / 1000) : 0;
+    this.totalReplies = params.replyRate > 0 ? Math.floor((totalMs * params.replyRate) / 1000) : 0;
+    this.warmupReplies = params.replyRate > 0 ? Math.floor((params.warmupMs * params.replyRate) / 1000) : 0;
+    this.ackState = new Uint8Array(this.totalMsgs);
+    this.deliveredMask = new Uint8Array(this.totalMsgs);
+    this.messageIds = new Float64Array(this.totalMsgs).fill(NaN);
+    this.replyAcked = new Uint8Array(this.totalReplies);
+    this.replyDelivered = new Uint8Array(this.totalReplies);
+    this.replyCopyMask = new Uint8Array(this.totalReplies);
+  }
+
+  msgDue(k: number): number {
+    return this.start + k * this.msgInterval;
+  }
+
+  replyDue(j: number): number {
+    return this.start + j * this.replyInterval;
+  }
+
+  count(name: string): void {
+    this.errors.set(name, (this.errors.get(name) ?? 0) + 1);
+  }
+
+  outstanding(broadcasters: number): number {
+    return (
+      this.sent - this.acked +
+      (this.sent * broadcasters - this.delivered) +
+      (this.repliesSent - this.repliesAcked) +
+      (this.repliesSent - this.repliesDelivered) +
+      (this.repliesSent * broadcasters - this.replyCopies)
+    );
+  }
+}
+
+/** Index k from "m<phase>-<k>" (ids, and texts that start with the id), or -1 when it is not of this phase. */
+function parseIndex(value: unknown, prefix: string, phase: number): number {
+  if (typeof value !== 'string' || value[0] !== prefix) return -1;
+  const dash = value.indexOf('-');
+  if (dash < 0 || Number(value.slice(1, dash)) !== phase) return -2;
+  const end = value.indexOf(' ', dash);
+  const k = Number(end < 0 ? value.slice(dash + 1) : value.slice(dash + 1, end));
+  return Number.isInteger(k) && k >= 0 ? k : -1;
+}
+
+function text(prefix: string, phase: number, k: number, length: number): string {
+  const head = `${prefix}${phase}-${k} `;
+  let body = head;
+  while (body.length < length) body += FILLER;
+  return body.slice(0, Math.max(length, head.length)).trimEnd();
+}
+
+function popcount(mask: number): number {
+  let n = 0;
+  for (let m = mask; m; m &= m - 1) n++;
+  return n;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Generator {
+  private setup: GeneratorSetup | undefined;
+  private listeners: ListenerState[] = [];
+  private broadcasters: BroadcasterState[] = [];
+  private phase: Phase | undefined;
+  private closing = false;
+  private readonly setupErrors = new Map<string, number>();
+  private prepareStats = { sessionsCreated: 0, sessionCreatePerSecond: 0, elapsedMs: 0 };
+
+  /** Broadcaster logins and connections, then one session per listener over HTTP. */
+  async prepare(setup: GeneratorSetup): Promise<{ elapsedMs: number; sessionsCreated: number; sessionCreatePerSecond: number }> {
+    if (setup.broadcasters < 1 || setup.broadcasters > MAX_BROADCASTERS) {
+      throw new Error(`broadcasters must be 1–${MAX_BROADCASTERS}`);
+    }
+    if (setup.listeners < 1) throw new Error('listeners must be at least 1');
+    this.setup = setup;
+    const started = performance.now();
+    const instances = setup.instances.length;
+    const address = (i: number) => setup.sourceAddresses[i % setup.sourceAddresses.length]!;
+
+    for (let b = 0; b < setup.broadcasters; b++) {
+      const instance = b % instances;
+      const baseUrl = setup.instances[instance]!;
+      const login = await this.retry('login', 5, async () => {
+        const res = await postJson(baseUrl, '/livechat/admin/login', setup.admin, address(b));
+        if (res.status !== 200 || typeof res.body['token'] !== 'string') {
+          throw new Error(`login answered ${res.status} ${JSON.stringify(res.body)}`);
+        }
+        return res.body['token'];
+      });
+      const state: BroadcasterState = { index: b, instance, conn: undefined };
+      const { conn } = await this.retry('broadcaster-connect', 3, () =>
+        connect({
+          wire: setup.wire,
+          baseUrl,
+          role: 'broadcaster',
+          token: login,
+          localAddress: address(b),
+          timeoutMs: CONNECT_TIMEOUT_MS,
+          onEvent: (event, data, at) => this.onBroadcasterEvent(state, event, data, at),
+          onClose: (reason) => this.onClose(reason),
+        }),
+      );
+      state.conn = conn;
+      this.broadcasters.push(state);
+    }
+
+    const sessionsStarted = performance.now();
+    this.listeners = new Array<ListenerState>(setup.listeners);
+    await pool(setup.listeners, setup.sessionConcurrency, async (i) => {
+      const instance = i % instances;
+      const res = await this.retry('session-create', 5, async () => {
+        const r = await postJson(setup.instances[instance]!, '/livechat/session', { name: `Pendengar ${i}`, city: 'Bandung' }, address(i));
+        if (r.status !== 201 || typeof r.body['sessionId'] !== 'string' || typeof r.body['sessionToken'] !== 'string') {
+          throw new Error(`session create answered ${r.status} ${JSON.stringify(r.body)}`);
+        }
+        return r.body as { sessionId: string; sessionToken: string };
+      });
+      this.listeners[i] = { index: i, instance, sessionId: res.sessionId, token: res.sessionToken, conn: undefined };
+    });
+    const sessionsMs = performance.now() - sessionsStarted;
+    this.prepareStats = {
+      sessionsCreated: setup.listeners,
+      sessionCreatePerSecond: Math.round((setup.listeners / sessionsMs) * 1000),
+      elapsedMs: Math.round(performance.now() - started),
+    };
+    return this.prepareStats;
+  }
+
+  /** Opens one WebSocket per listener session; resolves when every one got `connection:success`. */
+  async connectListeners(): Promise<SetupResult> {
+    const setup = this.requireSetup();
+    const histogram = createHistogram();
+    const started = performance.now();
+    await pool(setup.listeners, setup.connectConcurrency, async (i) => {
+      const listener = this.listeners[i]!;
+      const { conn } = await this.retry('listener-connect', 3, async () => {
+        const t0 = performance.now();
+        const result = await connect({
+          wire: setup.wire,
+          baseUrl: setup.instances[listener.instance]!,
+          role: 'listener',
+          token: listener.token,
+          localAddress: setup.sourceAddresses[i % setup.sourceAddresses.length]!,
+          timeoutMs: CONNECT_TIMEOUT_MS,
+          onEvent: (event, data, at) => this.onListenerEvent(listener, event, data, at),
+          onClose: (reason) => this.onClose(reason),
+        });
+        recordMs(histogram, performance.now() - t0);
+        return result;
+      });
+      listener.conn = conn;
+    });
+    const elapsed = performance.now() - started;
+    return {
+      listeners: setup.listeners,
+      broadcasters: setup.broadcasters,
+      sessionsCreated: this.prepareStats.sessionsCreated,
+      sessionCreatePerSecond: this.prepareStats.sessionCreatePerSecond,
+      connected: this.listeners.filter((l) => l.conn?.open).length,
+      connectPerSecond: Math.round((setup.listeners / elapsed) * 1000),
+      connectLatency: summarize(histogram),
+      retries: Object.fromEntries(this.setupErrors),
+      elapsedMs: Math.round(elapsed),
+    };
+  }
+
+  /** Runs one open-loop phase and reports what happened to every scheduled message. */
+  async load(params: LoadParams): Promise<LoadResult> {
+    const setup = this.requireSetup();
+    const phase = new Phase(params);
+    this.phase = phase;
+    const L = this.listeners.length;
+    const B = this.broadcasters.length;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
+    phase.start = performance.now() + 10;
+
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const now = performance.now();
+        while (phase.nextMsg < phase.totalMsgs) {
+          const k = phase.nextMsg;
+          const due = phase.msgDue(k);
+          if (due > now) break;
+          phase.nextMsg++;
+          const conn = this.listeners[k % L]!.conn;
+          if (conn?.send('message:send', { text: text('m', params.phase, k, params.textLength), clientMessageId: `m${params.phase}-${k}` })) {
+            phase.sent++;
+            if (k >= phase.warmupMsgs) recordMs(phase.hist.sendLag, performance.now() - due);
+          } else {
+            phase.count('send-failed');
+          }
+        }
+        while (phase.nextReply < phase.totalReplies) {
+          const j = phase.nextReply;
+          const due = phase.replyDue(j);
+          if (due > now) break;
+          phase.nextReply++;
+          const target = this.listeners[this.replyTarget(j)]!;
+          const conn = this.broadcasters[j % B]!.conn;
+          const sent = conn?.send('message:reply', {
+            sessionId: target.sessionId,
+            text: text('b', params.phase, j, params.textLength),
+            clientMessageId: `b${params.phase}-${j}`,
+          });
+          if (sent) phase.repliesSent++;
+          else phase.count('reply-send-failed');
+        }
+        if (phase.nextMsg >= phase.totalMsgs && phase.nextReply >= phase.totalReplies) {
+          resolve();
+          return;
+        }
+        const nextDue = Math.min(
+          phase.nextMsg < phase.totalMsgs ? phase.msgDue(phase.nextMsg) : Infinity,
+          phase.nextReply < phase.totalReplies ? phase.replyDue(phase.nextReply) : Infinity,
+        );
+        setTimeout(tick, Math.max(0, nextDue - performance.now()));
+      };
+      setTimeout(tick, 10);
+    });
+    const sendingEnded = performance.now();
+
+    const drainUntil = performance.now() + params.drainMs;
+    while (phase.outstanding(B) > 0 && performance.now() < drainUntil) await sleep(10);
+    loop.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const wallMs = performance.now() - wall0;
+    void setup;
+
+    let lost = 0;
+    let duplicateDeliveries = 0;
+    for (let k = 0; k < phase.totalMsgs; k++) {
+      if (popcount(phase.deliveredMask[k]!) < B) lost++;
+    }
+    let repliesLost = 0;
+    let replyCopiesMissing = 0;
+    for (let j = 0; j < phase.totalReplies; j++) {
+      if (!phase.replyDelivered[j]) repliesLost++;
+      if (popcount(phase.replyCopyMask[j]!) < B) replyCopiesMissing++;
+    }
+    duplicateDeliveries += phase.duplicates;
+    const measuredMs = Math.max(1, sendingEnded - (phase.start + params.warmupMs));
+    const latency = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, summarize(phase.hist[name])])) as Record<HistogramName, LatencySummary>;
+    const histograms = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, encode(phase.hist[name])])) as Record<HistogramName, string>;
+    return {
+      params,
+      counts: {
+        scheduled: phase.totalMsgs,
+        sent: phase.sent,
+        measured: phase.totalMsgs - phase.warmupMsgs,
+        acked: phase.acked,
+        unacked: phase.totalMsgs - phase.acked,
+        expectedDeliveries: phase.totalMsgs * B,
+        delivered: phase.delivered,
+        lost,
+        duplicates: duplicateDeliveries,
+        repliesScheduled: phase.totalReplies,
+        repliesSent: phase.repliesSent,
+        repliesMeasured: phase.totalReplies - phase.warmupReplies,
+        repliesAcked: phase.repliesAcked,
+        repliesUnacked: phase.totalReplies - phase.repliesAcked,
+        repliesLost,
+        replyCopiesMissing,
+        isolationViolations: phase.isolationViolations,
+        idMismatches: phase.idMismatches,
+      },
+      errors: Object.fromEntries(phase.errors),
+      latency,
+      histograms,
+      achievedRate: Math.round(((phase.totalMsgs - phase.warmupMsgs) / measuredMs) * 1000),
+      achievedReplyRate: Math.round(((phase.totalReplies - phase.warmupReplies) / measuredMs) * 1000),
+      generator: {
+        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        wallMs: Math.round(wallMs),
+        loopDelayP99Ms: Math.round(loop.percentile(99) / 1e4) / 100,
+        loopDelayMaxMs: Math.round(loop.max / 1e4) / 100,
+      },
+    };
+  }
+
+  /** Waits (bounded) until the last phase has nothing outstanding; returns what is still outstanding. */
+  async quiesce(timeoutMs: number): Promise<number> {
+    const phase = this.phase;
+    if (!phase) return 0;
+    const until = performance.now() + timeoutMs;
+    while (phase.outstanding(this.broadcasters.length) > 0 && performance.now() < until) await sleep(50);
+    return phase.outstanding(this.broadcasters.length);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const listener of this.listeners) listener?.conn?.close();
+    for (const broadcaster of this.broadcasters) broadcaster.conn?.close();
+    await sleep(100);
+  }
+
+  private replyTarget(j: number): number {
+    return Math.floor(((j * 0.6180339887498949) % 1) * this.listeners.length);
+  }
+
+  private isCross(listenerIndex: number, broadcasterIndex: number): boolean {
+    const instances = this.setup?.instances.length ?? 1;
+    return listenerIndex % instances !== broadcasterIndex % instances;
+  }
+
+  private onListenerEvent(listener: ListenerState, event: string, data: Record<string, unknown>, at: number): void {
+    const phase = this.phase;
+    if (!phase) return this.countSetup(event.startsWith('error:') ? event : `idle:${event}`);
+    const p = phase.params.phase;
+    switch (event) {
+      case 'message:ack': {
+        const k = parseIndex(data['clientMessageId'], 'm', p);
+        if (k === -2) return;
+        if (k < 0 || k >= phase.totalMsgs || k % this.listeners.length !== listener.index) return phase.count('ack-unknown');
+        if (phase.ackState[k]) {
+          phase.duplicates++;
+          return;
+        }
+        phase.ackState[k] = 1;
+        phase.acked++;
+        if (data['duplicate'] === true) phase.count('ack-marked-duplicate');
+        if (k >= phase.warmupMsgs) recordMs(phase.hist.sendAck, at - phase.msgDue(k));
+        this.checkId(phase, k, data['messageId']);
+        return;
+      }
+      case 'message:receive': {
+        const j = parseIndex(data['text'], 'b', p);
+        if (j === -2) return;
+        if (j < 0 || j >= phase.totalReplies) return phase.count('receive-unknown');
+        if (this.replyTarget(j) !== listener.index) {
+          phase.isolationViolations++;
+          return;
+        }
+        if (phase.replyDelivered[j]) {
+          phase.duplicates++;
+          return;
+        }
+        phase.replyDelivered[j] = 1;
+        phase.repliesDelivered++;
+        if (j >= phase.warmupReplies) {
+          const latency = at - phase.replyDue(j);
+          recordMs(phase.hist.replyListener, latency);
+          if (this.isCross(listener.index, j % this.broadcasters.length)) recordMs(phase.hist.replyListenerCross, latency);
+        }
+        return;
+      }
+      default:
+        phase.count(event.startsWith('error:') ? event : `listener-unexpected:${event}`);
+    }
+  }
+
+  private onBroadcasterEvent(broadcaster: BroadcasterState, event: string, data: Record<string, unknown>, at: number): void {
+    const phase = this.phase;
+    if (event === 'presence:update' || event === 'user:typing') return;
+    if (!phase) return this.countSetup(event.startsWith('error:') ? event : `idle:${event}`);
+    const p = phase.params.phase;
+    const bit = 1 << broadcaster.index;
+    switch (event) {
+      case 'message:new': {
+        if (data['direction'] === 'broadcaster') {
+          const j = parseIndex(data['text'], 'b', p);
+          if (j === -2) return;
+          if (j < 0 || j >= phase.totalReplies) return phase.count('new-unknown');
+          if (phase.replyCopyMask[j]! & bit) {
+            phase.duplicates++;
+            return;
+          }
+          phase.replyCopyMask[j]! |= bit;
+          phase.replyCopies++;
+          return;
+        }
+        const k = parseIndex(data['text'], 'm', p);
+        if (k === -2) return;
+        if (k < 0 || k >= phase.totalMsgs) return phase.count('new-unknown');
+        if (phase.deliveredMask[k]! & bit) {
+          phase.duplicates++;
+          return;
+        }
+        phase.deliveredMask[k]! |= bit;
+        phase.delivered++;
+        if (k >= phase.warmupMsgs) {
+          const latency = at - phase.msgDue(k);
+          recordMs(phase.hist.sendBroadcaster, latency);
+          if (this.isCross(k % this.listeners.length, broadcaster.index)) recordMs(phase.hist.sendBroadcasterCross, latency);
+        }
+        this.checkId(phase, k, data['messageId']);
+        return;
+      }
+      case 'message:ack': {
+        const j = parseIndex(data['clientMessageId'], 'b', p);
+        if (j === -2) return;
+        if (j < 0 || j >= phase.totalReplies || j % this.broadcasters.length !== broadcaster.index) return phase.count('ack-unknown');
+        if (phase.replyAcked[j]) {
+          phase.duplicates++;
+          return;
+        }
+        phase.replyAcked[j] = 1;
+        phase.repliesAcked++;
+        if (j >= phase.warmupReplies) recordMs(phase.hist.replyAck, at - phase.replyDue(j));
+        return;
+      }
+      default:
+        phase.count(event.startsWith('error:') ? event : `broadcaster-unexpected:${event}`);
+    }
+  }
+
+  /** The ack and every delivery of message k must carry the same messageId. */
+  private checkId(phase: Phase, k: number, messageId: unknown): void {
+    const id = typeof messageId === 'string' ? Number(messageId) : NaN;
+    if (!Number.isFinite(id)) {
+      phase.idMismatches++;
+      return;
+    }
+    const known = phase.messageIds[k]!;
+    if (Number.isNaN(known)) phase.messageIds[k] = id;
+    else if (known !== id) phase.idMismatches++;
+  }
+
+  private onClose(reason: string): void {
+    if (this.closing) return;
+    if (this.phase) this.phase.count(reason);
+    else this.countSetup(reason);
+  }
+
+  private countSetup(name: string): void {
+    this.setupErrors.set(name, (this.setupErrors.get(name) ?? 0) + 1);
+  }
+
+  private async retry<T>(kind: string, attempts: number, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if (attempt >= attempts || this.closing) throw new Error(`${kind} failed after ${attempt} attempts: ${(error as Error).message}`, { cause: error });
+        this.countSetup(`retry:${kind}`);
+        await sleep(100 * attempt);
+      }
+    }
+  }
+
+  private requireSetup(): GeneratorSetup {
+    if (!this.setup) throw new Error('prepare first');
+    return this.setup;
+  }
+}

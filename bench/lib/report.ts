@@ -1,0 +1,326 @@
+/**
+ * Results: the JSON of an invocation, the merged "latest" file (the newest
+ * result of every scenario), the goals checked against them, and the
+ * Markdown rendering of both.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TargetRun } from './runner.js';
+import { SCENARIOS, type ScenarioName, type ScenarioResult } from './scenarios.js';
+import type { LatencySummary } from './types.js';
+
+export interface ResultsFile {
+  version: 1;
+  scenarios: Partial<Record<ScenarioName, ScenarioResult>>;
+  verdicts: Verdict[];
+}
+
+export interface Verdict {
+  scenario: ScenarioName;
+  goal: string;
+  target: string;
+  measured: string;
+  verdict: 'met' | 'not met' | 'not measured';
+}
+
+// ---------- numbers ----------
+
+const int = (n: number) => Math.round(n).toLocaleString('en');
+export function ms(n: number): string {
+  if (n >= 100) return int(n);
+  if (n >= 10) return n.toFixed(1);
+  return n.toFixed(2);
+}
+const quad = (l: LatencySummary) => (l.count === 0 ? '–' : `${ms(l.p50)} / ${ms(l.p95)} / **${ms(l.p99)}** / ${ms(l.max)}`);
+const times = (value: number, goal: number) => `${(value / goal).toFixed(value / goal >= 10 ? 0 : 1)}× the goal`;
+
+function errorsCell(errors: Record<string, number>): string {
+  const entries = Object.entries(errors).filter(([, n]) => n > 0);
+  if (entries.length === 0) return '0';
+  return entries.map(([name, n]) => `${name} ×${int(n)}`).join(', ');
+}
+
+function lostOf(run: TargetRun): number {
+  const c = run.load?.counts;
+  return c ? c.lost + c.unacked + c.repliesLost + c.replyCopiesMissing : NaN;
+}
+
+// ---------- goals ----------
+
+function p99Max(run: TargetRun): number {
+  const l = run.load!.latency;
+  return Math.max(l.sendAck.p99, l.sendBroadcaster.p99, l.replyListener.p99);
+}
+
+export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
+  const verdicts: Verdict[] = [];
+  const add = (scenario: ScenarioName, goal: string, target: string, measured: string, ok: boolean | undefined) =>
+    verdicts.push({ scenario, goal, target, measured, verdict: ok === undefined ? 'not measured' : ok ? 'met' : 'not met' });
+  const live = (s: ScenarioResult | undefined) => (s?.runs ?? []).filter((r) => r.target.kind === 'livechat');
+  const byId = (s: ScenarioResult | undefined, id: string) => s?.runs.find((r) => r.target.id === id);
+
+  const seed = results.seed;
+  for (const run of live(seed)) {
+    if (!run.load) {
+      add('seed', 'p99 far below 500 ms, 0 lost', run.target.id, run.error ?? 'no load result', undefined);
+      continue;
+    }
+    const p = p99Max(run);
+    add('seed', 'p99 (every path) far below 500 ms', run.target.id, `${ms(p)} ms (${((p / 500) * 100).toFixed(1)} % of 500 ms)`, p < 500 / 5);
+    add('seed', '0 lost', run.target.id, `${int(lostOf(run))} lost or unacked`, lostOf(run) === 0);
+  }
+
+  const single = results.single;
+  const relay = byId(single, 'ws-relay');
+  const capacity = results.capacity;
+  const capRelay = byId(capacity, 'ws-relay')?.capacity?.sustainableRate;
+  const capSio = byId(capacity, 'socketio')?.capacity?.sustainableRate;
+  const singleTargets = live(single).length > 0 ? live(single) : [];
+  for (const run of singleTargets) {
+    const id = run.target.id;
+    if (!run.load) {
+      add('single', 'runs at the single load', id, run.error ?? 'no load result', false);
+      continue;
+    }
+    const l = run.load.latency;
+    add('single', 'p99 send→ack ≤ 30 ms', id, `${ms(l.sendAck.p99)} ms${l.sendAck.p99 > 30 ? ` (${times(l.sendAck.p99, 30)})` : ''}`, l.sendAck.p99 <= 30);
+    add(
+      'single',
+      'p99 send→broadcaster ≤ 30 ms',
+      id,
+      `${ms(l.sendBroadcaster.p99)} ms${l.sendBroadcaster.p99 > 30 ? ` (${times(l.sendBroadcaster.p99, 30)})` : ''}`,
+      l.sendBroadcaster.p99 <= 30,
+    );
+    add('single', '0 lost', id, `${int(lostOf(run))} lost or unacked of ${int(run.load.counts.scheduled + run.load.counts.repliesScheduled)}`, lostOf(run) === 0);
+    const perConn = run.server?.rssPerIdleConnectionKiB;
+    add('single', '≤ 12 KiB RSS per idle connection', id, perConn === undefined ? 'not measured' : `${perConn.toFixed(1)} KiB`, perConn === undefined ? undefined : perConn <= 12);
+    if (relay?.load) {
+      const r = relay.load.latency;
+      const ratio = Math.max(l.sendAck.p99 / r.sendAck.p99, l.sendBroadcaster.p99 / r.sendBroadcaster.p99);
+      add(
+        'single',
+        'p99 within 1.5× the bare relay at the same load',
+        id,
+        `${ratio.toFixed(1)}× (ack ${ms(l.sendAck.p99)} vs ${ms(r.sendAck.p99)} ms, broadcaster ${ms(l.sendBroadcaster.p99)} vs ${ms(r.sendBroadcaster.p99)} ms)`,
+        ratio <= 1.5,
+      );
+    } else {
+      add('single', 'p99 within 1.5× the bare relay at the same load', id, 'bare relay not measured', undefined);
+    }
+  }
+  for (const run of live(capacity)) {
+    const id = run.target.id;
+    const rate = run.capacity?.sustainableRate;
+    const show = (n: number | undefined) => (n === undefined ? 'none' : `${int(n)} msg/s`);
+    if (capRelay !== undefined) {
+      const share = rate === undefined ? 0 : rate / capRelay;
+      add('capacity', 'sustainable rate ≥ 50 % of the bare relay', id, `${show(rate)} = ${(share * 100).toFixed(0)} % of ${show(capRelay)}`, share >= 0.5);
+    } else add('capacity', 'sustainable rate ≥ 50 % of the bare relay', id, 'bare relay not measured', undefined);
+    if (capSio !== undefined) {
+      add('capacity', 'sustainable rate above the Socket.IO relay', id, `${show(rate)} vs ${show(capSio)}`, rate !== undefined && rate > capSio);
+    } else add('capacity', 'sustainable rate above the Socket.IO relay', id, 'Socket.IO relay not measured', undefined);
+  }
+
+  for (const run of live(results.cluster)) {
+    const id = run.target.id;
+    if (!run.load) {
+      add('cluster', 'cross-instance p99 ≤ 50 ms, 0 lost', id, run.error ?? 'no load result', false);
+      continue;
+    }
+    const l = run.load.latency;
+    const cross = Math.max(l.sendBroadcasterCross.p99, l.replyListenerCross.p99);
+    add(
+      'cluster',
+      'cross-instance p99 ≤ 50 ms',
+      id,
+      `${ms(cross)} ms (send→broadcaster ${ms(l.sendBroadcasterCross.p99)}, reply→listener ${ms(l.replyListenerCross.p99)})${cross > 50 ? `, ${times(cross, 50)}` : ''}`,
+      l.sendBroadcasterCross.count > 0 && cross <= 50,
+    );
+    add('cluster', '0 lost', id, `${int(lostOf(run))} lost or unacked`, lostOf(run) === 0);
+  }
+  return verdicts;
+}
+
+// ---------- Markdown ----------
+
+function provenanceLine(s: ScenarioResult): string {
+  const p = s.provenance;
+  const m = p.machine;
+  return (
+    `Measured ${p.date.slice(0, 16).replace('T', ' ')} UTC on commit \`${p.commit}\`${p.uncommittedChanges ? ' (with uncommitted changes)' : ''}; ` +
+    `${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, temp on ${m.tmpFileSystem}; ` +
+    `load average at start ${p.loadAverageAtStart.join(' / ')}. Command: \`${s.command}\`${s.quick ? ' (quick run: reduced size)' : ''}.`
+  );
+}
+
+function loadTable(s: ScenarioResult): string[] {
+  const cross = s.runs.some((r) => r.target.instances > 1);
+  const head = [
+    'target',
+    'send→ack p50 / p95 / **p99** / max (ms)',
+    'send→broadcaster',
+    'reply→listener',
+    ...(cross ? ['cross-instance send→broadcaster', 'cross-instance reply→listener'] : []),
+    'lost / unacked',
+    'errors',
+    'sessions/s · connects/s',
+    'server CPU (per 1k msgs)',
+    'RSS / idle conn',
+    'generator CPU · send lag p99',
+  ];
+  const rows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const run of s.runs) {
+    if (!run.load) {
+      rows.push(`| ${run.target.label} | failed: ${(run.error ?? 'no result').split('\n')[0]} |${' |'.repeat(head.length - 2)}`);
+      continue;
+    }
+    const { latency: l, counts: c, generator: g } = run.load;
+    const sv = run.server!;
+    rows.push(
+      '| ' +
+        [
+          run.target.label,
+          quad(l.sendAck),
+          quad(l.sendBroadcaster),
+          quad(l.replyListener),
+          ...(cross ? [quad(l.sendBroadcasterCross), quad(l.replyListenerCross)] : []),
+          `${int(c.lost + c.repliesLost)} / ${int(c.unacked + c.repliesUnacked)}`,
+          errorsCell(run.load.errors),
+          `${int(run.setup!.sessionCreatePerSecond)} · ${int(run.setup!.connectPerSecond)}`,
+          `${sv.cpuPercentLoad ?? '–'} % (${sv.cpuMsPerThousandMessages ?? '–'} ms)`,
+          `${sv.rssPerIdleConnectionKiB.toFixed(1)} KiB`,
+          `${((g.cpuMs / g.wallMs) * 100).toFixed(0)} % · ${ms(l.sendLag.p99)} ms`,
+        ].join(' | ') +
+        ' |',
+    );
+  }
+  return rows;
+}
+
+function capacityTable(s: ScenarioResult): string[] {
+  const rows = [
+    '| target | sustainable rate (msg/s) | first failing rate | stopped because | steps: rate → worst p99 (ms), ✓ pass / ✗ fail |',
+    '|---|---|---|---|---|',
+  ];
+  for (const run of s.runs) {
+    const c = run.capacity;
+    if (!c) {
+      rows.push(`| ${run.target.label} | failed: ${(run.error ?? 'no result').split('\n')[0]} | | | |`);
+      continue;
+    }
+    const steps = c.steps
+      .map((st) => `${int(st.rate)} → ${ms(Math.max(st.p99.sendAck, st.p99.sendBroadcaster, st.p99.replyListener))} ${st.pass ? '✓' : '✗'}`)
+      .join(' · ');
+    rows.push(
+      `| ${run.target.label} | **${c.sustainableRate === undefined ? 'none' : int(c.sustainableRate)}** | ${c.firstFailingRate === undefined ? '–' : int(c.firstFailingRate)} | ${c.stoppedBecause} | ${steps} |`,
+    );
+  }
+  rows.push('', 'Server and generator CPU at the highest passing and the first failing step:', '');
+  rows.push('| target | rate | server CPU | generator CPU | why it failed |', '|---|---|---|---|---|');
+  for (const run of s.runs) {
+    const c = run.capacity;
+    if (!c) continue;
+    const pass = c.steps.filter((st) => st.pass).sort((a, b) => b.rate - a.rate)[0];
+    const fail = c.steps.filter((st) => !st.pass).sort((a, b) => a.rate - b.rate)[0];
+    for (const st of [pass, fail]) {
+      if (st) rows.push(`| ${run.target.label} | ${int(st.rate)} | ${st.serverCpuPercent} % | ${st.generatorCpuPercent} % | ${st.pass ? '–' : st.reason} |`);
+    }
+  }
+  return rows;
+}
+
+function idleTable(s: ScenarioResult): string[] {
+  const rows = [
+    '| target | idle connections | server RSS before → after (MiB) | **RSS per idle connection** | connects/s | connect p99 (ms) |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const run of s.runs) {
+    if (!run.server || !run.setup) {
+      rows.push(`| ${run.target.label} | failed: ${(run.error ?? 'no result').split('\n')[0]} | | | | |`);
+      continue;
+    }
+    rows.push(
+      `| ${run.target.label} | ${int(run.setup.connected)} | ${int(run.server.rssBaseKiB / 1024)} → ${int(run.server.rssConnectedKiB / 1024)} | **${run.server.rssPerIdleConnectionKiB.toFixed(1)} KiB** | ${int(run.setup.connectPerSecond)} | ${ms(run.setup.connectLatency.p99)} |`,
+    );
+  }
+  return rows;
+}
+
+export function renderScenario(s: ScenarioResult): string {
+  const lines = [`### ${s.title}`, '', `${s.description}.`, '', provenanceLine(s), ''];
+  if (s.scenario === 'capacity') lines.push(...capacityTable(s));
+  else if (s.scenario === 'idle') lines.push(...idleTable(s));
+  else lines.push(...loadTable(s));
+  const settings = s.runs.find((r) => r.target.kind === 'livechat')?.target.settings;
+  const notes = [...s.plan.notes];
+  if (settings && Object.keys(settings).length > 0) {
+    notes.push(`Live-chat settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+  }
+  if (notes.length) lines.push('', ...notes.map((n) => `- ${n}`));
+  return lines.join('\n');
+}
+
+export function renderVerdicts(verdicts: Verdict[]): string {
+  if (verdicts.length === 0) return '_No goal could be checked with these results._';
+  const mark = { met: '✅ met', 'not met': '❌ not met', 'not measured': '– not measured' };
+  return [
+    '| scenario | goal | target | measured | verdict |',
+    '|---|---|---|---|---|',
+    ...verdicts.map((v) => `| ${v.scenario} | ${v.goal} | ${v.target} | ${v.measured} | ${mark[v.verdict]} |`),
+  ].join('\n');
+}
+
+export function renderResults(file: ResultsFile, heading: string): string {
+  const parts = [
+    `# ${heading}`,
+    '',
+    'Latencies are measured from the time each send was *scheduled* (open loop, no coordinated omission), in milliseconds: ' +
+      'p50 / p95 / **p99** / max. "lost" counts messages that did not reach every broadcaster (and replies that did not reach their listener); ' +
+      '"unacked" counts messages never acknowledged. Server CPU is the CPU time of the server process(es) over the load phase, as a share of one core. ' +
+      'See bench/README.md for how to run and read these figures.',
+    '',
+    '## Goals',
+    '',
+    renderVerdicts(file.verdicts),
+  ];
+  for (const name of SCENARIOS) {
+    const s = file.scenarios[name];
+    if (s) parts.push('', `## ${name}`, '', renderScenario(s));
+  }
+  return parts.join('\n') + '\n';
+}
+
+/** Writes this invocation's files and, when asked, merges its scenarios into latest.{json,md}. */
+export function saveResults(
+  outDir: string,
+  stamp: string,
+  scenarios: ScenarioResult[],
+  updateLatest: boolean,
+): { runJson: string; runMd: string; latestMd?: string } {
+  const runsDir = join(outDir, 'runs');
+  mkdirSync(runsDir, { recursive: true });
+  const own: ResultsFile = { version: 1, scenarios: {}, verdicts: [] };
+  for (const s of scenarios) own.scenarios[s.scenario] = s;
+  own.verdicts = computeVerdicts(own.scenarios);
+  const runJson = join(runsDir, `${stamp}.json`);
+  const runMd = join(runsDir, `${stamp}.md`);
+  writeFileSync(runJson, JSON.stringify(own, null, 1) + '\n');
+  writeFileSync(runMd, renderResults(own, `Benchmark run ${stamp}`));
+  if (!updateLatest) return { runJson, runMd };
+
+  const latestJson = join(outDir, 'latest.json');
+  let latest: ResultsFile = { version: 1, scenarios: {}, verdicts: [] };
+  if (existsSync(latestJson)) {
+    try {
+      latest = JSON.parse(readFileSync(latestJson, 'utf8')) as ResultsFile;
+    } catch {
+      // unreadable: start over
+    }
+  }
+  for (const s of scenarios) latest.scenarios[s.scenario] = s;
+  latest.verdicts = computeVerdicts(latest.scenarios);
+  writeFileSync(latestJson, JSON.stringify(latest, null, 1) + '\n');
+  const latestMd = join(outDir, 'latest.md');
+  writeFileSync(latestMd, renderResults(latest, 'Live chat benchmark: latest results'));
+  return { runJson, runMd, latestMd };
+}

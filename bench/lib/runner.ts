@@ -1,0 +1,279 @@
+/**
+ * One target under one plan: start the target's processes and a generator
+ * process, create sessions, connect every listener (measuring memory per idle
+ * connection), then run the load phase or the capacity search, sampling the
+ * server's CPU time around each phase. Everything is stopped and cleaned up
+ * whatever happens.
+ */
+import { join } from 'node:path';
+import { GeneratorProcess } from './controller.js';
+import { cpuMs, rssKiB, settledRssKiB, sleep } from './proc.js';
+import { startTarget, type TargetOptions, type TargetSpec } from './targets.js';
+import type { LoadParams, LoadResult, SetupResult } from './types.js';
+
+export interface CapacityPlan {
+  startRate: number;
+  factor: number;
+  maxRate: number;
+  maxSteps: number;
+  /** Refinement steps between the last passing and the first failing rate. */
+  bisect: number;
+  stepMs: number;
+  warmupMs: number;
+  drainMs: number;
+  /** A step passes when every p99 is at most this, nothing is lost or unacked and there is no error. */
+  thresholdMs: number;
+  /** Replies per listener message. */
+  replyRatio: number;
+  textLength: number;
+}
+
+export interface RunPlan extends TargetOptions {
+  listeners: number;
+  broadcasters: number;
+  sourceAddresses: number;
+  connectConcurrency: number;
+  sessionConcurrency: number;
+  /** Pause after the last listener connected, before memory is sampled (default 2000 ms). */
+  settleMs?: number;
+  load?: Omit<LoadParams, 'phase'> | undefined;
+  capacity?: CapacityPlan | undefined;
+  /** Print progress lines here. */
+  log: (line: string) => void;
+}
+
+export interface ServerFigures {
+  /** Server RSS (all instances) after sessions exist, before listeners connect. */
+  rssBaseKiB: number;
+  rssConnectedKiB: number;
+  rssPerIdleConnectionKiB: number;
+  rssPerInstanceKiB: number[];
+  cpuMsLoad?: number;
+  cpuPercentLoad?: number;
+  cpuMsPerThousandMessages?: number;
+  rssAfterLoadKiB?: number;
+}
+
+export interface CapacityStep {
+  rate: number;
+  replyRate: number;
+  pass: boolean;
+  reason: string;
+  p99: { sendAck: number; sendBroadcaster: number; replyListener: number };
+  lost: number;
+  unacked: number;
+  errors: number;
+  achievedRate: number;
+  serverCpuPercent: number;
+  generatorCpuPercent: number;
+}
+
+export interface CapacityResult {
+  plan: CapacityPlan;
+  steps: CapacityStep[];
+  /** Highest rate that passed (undefined when none did). */
+  sustainableRate: number | undefined;
+  firstFailingRate: number | undefined;
+  stoppedBecause: string;
+}
+
+export interface TargetRun {
+  target: { id: string; label: string; kind: string; instances: number; settings: Record<string, string> };
+  setup?: SetupResult & { prepareMs: number };
+  server?: ServerFigures;
+  load?: LoadResult;
+  capacity?: CapacityResult;
+  error?: string;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+const errorCount = (result: LoadResult) => sum(Object.values(result.errors));
+
+export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<TargetRun> {
+  const run: TargetRun = { target: { id: spec.id, label: spec.label, kind: spec.kind, instances: spec.instances, settings: {} } };
+  const log = (line: string) => plan.log(`[${spec.id}] ${line}`);
+  let target: Awaited<ReturnType<typeof startTarget>> | undefined;
+  let generator: GeneratorProcess | undefined;
+  try {
+    log('starting');
+    target = await startTarget(spec, plan);
+    run.target.settings = target.settings;
+    const pids = target.pids;
+    generator = GeneratorProcess.start(join(plan.workDir, `generator-${spec.id}.log`));
+    const setupBudget = 120_000 + plan.listeners * 30;
+    const prepared = await generator.prepare(
+      {
+        wire: target.wire,
+        instances: target.urls,
+        listeners: plan.listeners,
+        broadcasters: plan.broadcasters,
+        admin: target.admin,
+        sourceAddresses: Array.from({ length: plan.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`),
+        connectConcurrency: plan.connectConcurrency,
+        sessionConcurrency: plan.sessionConcurrency,
+      },
+      setupBudget,
+    );
+    log(`${prepared.sessionsCreated} sessions in ${prepared.elapsedMs} ms (${prepared.sessionCreatePerSecond}/s)`);
+    const rssBase = await Promise.all(pids.map(settledRssKiB));
+    const setup = await generator.connect(setupBudget);
+    log(`${setup.connected} listeners connected (${setup.connectPerSecond}/s, p99 ${setup.connectLatency.p99} ms)`);
+    await sleep(plan.settleMs ?? 2000);
+    const rssConnected = await Promise.all(pids.map(settledRssKiB));
+    run.setup = { ...setup, prepareMs: prepared.elapsedMs };
+    run.server = {
+      rssBaseKiB: sum(rssBase),
+      rssConnectedKiB: sum(rssConnected),
+      rssPerIdleConnectionKiB: Math.round(((sum(rssConnected) - sum(rssBase)) / plan.listeners) * 100) / 100,
+      rssPerInstanceKiB: rssConnected,
+    };
+    log(`RSS ${Math.round(sum(rssBase) / 1024)} → ${Math.round(sum(rssConnected) / 1024)} MiB: ${run.server.rssPerIdleConnectionKiB} KiB per idle connection`);
+
+    if (plan.load) {
+      const cpu0 = sum(pids.map(cpuMs));
+      const wall0 = performance.now();
+      log(`load: ${plan.load.rate} msg/s + ${plan.load.replyRate} replies/s for ${plan.load.durationMs / 1000} s (+${plan.load.warmupMs / 1000} s warm-up)`);
+      const result = await generator.load({ ...plan.load, phase: 1 });
+      const cpu = sum(pids.map(cpuMs)) - cpu0;
+      const wall = performance.now() - wall0;
+      run.load = result;
+      run.server.cpuMsLoad = Math.round(cpu);
+      run.server.cpuPercentLoad = Math.round((cpu / wall) * 1000) / 10;
+      run.server.cpuMsPerThousandMessages = Math.round((cpu / Math.max(1, (result.counts.sent + result.counts.repliesSent) / 1000)) * 100) / 100;
+      // Plain RSS right after the load (no forced GC): what the processes hold while busy.
+      run.server.rssAfterLoadKiB = sum(pids.map(rssKiB));
+      log(
+        `p99 ack ${result.latency.sendAck.p99} ms, broadcaster ${result.latency.sendBroadcaster.p99} ms, reply ${result.latency.replyListener.p99} ms; ` +
+          `lost ${result.counts.lost}, unacked ${result.counts.unacked}, errors ${errorCount(result)}`,
+      );
+    }
+    if (plan.capacity) run.capacity = await searchCapacity(generator, pids, plan.capacity, log);
+  } catch (error) {
+    run.error = (error as Error).message;
+    log(`failed: ${run.error}`);
+  } finally {
+    await generator?.close();
+    await target?.stop();
+  }
+  return run;
+}
+
+function judge(result: LoadResult, thresholdMs: number): { pass: boolean; reason: string } {
+  const { latency, counts } = result;
+  const problems: string[] = [];
+  const paths: [string, number][] = [
+    ['send→ack', latency.sendAck.p99],
+    ['send→broadcaster', latency.sendBroadcaster.p99],
+    ['reply→listener', latency.replyListener.p99],
+  ];
+  for (const [name, p99] of paths) if (p99 > thresholdMs) problems.push(`p99 ${name} ${p99} ms > ${thresholdMs} ms`);
+  if (counts.lost > 0) problems.push(`${counts.lost} lost`);
+  if (counts.unacked > 0) problems.push(`${counts.unacked} unacked`);
+  if (counts.repliesLost > 0) problems.push(`${counts.repliesLost} replies lost`);
+  const errors = errorCount(result);
+  if (errors > 0) problems.push(`errors ${JSON.stringify(result.errors)}`);
+  return { pass: problems.length === 0, reason: problems.join('; ') || 'ok' };
+}
+
+async function searchCapacity(
+  generator: GeneratorProcess,
+  pids: number[],
+  plan: CapacityPlan,
+  log: (line: string) => void,
+): Promise<CapacityResult> {
+  const steps: CapacityStep[] = [];
+  let phase = 100;
+  let lastPass: number | undefined;
+  let firstFail: number | undefined;
+  let stoppedBecause = '';
+
+  const step = async (rate: number): Promise<{ step: CapacityStep; broken: boolean }> => {
+    const replyRate = Math.max(1, Math.round(rate * plan.replyRatio));
+    const cpu0 = sum(pids.map(cpuMs));
+    const wall0 = performance.now();
+    const result = await generator.load({
+      phase: phase++,
+      rate,
+      replyRate,
+      durationMs: plan.stepMs,
+      warmupMs: plan.warmupMs,
+      drainMs: plan.drainMs,
+      textLength: plan.textLength,
+    });
+    const wall = performance.now() - wall0;
+    const verdict = judge(result, plan.thresholdMs);
+    const s: CapacityStep = {
+      rate,
+      replyRate,
+      pass: verdict.pass,
+      reason: verdict.reason,
+      p99: { sendAck: result.latency.sendAck.p99, sendBroadcaster: result.latency.sendBroadcaster.p99, replyListener: result.latency.replyListener.p99 },
+      lost: result.counts.lost,
+      unacked: result.counts.unacked,
+      errors: errorCount(result),
+      achievedRate: result.achievedRate,
+      serverCpuPercent: Math.round(((sum(pids.map(cpuMs)) - cpu0) / wall) * 1000) / 10,
+      generatorCpuPercent: Math.round((result.generator.cpuMs / result.generator.wallMs) * 1000) / 10,
+    };
+    steps.push(s);
+    log(`capacity ${rate} msg/s: ${s.pass ? 'pass' : 'FAIL'} (${s.reason}); server CPU ${s.serverCpuPercent} %, generator CPU ${s.generatorCpuPercent} %`);
+    const broken = Object.keys(result.errors).some((k) => k.startsWith('close:') || k.startsWith('disconnect:') || k.endsWith('send-failed'));
+    return { step: s, broken };
+  };
+
+  /** After a failing step the server may still hold a backlog: wait for it before measuring again. */
+  const settle = async (): Promise<boolean> => {
+    const outstanding = await generator.quiesce(60_000);
+    if (outstanding > 0) {
+      stoppedBecause = `the server was still ${outstanding} deliveries behind 60 s after a failing step`;
+      return false;
+    }
+    await sleep(1000);
+    return true;
+  };
+
+  let rate = plan.startRate;
+  for (let i = 0; i < plan.maxSteps; i++) {
+    const { step: s, broken } = await step(rate);
+    if (s.pass) {
+      lastPass = rate;
+      const next = Math.round(rate * plan.factor);
+      if (next > plan.maxRate) {
+        stoppedBecause = `reached the plan's highest rate (${plan.maxRate} msg/s)`;
+        break;
+      }
+      if (firstFail !== undefined) break;
+      rate = next;
+      continue;
+    }
+    firstFail = firstFail === undefined ? rate : Math.min(firstFail, rate);
+    if (broken) {
+      stoppedBecause = 'connections were closed during a failing step';
+      break;
+    }
+    if (lastPass !== undefined) break;
+    // The first rate already failed: go down until one passes.
+    if (!(await settle())) break;
+    rate = Math.round(rate / plan.factor);
+    if (rate < 10) {
+      stoppedBecause = 'no rate down to 10 msg/s passed';
+      break;
+    }
+  }
+  for (let i = 0; i < plan.bisect && lastPass !== undefined && firstFail !== undefined && !stoppedBecause; i++) {
+    const mid = Math.round(Math.sqrt(lastPass * firstFail));
+    if (mid <= lastPass || mid >= firstFail) break;
+    if (!(await settle())) break;
+    const { step: s, broken } = await step(mid);
+    if (s.pass) lastPass = mid;
+    else firstFail = mid;
+    if (broken) {
+      stoppedBecause = 'connections were closed during a failing step';
+      break;
+    }
+  }
+  if (!stoppedBecause) {
+    stoppedBecause = firstFail !== undefined ? `p99 passed ${plan.thresholdMs} ms (or loss/errors) at ${firstFail} msg/s` : 'step limit reached';
+  }
+  return { plan, steps, sustainableRate: lastPass, firstFailingRate: firstFail, stoppedBecause };
+}

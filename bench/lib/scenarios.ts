@@ -1,0 +1,174 @@
+/**
+ * The scenarios: what load, against which targets. Full sizes by default;
+ * `--quick` shrinks listeners, rates and durations for development runs
+ * (keeping the per-listener rate), and explicit flags override both.
+ */
+import type { Provenance } from './machine.js';
+import type { CapacityPlan, TargetRun } from './runner.js';
+import type { LoadParams } from './types.js';
+
+export const SCENARIOS = ['seed', 'single', 'cluster', 'capacity', 'idle'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface Overrides {
+  quick: boolean;
+  durationS?: number | undefined;
+  warmupS?: number | undefined;
+  listeners?: number | undefined;
+  broadcasters?: number | undefined;
+  rate?: number | undefined;
+  replyRate?: number | undefined;
+  targets?: string[] | undefined;
+  thresholdMs?: number | undefined;
+  capacityStart?: number | undefined;
+  capacityFactor?: number | undefined;
+  capacityMax?: number | undefined;
+  capacityStepS?: number | undefined;
+}
+
+export interface ScenarioPlan {
+  name: ScenarioName;
+  title: string;
+  description: string;
+  targets: string[];
+  listeners: number;
+  broadcasters: number;
+  load?: Omit<LoadParams, 'phase'>;
+  capacity?: CapacityPlan;
+  /** LIVECHAT_RATE_LIMIT_MESSAGES for the live-chat targets, when the load needs it raised. */
+  listenerRateLimit?: number;
+  notes: string[];
+}
+
+export interface ScenarioResult {
+  scenario: ScenarioName;
+  title: string;
+  description: string;
+  command: string;
+  quick: boolean;
+  provenance: Provenance;
+  plan: ScenarioPlan;
+  runs: TargetRun[];
+  finishedAt: string;
+}
+
+const DEFAULT_LIMIT = { messages: 10, windowSeconds: 10 };
+const RAISED_LIMIT = 1_000_000;
+
+export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
+  const q = o.quick;
+  const shrink = (full: number, quick: number) => (q ? quick : full);
+  const broadcasters = o.broadcasters ?? 2;
+  const notes: string[] = [];
+  const load = (listenersFull: number, rateFull: number, replyFull: number) => {
+    const listeners = o.listeners ?? shrink(listenersFull, Math.max(100, listenersFull / 10));
+    const factor = listeners / listenersFull;
+    const rate = o.rate ?? Math.max(1, Math.round(rateFull * (o.listeners === undefined ? factor : 1)));
+    const replyRate = o.replyRate ?? Math.max(1, Math.round(rate / 10));
+    void replyFull;
+    const params: Omit<LoadParams, 'phase'> = {
+      rate,
+      replyRate,
+      durationMs: (o.durationS ?? shrink(30, 5)) * 1000,
+      warmupMs: (o.warmupS ?? shrink(5, 1)) * 1000,
+      drainMs: shrink(15_000, 5000),
+      textLength: 64,
+    };
+    return { listeners, params };
+  };
+  /** Raise the listener limit only when the planned per-session rate would come near the default. */
+  const limitFor = (listeners: number, rate: number): number | undefined => {
+    const perWindow = (rate * DEFAULT_LIMIT.windowSeconds) / listeners;
+    if (perWindow <= DEFAULT_LIMIT.messages * 0.6) return undefined;
+    notes.push(
+      `${rate} msg/s over ${listeners} listeners is ${perWindow.toFixed(1)} messages per session per ${DEFAULT_LIMIT.windowSeconds} s, ` +
+        `near or over the default limit (${DEFAULT_LIMIT.messages}): LIVECHAT_RATE_LIMIT_MESSAGES=${RAISED_LIMIT} for this scenario.`,
+    );
+    return RAISED_LIMIT;
+  };
+
+  switch (name) {
+    case 'seed':
+    case 'single':
+    case 'cluster': {
+      const full = name === 'seed' ? 1000 : 10_000;
+      const { listeners, params } = load(full, full / 5, full / 50);
+      const targets =
+        o.targets ??
+        (name === 'seed'
+          ? ['livechat', 'ws-relay', 'socketio']
+          : name === 'single'
+            ? ['livechat', 'livechat-normal', 'ws-relay', 'socketio']
+            : ['livechat-cluster']);
+      const titles: Record<string, string> = {
+        seed: 'seed: the first release\'s load on one instance',
+        single: 'single: one instance, SQLite',
+        cluster: 'cluster: two instances, PostgreSQL + Redis',
+      };
+      const listenerRateLimit = limitFor(listeners, params.rate);
+      return {
+        name,
+        title: titles[name]!,
+        description:
+          `${listeners.toLocaleString('en')} listeners + ${broadcasters} broadcasters` +
+          (name === 'cluster' ? ' split evenly over two instances' : '') +
+          `, ${params.rate.toLocaleString('en')} msg/s in, ${params.replyRate.toLocaleString('en')} replies/s, ` +
+          `${params.durationMs / 1000} s measured after ${params.warmupMs / 1000} s warm-up`,
+        targets,
+        listeners,
+        broadcasters,
+        load: params,
+        ...(listenerRateLimit ? { listenerRateLimit } : {}),
+        notes,
+      };
+    }
+    case 'capacity': {
+      const listeners = o.listeners ?? shrink(10_000, 1000);
+      const capacity: CapacityPlan = {
+        startRate: o.capacityStart ?? o.rate ?? 250,
+        factor: o.capacityFactor ?? 1.5,
+        maxRate: o.capacityMax ?? 60_000,
+        maxSteps: 16,
+        bisect: shrink(2, 0),
+        stepMs: (o.capacityStepS ?? o.durationS ?? shrink(10, 3)) * 1000,
+        warmupMs: (o.warmupS ?? shrink(2, 1)) * 1000,
+        drainMs: shrink(5000, 3000),
+        thresholdMs: o.thresholdMs ?? 50,
+        replyRatio: 0.1,
+        textLength: 64,
+      };
+      notes.push(
+        `The rate is stepped up ×${capacity.factor} from ${capacity.startRate} msg/s (replies = 10 % of it), ${capacity.stepMs / 1000} s per step, ` +
+          `until a p99 (send→ack, send→broadcaster or reply→listener) passes ${capacity.thresholdMs} ms or anything is lost, unacked or refused; ` +
+          `then ${capacity.bisect} refinement steps between the last passing and the first failing rate.`,
+        `Per-session rates go far above the default limit here: LIVECHAT_RATE_LIMIT_MESSAGES=${RAISED_LIMIT} for this scenario.`,
+      );
+      return {
+        name,
+        title: 'capacity: highest sustainable rate on one instance',
+        description: `${listeners.toLocaleString('en')} listeners + ${broadcasters} broadcasters, rate stepped up until p99 > ${capacity.thresholdMs} ms`,
+        targets: o.targets ?? ['livechat', 'livechat-normal', 'ws-relay', 'socketio'],
+        listeners,
+        broadcasters,
+        capacity,
+        listenerRateLimit: RAISED_LIMIT,
+        notes,
+      };
+    }
+    case 'idle': {
+      const listeners = o.listeners ?? shrink(10_000, 1000);
+      return {
+        name,
+        title: 'idle: memory per idle connection',
+        description: `${listeners.toLocaleString('en')} idle listener connections (+ ${broadcasters} broadcasters), no traffic`,
+        targets: o.targets ?? ['livechat', 'ws-relay', 'socketio'],
+        listeners,
+        broadcasters,
+        notes: [
+          'Server RSS (all its processes) is read after a forced full GC, once when the sessions exist and before any listener connects, ' +
+            'and again 2 s after the last one connected; the difference divided by the number of connections is the figure.',
+        ],
+      };
+    }
+  }
+}
