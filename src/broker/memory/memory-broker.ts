@@ -69,17 +69,24 @@ export class MemoryBroker implements Broker {
   readonly instanceId = randomUUID();
   readonly registry = new MemoryRegistry();
   private handlers: BrokerHandlers | undefined;
+  /** Channels this instance subscribed to: only their publications are delivered (as with Redis). */
+  private readonly channels = new Set<string>();
 
   async start(handlers: BrokerHandlers): Promise<void> {
     this.handlers = handlers;
   }
 
   async publish(publication: Publication): Promise<void> {
-    this.handlers?.onDelivery(publication);
+    if (this.channels.has(publication.channel)) this.handlers?.onDelivery(publication);
   }
 
-  async subscribe(): Promise<void> {}
-  async unsubscribe(): Promise<void> {}
+  async subscribe(channel: string): Promise<void> {
+    this.channels.add(channel);
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.channels.delete(channel);
+  }
 
   rateLimiter(options: RateLimiterOptions): RateLimiterAbstract {
     return new RateLimiterMemory({

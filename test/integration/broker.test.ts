@@ -1,0 +1,247 @@
+/**
+ * Broker contract: the same behaviour from the in-memory broker and from the
+ * Redis broker (one instance here; several in redis-broker.test.ts). Every test
+ * uses its own key prefix. Redis must be reachable: the Redis half fails loudly
+ * otherwise, it never skips.
+ */
+import { describe, test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { createBroker, type Broker, type Publication } from '../../src/broker/index.js';
+
+const REDIS_URL = process.env['LIVECHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const kinds = ['memory', 'redis'] as const;
+
+async function assertRedisReachable(): Promise<void> {
+  const client = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new Error(
+      `Redis is required for this test and is not reachable at ${REDIS_URL}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Deletes every key under a prefix. */
+async function dropPrefix(prefix: string): Promise<void> {
+  const client = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+interface Harness {
+  broker: Broker;
+  deliveries: Publication[];
+  expired: string[][];
+}
+
+function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (condition()) return resolve();
+      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(check, 10);
+    };
+    check();
+  });
+}
+
+for (const kind of kinds) {
+  describe(`broker contract: ${kind}`, () => {
+    const open: Harness[] = [];
+    const prefixes: string[] = [];
+
+    before(async () => {
+      if (kind === 'redis') await assertRedisReachable();
+    });
+
+    async function makeBroker(): Promise<Harness> {
+      const keyPrefix = `test:broker:${randomBytes(6).toString('hex')}:`;
+      prefixes.push(keyPrefix);
+      const broker = createBroker({ redisUrl: kind === 'redis' ? REDIS_URL : undefined, keyPrefix });
+      assert.equal(broker.kind, kind);
+      const harness: Harness = { broker, deliveries: [], expired: [] };
+      await broker.start({
+        onDelivery: (publication) => harness.deliveries.push(publication),
+        onSessionsExpired: (ids) => harness.expired.push(ids),
+      });
+      open.push(harness);
+      return harness;
+    }
+
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((h) => h.broker.close()));
+    });
+
+    after(async () => {
+      if (kind === 'redis') await Promise.all(prefixes.map(dropPrefix));
+    });
+
+    test('a subscribed channel receives the publication with its frame and messageId', async () => {
+      const { broker, deliveries } = await makeBroker();
+      await broker.subscribe('session:a');
+      await broker.publish({ channel: 'session:a', frame: '{"event":"x","data":{}}', messageId: 'm1' });
+      await broker.publish({ channel: 'session:a', frame: '{"event":"y","data":{}}' });
+      assert.deepEqual(deliveries, [
+        { channel: 'session:a', frame: '{"event":"x","data":{}}', messageId: 'm1' },
+        { channel: 'session:a', frame: '{"event":"y","data":{}}' },
+      ]);
+      assert.equal(await broker.ping(), undefined);
+    });
+
+    test('local delivery is synchronous (no round trip)', async () => {
+      const { broker, deliveries } = await makeBroker();
+      await broker.subscribe('broadcasters');
+      const pending = broker.publish({ channel: 'broadcasters', frame: 'f1' });
+      assert.equal(deliveries.length, 1, 'delivered before publish() returned');
+      await pending;
+      assert.equal(deliveries.length, 1);
+    });
+
+    test('subscribing twice delivers once; unsubscribe stops delivery; resubscribe resumes it', async () => {
+      const { broker, deliveries } = await makeBroker();
+      await broker.subscribe('session:b');
+      await broker.subscribe('session:b');
+      await broker.publish({ channel: 'session:b', frame: '1' });
+      await broker.publish({ channel: 'session:other', frame: 'never' });
+      await broker.unsubscribe('session:b');
+      await broker.unsubscribe('session:b');
+      await broker.publish({ channel: 'session:b', frame: '2' });
+      await broker.subscribe('session:b');
+      await broker.publish({ channel: 'session:b', frame: '3' });
+      // Give a wrongly routed echo time to show up.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(
+        deliveries.map((d) => d.frame),
+        ['1', '3'],
+      );
+    });
+
+    test('per-session limit, first/last flags', async () => {
+      const { registry } = (await makeBroker()).broker;
+      const limits = { perSession: 2, perIp: 0 };
+      const c = (n: number) => ({ connectionId: `c${n}`, sessionId: 's1', ip: `10.0.0.${n}` });
+      assert.deepEqual(await registry.acquire(c(1), limits), { ok: true, firstForSession: true });
+      assert.deepEqual(await registry.acquire(c(2), limits), { ok: true, firstForSession: false });
+      assert.deepEqual(await registry.acquire(c(3), limits), { ok: false, reason: 'session_limit' });
+      assert.deepEqual(await registry.release(c(1)), { lastForSession: false });
+      assert.deepEqual(await registry.acquire(c(3), limits), { ok: true, firstForSession: false });
+      assert.deepEqual(await registry.release(c(2)), { lastForSession: false });
+      assert.deepEqual(await registry.release(c(3)), { lastForSession: true });
+      assert.deepEqual(await registry.release(c(3)), { lastForSession: false }, 'a second release is a no-op');
+      assert.deepEqual(await registry.acquire(c(4), limits), { ok: true, firstForSession: true });
+    });
+
+    test('per-session limit 0 means unlimited', async () => {
+      const { registry } = (await makeBroker()).broker;
+      for (let i = 0; i < 25; i += 1) {
+        const result = await registry.acquire(
+          { connectionId: `c${i}`, sessionId: 's', ip: `10.1.0.${i}` },
+          { perSession: 0, perIp: 0 },
+        );
+        assert.deepEqual(result, { ok: true, firstForSession: i === 0 });
+      }
+    });
+
+    test('per-IP limit counts listener and broadcaster connections; 0 means unlimited', async () => {
+      const { registry } = (await makeBroker()).broker;
+      const limited = { perSession: 5, perIp: 2 };
+      assert.deepEqual(await registry.acquire({ connectionId: 'l1', sessionId: 's1', ip: '192.0.2.1' }, limited), {
+        ok: true,
+        firstForSession: true,
+      });
+      assert.deepEqual(await registry.acquire({ connectionId: 'b1', ip: '192.0.2.1' }, limited), {
+        ok: true,
+        firstForSession: false,
+      });
+      assert.deepEqual(await registry.acquire({ connectionId: 'l2', sessionId: 's2', ip: '192.0.2.1' }, limited), {
+        ok: false,
+        reason: 'ip_limit',
+      });
+      // Another address is not affected.
+      assert.equal(
+        (await registry.acquire({ connectionId: 'l3', sessionId: 's2', ip: '192.0.2.2' }, limited)).ok,
+        true,
+      );
+      await registry.release({ connectionId: 'b1', ip: '192.0.2.1' });
+      assert.equal(
+        (await registry.acquire({ connectionId: 'l2', sessionId: 's2', ip: '192.0.2.1' }, limited)).ok,
+        true,
+      );
+
+      const unlimited = { perSession: 0, perIp: 0 };
+      for (let i = 0; i < 30; i += 1) {
+        const result = await registry.acquire(
+          { connectionId: `m${i}`, sessionId: `ms${i}`, ip: '198.51.100.7' },
+          unlimited,
+        );
+        assert.equal(result.ok, true, `connection ${i} behind one address`);
+      }
+    });
+
+    test('onlineSessions reports sessions with at least one connection', async () => {
+      const { registry } = (await makeBroker()).broker;
+      const limits = { perSession: 5, perIp: 0 };
+      await registry.acquire({ connectionId: 'a1', sessionId: 'sa', ip: '1.1.1.1' }, limits);
+      await registry.acquire({ connectionId: 'a2', sessionId: 'sa', ip: '1.1.1.1' }, limits);
+      await registry.acquire({ connectionId: 'b1', sessionId: 'sb', ip: '1.1.1.2' }, limits);
+      assert.deepEqual(await registry.onlineSessions(['sa', 'sb', 'sc']), new Set(['sa', 'sb']));
+      assert.deepEqual(await registry.onlineSessions([]), new Set());
+      await registry.release({ connectionId: 'a1', sessionId: 'sa', ip: '1.1.1.1' });
+      assert.deepEqual(await registry.onlineSessions(['sa', 'sb']), new Set(['sa', 'sb']));
+      await registry.release({ connectionId: 'a2', sessionId: 'sa', ip: '1.1.1.1' });
+      await registry.release({ connectionId: 'b1', sessionId: 'sb', ip: '1.1.1.2' });
+      assert.deepEqual(await registry.onlineSessions(['sa', 'sb']), new Set());
+    });
+
+    test('rate limiter counts points per key within the window', async () => {
+      const { broker } = await makeBroker();
+      const limiter = broker.rateLimiter({ keyPrefix: 'msg', points: 3, durationSeconds: 10 });
+      for (let i = 1; i <= 3; i += 1) {
+        const res = await limiter.consume('session-1');
+        assert.equal(res.remainingPoints, 3 - i);
+      }
+      const refused = await limiter.consume('session-1').then(
+        () => assert.fail('the fourth point must be refused'),
+        (rejection: unknown) => rejection,
+      );
+      assert.ok(refused instanceof RateLimiterRes, 'refusal is a RateLimiterRes, not an error');
+      assert.ok(refused.msBeforeNext > 0 && refused.msBeforeNext <= 10_000);
+      // Other keys and other limiters have their own counters.
+      assert.equal((await limiter.consume('session-2')).remainingPoints, 2);
+      const other = broker.rateLimiter({ keyPrefix: 'login', points: 1, durationSeconds: 10 });
+      assert.equal((await other.consume('session-1')).remainingPoints, 0);
+    });
+
+    test('close() stops delivery and can be called twice', async () => {
+      const harness = await makeBroker();
+      await harness.broker.subscribe('session:z');
+      await harness.broker.close();
+      await harness.broker.close();
+      await harness.broker.publish({ channel: 'session:z', frame: 'after close' });
+      await waitFor(() => true, 10, 'nothing');
+      assert.equal(harness.deliveries.length, 0);
+    });
+  });
+}
