@@ -3,15 +3,22 @@
  * that browsers, Node 20 (with the `ws` package) and tests can all supply them.
  */
 
+/**
+ * An event handler property. Declared through a method so that its parameter
+ * is checked bivariantly: the browser's and `ws`'s handlers, which take their
+ * own richer event types, both fit.
+ */
+export type EventHandler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
+
 /** The part of the WHATWG WebSocket interface the SDK uses (browsers and `ws` both fit). */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: EventHandler<unknown> | null;
+  onmessage: EventHandler<{ data: unknown }> | null;
+  onclose: EventHandler<{ code: number; reason: string }> | null;
+  onerror: EventHandler<unknown> | null;
 }
 
 /** A WebSocket constructor: `globalThis.WebSocket` in browsers, `import { WebSocket } from 'ws'` in Node. */
