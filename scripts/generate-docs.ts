@@ -36,6 +36,7 @@ import {
   listenerServerEvents,
   messageIdSchema,
   messageListQuerySchema,
+  sessionListQuerySchema,
   messageListResponseSchema,
   messageSchema,
   sessionIdSchema,
@@ -865,7 +866,6 @@ interface RestOperation {
   security?: JsonSchema[];
 }
 
-const limitSchema = messageListQuerySchema.shape.limit;
 
 const restOperations: RestOperation[] = [
   {
@@ -941,7 +941,7 @@ const restOperations: RestOperation[] = [
       {
         name: 'limit',
         in: 'query',
-        schema: limitSchema,
+        schema: sessionListQuerySchema.shape.limit,
         required: false,
         example: 50,
         description: 'How many sessions at most (1–500)',
@@ -970,7 +970,7 @@ const restOperations: RestOperation[] = [
     parameters: [
       { name: 'sessionId', in: 'path', schema: sessionIdSchema, required: true, example: ex.sessionId },
       { name: 'after', in: 'query', schema: messageListQuerySchema.shape.after, required: false, example: '1040' },
-      { name: 'limit', in: 'query', schema: limitSchema, required: false, example: 100 },
+      { name: 'limit', in: 'query', schema: messageListQuerySchema.shape.limit, required: false, example: 100 },
     ],
     success: {
       status: 200,

@@ -251,6 +251,9 @@ export const sessionSummarySchema = z
 export const sessionListResponseSchema = z
   .object({ sessions: z.array(sessionSummarySchema).describe('Most recent first') })
   .describe('Recent listener sessions');
+export const sessionListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe('How many sessions, most recent first'),
+});
 export const messageListQuerySchema = z.object({
   after: messageIdSchema.optional().describe('Only messages stored after this messageId'),
   limit: z.coerce.number().int().min(1).max(500).default(100).describe('How many messages at most (1–500)'),

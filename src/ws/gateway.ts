@@ -79,7 +79,7 @@ export class Gateway {
       trace.getActiveSpan()?.setAttributes({ 'http.response.status_code': status, 'livechat.refusal': reason });
       metrics.upgradesRefusedTotal.inc({ reason });
       logger.info({ ip, path: safePath(req.url), status, reason }, 'upgrade refused');
-      refuseUpgrade(socket, status);
+      refuseUpgrade(socket, status, reason === 'origin' ? 'origin_forbidden' : undefined);
     };
     if (!this.accepting) return refuse(503, 'shutting_down');
 

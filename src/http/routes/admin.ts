@@ -9,10 +9,14 @@ import { toMessage } from '../../chat/chat-service.js';
 import type { Config } from '../../config.js';
 import type { AdminRecord, Store } from '../../db/types.js';
 import { HttpError } from '../../errors.js';
-import { adminLoginRequestSchema, messageListQuerySchema, sessionIdSchema } from '../../protocol/events.js';
+import {
+  adminLoginRequestSchema,
+  messageListQuerySchema,
+  sessionIdSchema,
+  sessionListQuerySchema,
+} from '../../protocol/events.js';
 import { consumeOr429, isBlocked } from '../rate-limit.js';
 import { validate } from '../validate.js';
-import { z } from 'zod';
 
 export interface AdminRouteDeps {
   config: Config;
@@ -25,8 +29,6 @@ export interface AdminRouteDeps {
   /** All login attempts per IP (credential stuffing). */
   loginIpLimiter: RateLimiterAbstract;
 }
-
-const sessionListQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 export function adminRoutes(deps: AdminRouteDeps): Router {
   const router = Router();
