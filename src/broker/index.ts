@@ -10,7 +10,12 @@ import type { Broker } from './types.js';
 export * from './types.js';
 export { MemoryBroker, MemoryRegistry } from './memory/memory-broker.js';
 export { RedisBroker } from './redis/redis-broker.js';
-export type { RedisBrokerHealth, RedisBrokerOptions, RedisBrokerStats } from './redis/redis-broker.js';
+export type {
+  RedisBrokerHealth,
+  RedisBrokerOptions,
+  RedisBrokerSettings,
+  RedisBrokerStats,
+} from './redis/redis-broker.js';
 
 export interface CreateBrokerOptions extends Omit<RedisBrokerOptions, 'redisUrl'> {
   /** Unset or empty: the in-memory broker (every other option is then ignored). */

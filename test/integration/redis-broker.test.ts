@@ -219,6 +219,26 @@ async function stopRedisServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+describe('RedisBroker settings', () => {
+  test('defaults let a crashed instance go offline within 30 seconds (contract)', async () => {
+    const broker = new RedisBroker({ redisUrl: REDIS_URL });
+    const s = broker.settings;
+    assert.equal(s.keyPrefix, 'livechat:');
+    // Worst case: entries last refreshed just before the crash, then one sweep interval.
+    assert.ok(s.registryTtlMs + s.sweepIntervalMs <= 30_000, JSON.stringify(s));
+    assert.ok(s.registryRefreshIntervalMs * 2 <= s.registryTtlMs, 'a late refresh does not expire live entries');
+    await broker.close();
+  });
+
+  test('inconsistent timings are refused', () => {
+    assert.throws(
+      () => new RedisBroker({ redisUrl: REDIS_URL, registryTtlMs: 1000, registryRefreshIntervalMs: 1000 }),
+      RangeError,
+    );
+    assert.throws(() => new RedisBroker({ redisUrl: REDIS_URL, probeTimeoutMs: 0 }), RangeError);
+  });
+});
+
 describe('RedisBroker across instances', () => {
   let prefix = '';
   const prefixes: string[] = [];
@@ -423,6 +443,31 @@ describe('RedisBroker across instances', () => {
     });
   });
 
+  test('expired entries count for nothing, even before a sweep removed them', async () => {
+    const noSweep = { ...FAST, sweepIntervalMs: 60_000 };
+    // b keeps registry keys alive longer than the crasher's entries live.
+    const [crasher, b] = [await startNode(noSweep), await startNode({ ...noSweep, registryTtlMs: 5000 })];
+    await crasher.broker.registry.acquire(entry('e1', 'ghost', '192.0.2.50'), unlimited);
+    await crasher.broker.registry.acquire(entry('e2', 'half', '192.0.2.50'), unlimited);
+    await b.broker.registry.acquire(entry('e0', 'ghost', '192.0.2.50'), unlimited);
+    assert.deepEqual(await b.broker.registry.release(entry('e0', 'ghost', '192.0.2.50')), { lastForSession: false });
+    await b.broker.registry.acquire(entry('e3', 'half', '192.0.2.51'), unlimited);
+    crasher.broker.simulateCrash();
+    await sleep(FAST.registryTtlMs! + 200);
+    assert.deepEqual(await b.broker.registry.onlineSessions(['ghost', 'half']), new Set(['half']));
+    const one = { perSession: 1, perIp: 1 };
+    assert.deepEqual(await b.broker.registry.acquire(entry('e4', 'ghost', '192.0.2.50'), one), {
+      ok: true,
+      firstForSession: true,
+    });
+    assert.deepEqual(await b.broker.registry.acquire(entry('e5', 'half', '192.0.2.52'), one), {
+      ok: false,
+      reason: 'session_limit',
+    });
+    assert.deepEqual(await b.broker.registry.release(entry('e3', 'half', '192.0.2.51')), { lastForSession: true });
+    assert.deepEqual(b.expired, []);
+  });
+
   test("close() releases this instance's entries and reports the sessions whose last connection it held", async () => {
     const [a, b] = [await startNode(FAST), await startNode(FAST)];
     await a.broker.registry.acquire(entry('a1', 'alone'), unlimited);
@@ -578,6 +623,33 @@ describe('RedisBroker across instances', () => {
     assert.deepEqual(unhandled, []);
   });
 
+  test('Redis down at start: the broker starts degraded and connects once Redis is up', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const a = await startNode({ ...FAST, redisUrl: url });
+    await a.broker.subscribe('session:late');
+    await assert.rejects(a.broker.ping());
+    const server = await startRedisServer(port);
+    cleanups.push(() => stopRedisServer(server));
+    const b = await startNode({ ...FAST, redisUrl: url });
+    await b.broker.subscribe('broadcasters');
+    await waitFor(
+      async () =>
+        a.broker.ping().then(
+          () => true,
+          () => false,
+        ),
+      5000,
+      'a to connect',
+    );
+    await barrier(b, a, 'session:late');
+    assert.deepEqual(await a.broker.registry.acquire(entry('l1', 'late'), unlimited), {
+      ok: true,
+      firstForSession: true,
+    });
+    assert.deepEqual(await b.broker.registry.onlineSessions(['late']), new Set(['late']));
+  });
+
   test('a Redis restart (all data lost): degraded meanwhile, then delivery, subscriptions and registry come back', async () => {
     const port = await freePort();
     let server = await startRedisServer(port);
@@ -598,6 +670,8 @@ describe('RedisBroker across instances', () => {
     await pending;
     // Opened during the outage: counted locally, registered in Redis once it is back.
     assert.equal((await b.broker.registry.acquire(entry('r2', 'opened-meanwhile'), unlimited)).ok, true);
+    // Subscribed during the outage: part of the replay once the subscriber is back.
+    await b.broker.subscribe('session:new');
     await sleep(300);
 
     server = await startRedisServer(port);
@@ -617,6 +691,7 @@ describe('RedisBroker across instances', () => {
     await a.broker.publish({ channel: 'session:r', frame: 'after restart' });
     await barrier(a, b, 'session:r');
     assert.ok(framesOn(b, 'session:r').includes('after restart'));
+    await barrier(a, b, 'session:new');
     await waitFor(
       async () => (await b.broker.registry.onlineSessions(['kept', 'opened-meanwhile'])).size === 2,
       3000,

@@ -87,6 +87,9 @@ export interface RedisBrokerStats {
   reconnects: number;
 }
 
+/** RedisBrokerOptions with every default applied. */
+export type RedisBrokerSettings = Required<Omit<RedisBrokerOptions, 'logger' | 'instanceId' | 'onStatus'>>;
+
 const DEFAULTS = {
   keyPrefix: 'livechat:',
   registryRefreshIntervalMs: 5000,
@@ -112,7 +115,7 @@ export class RedisBroker implements Broker {
   readonly instanceId: string;
   readonly registry: RedisRegistry;
 
-  private readonly options: Required<Omit<RedisBrokerOptions, 'logger' | 'instanceId' | 'onStatus'>>;
+  private readonly options: RedisBrokerSettings;
   private readonly logger: Logger;
   private readonly onStatus: RedisBrokerOptions['onStatus'];
   /** Commands, PUBLISH, scripts and rate limits. No offline queue: a down Redis fails fast. */
@@ -223,6 +226,12 @@ export class RedisBroker implements Broker {
         this.logger.warn({ err: error, operation }, 'registry: Redis failed, answered from this instance only');
       },
     });
+  }
+
+  /** The timings and prefix in force (defaults applied), e.g. for a startup log line. */
+  get settings(): Readonly<Omit<RedisBrokerSettings, 'redisUrl'>> {
+    const { redisUrl: _redisUrl, ...rest } = this.options;
+    return rest;
   }
 
   /** Name of the Redis connections in CLIENT LIST (`<prefix><role>:<instanceId>`, role cmd or sub). */
