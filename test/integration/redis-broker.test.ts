@@ -550,6 +550,39 @@ describe('RedisBroker across instances', () => {
     assert.ok(framesOn(b, 'session:p').includes('after repair'));
   });
 
+  test('a command connection that hears nothing is dropped and reconnected; publish never hangs', async () => {
+    const proxy = new FaultyProxy({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
+    await proxy.listen();
+    cleanups.push(() => proxy.close());
+    const proxied = new URL(REDIS_URL);
+    proxied.port = String(proxy.port);
+    const a = await startNode(FAST);
+    const b = await startNode({ ...FAST, redisUrl: proxied.toString() });
+    await a.broker.subscribe('session:c');
+    await b.broker.subscribe('session:c');
+    await barrier(b, a, 'session:c');
+
+    proxy.freeze(b.broker.connectionName('cmd'));
+    const startedAt = Date.now();
+    await b.broker.publish({ channel: 'session:c', frame: 'into the void' });
+    assert.ok(Date.now() - startedAt < FAST.commandTimeoutMs! + 500, 'publish resolved after the command timeout');
+    assert.deepEqual(framesOn(b, 'session:c').at(-1), 'into the void', 'delivered locally');
+    assert.ok(b.broker.stats().publishFailures >= 1);
+    await waitFor(
+      async () =>
+        b.broker.ping().then(
+          () => true,
+          () => false,
+        ),
+      6000,
+      'b to reconnect',
+    );
+    assert.ok(b.broker.stats().reconnects >= 1);
+    await b.broker.publish({ channel: 'session:c', frame: 'back' });
+    await barrier(b, a, 'session:c');
+    assert.ok(framesOn(a, 'session:c').includes('back'));
+  });
+
   test('the probe detects subscriptions lost behind the broker’s back and restores them all', async () => {
     const proxy = new FaultyProxy({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
     await proxy.listen();

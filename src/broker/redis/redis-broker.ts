@@ -40,7 +40,11 @@ export interface RedisBrokerOptions {
   probeIntervalMs?: number | undefined;
   /** How long a probe may take to come back before the subscription counts as dead. Default 2000. */
   probeTimeoutMs?: number | undefined;
-  /** A command without a reply after this long is failed (and counted). Default 2000. */
+  /**
+   * A command without a reply after this long is failed (and counted), and a
+   * connection that sent nothing back for that long while a command waited is
+   * reconnected. Default 2000.
+   */
   commandTimeoutMs?: number | undefined;
   /** Longest wait between reconnection attempts. Default 2000. */
   maxReconnectDelayMs?: number | undefined;
@@ -201,6 +205,8 @@ export class RedisBroker implements Broker {
       // Commands in flight when a connection drops fail at once instead of being replayed later.
       maxRetriesPerRequest: 0,
       commandTimeout: o.commandTimeoutMs,
+      // A command waiting that long without a byte from Redis means a dead socket: drop it and reconnect.
+      socketTimeout: o.commandTimeoutMs,
       connectTimeout: Math.max(o.commandTimeoutMs, 1000),
       retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 10), o.maxReconnectDelayMs),
     };
