@@ -12,6 +12,7 @@
  * data-label (button text), data-color (button colour).
  * No inline markup: every element is created with the DOM API.
  */
+/* global document, location, URL */
 (function () {
   'use strict';
   var script = document.currentScript;
