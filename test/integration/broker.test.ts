@@ -237,7 +237,7 @@ for (const kind of kinds) {
     test('close() stops delivery and can be called twice', async () => {
       const harness = await makeBroker();
       await harness.broker.subscribe('session:z');
-      await harness.broker.close();
+      await Promise.all([harness.broker.close(), harness.broker.close()]);
       await harness.broker.close();
       await harness.broker.publish({ channel: 'session:z', frame: 'after close' });
       await waitFor(() => true, 10, 'nothing');

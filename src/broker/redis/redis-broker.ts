@@ -162,6 +162,7 @@ export class RedisBroker implements Broker {
   private subSynced = false;
   private resyncRun: Promise<void> | undefined;
   private refreshRunning = false;
+  private closeRun: Promise<void> | undefined;
   private sweepRunning = false;
   /** Redis connections that were ready once and then lost (to log outages once). */
   private readonly down = new Set<'cmd' | 'sub'>();
@@ -359,7 +360,12 @@ export class RedisBroker implements Broker {
     return [...this.wanted];
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closeRun ??= this.shutdown();
+    return this.closeRun;
+  }
+
+  private async shutdown(): Promise<void> {
     if (this.closed) return;
     this.stopTimers();
     let lastHere: string[] = [];
