@@ -104,6 +104,11 @@ describe('widget and dashboard in Chromium', () => {
     await dashboard.page.waitForSelector('.session[data-online=true]', { timeout: WAIT });
     await waitForText(dashboard.page, '.session__name', 'Rina');
 
+    await dashboard.page.evaluate(() => {
+      const w = window as unknown as { notifications: number };
+      w.notifications = 0;
+      window.addEventListener('livechat:notify', () => w.notifications++);
+    });
     await send(widget.page, 'Halo penyiar! Putar lagu Sheila on 7 dong');
     await widget.page.waitForSelector('.msg--out[data-status=sent]', { timeout: WAIT });
     assert.deepEqual(await texts(widget.page, '.msg--out .msg__state'), ['Terkirim']);
@@ -112,9 +117,19 @@ describe('widget and dashboard in Chromium', () => {
     await waitForText(dashboard.page, '.session__last', 'Halo penyiar! Putar lagu Sheila on 7 dong');
     await waitForText(dashboard.page, '.session .badge', '1');
     assert.match(await dashboard.page.title(), /^\(1\) /);
+    assert.equal(await dashboard.page.evaluate(() => (window as unknown as { notifications: number }).notifications), 1);
+
+    // Muted: the badge still counts, but no sound.
+    await dashboard.page.click('.sound-toggle');
+    assert.equal(await dashboard.page.textContent('.sound-toggle'), 'Suara: mati');
+    await send(widget.page, 'Halo lagi');
+    await waitForText(dashboard.page, '.session .badge', '2');
+    assert.equal(await dashboard.page.evaluate(() => (window as unknown as { notifications: number }).notifications), 1);
+    await dashboard.page.click('.sound-toggle');
+    assert.equal(await dashboard.page.getAttribute('.sound-toggle', 'aria-pressed'), 'true');
 
     await dashboard.page.click('.session');
-    await waitForText(dashboard.page, '.conversation-pane .msg--in .msg__text', 'Halo penyiar! Putar lagu Sheila on 7 dong');
+    await waitForText(dashboard.page, '.conversation-pane .msg--in .msg__text', 'Halo lagi');
     await dashboard.page.waitForFunction(() => !document.querySelector('.session .badge'), null, { timeout: WAIT });
     assert.doesNotMatch(await dashboard.page.title(), /^\(\d+\)/);
 
@@ -168,9 +183,9 @@ describe('widget and dashboard in Chromium', () => {
     // order: whichever side reconnected first), and shown once on each page.
     const { messages } = await storedMessages();
     const stored = messages.map((m) => m.text);
-    assert.deepEqual(stored.slice(0, 2), ['Halo penyiar! Putar lagu Sheila on 7 dong', 'Halo Rina! Sebentar lagi diputar ya.']);
-    assert.deepEqual(stored.slice(2, 4).sort(), ['Balasan waktu server mati', 'Pesan waktu server mati']);
-    assert.deepEqual(stored.slice(4), ['Sudah nyambung lagi']);
+    assert.deepEqual(stored.slice(0, 3), ['Halo penyiar! Putar lagu Sheila on 7 dong', 'Halo lagi', 'Halo Rina! Sebentar lagi diputar ya.']);
+    assert.deepEqual(stored.slice(3, 5).sort(), ['Balasan waktu server mati', 'Pesan waktu server mati']);
+    assert.deepEqual(stored.slice(5), ['Sudah nyambung lagi']);
     await waitForText(dashboard.page, '.conversation-pane .msg--in .msg__text', 'Sudah nyambung lagi');
     assert.deepEqual(await texts(dashboard.page, '.conversation-pane .msg .msg__text'), stored, 'dashboard shows stored order');
     assert.deepEqual((await texts(widget.page, '.messages .msg .msg__text')).sort(), [...stored].sort());
@@ -227,6 +242,16 @@ describe('widget and dashboard in Chromium', () => {
     assert.ok(stored.includes('Aku <3 lagu ini & "Sheila on 7"'));
     // The widget shows the listener's own messages as typed, also as plain text.
     for (const p of payloads) await waitForText(widget.page, '.msg--out .msg__text', p);
+
+    // Nothing left after the server's cleaning: refused, shown as failed (no retry: it would be refused again).
+    await send(widget.page, '<img src=x onerror="window.__xss=4">');
+    const refused = widget.page.locator('.msg--out[data-status=failed]');
+    await refused.waitFor({ timeout: WAIT });
+    assert.equal(await refused.locator('.msg__state').textContent(), 'Pesan ditolak.');
+    assert.equal(await refused.locator('.msg__text').textContent(), '<img src=x onerror="window.__xss=4">');
+    assert.equal(await refused.locator('.msg__retry').isVisible(), false);
+    await refused.locator('.msg__remove').click();
+    await refused.waitFor({ state: 'detached', timeout: WAIT });
 
     for (const { page } of [widget, dashboard]) {
       assert.equal(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss), undefined);

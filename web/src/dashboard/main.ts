@@ -209,7 +209,10 @@ function updateTitle(): void {
 function notify(count: number): void {
   if (count <= 0) return;
   updateTitle();
-  if (!muted) chime.play();
+  if (muted) return;
+  chime.play();
+  // Observable hook (used by the browser tests): a sound notification happened.
+  window.dispatchEvent(new CustomEvent('livechat:notify', { detail: { count } }));
 }
 
 async function inBatches<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
