@@ -103,6 +103,12 @@ export function createMetrics(instanceId: string) {
       labelNames: ['channel_kind'] as const,
       registers: [registry],
     }),
+    busLag: new Histogram({
+      name: 'livechat_bus_delivery_lag_seconds',
+      help: 'Time from publishing on one instance to delivery on another (includes clock skew between hosts)',
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
     heartbeatReapsTotal: new Counter({
       name: 'livechat_heartbeat_reaps_total',
       help: 'Connections terminated because they did not answer a ping',
@@ -117,3 +123,46 @@ export function createMetrics(instanceId: string) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What the Redis broker reports about itself (see RedisBroker.health() and stats()). */
+export interface BrokerHealthSource {
+  health(): { connected: boolean; subscriptionHealthy: boolean };
+  stats(): Readonly<Record<string, number>>;
+}
+
+/** Exposes the Redis broker's health and counters, read at scrape time. */
+export function observeRedisBroker(metrics: Metrics, broker: BrokerHealthSource): void {
+  const { registry } = metrics;
+  new Gauge({
+    name: 'livechat_redis_connected',
+    help: '1 while both Redis connections of this instance are up',
+    registers: [registry],
+    collect() {
+      this.set(broker.health().connected ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'livechat_redis_subscription_healthy',
+    help: '1 while the liveness probe proves that Pub/Sub deliveries arrive',
+    registers: [registry],
+    collect() {
+      this.set(broker.health().subscriptionHealthy ? 1 : 0);
+    },
+  });
+  let last: Record<string, number> = {};
+  new Counter({
+    name: 'livechat_redis_broker_events_total',
+    help: 'Redis broker events: published, publishFailures, received, echoesDropped, probeFailures, subscriberRepairs, resubscribes, reconnects, sessionsExpired, …',
+    labelNames: ['event'] as const,
+    registers: [registry],
+    collect() {
+      const now = broker.stats();
+      for (const [event, value] of Object.entries(now)) {
+        const delta = value - (last[event] ?? 0);
+        if (delta > 0) this.inc({ event }, delta);
+        else if (last[event] === undefined) this.inc({ event }, 0);
+      }
+      last = { ...now };
+    },
+  });
+}

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { TokenService } from './auth/tokens.js';
 import { ensureBroadcasters } from './bootstrap.js';
-import { createBroker } from './broker/index.js';
+import { createBroker, isRedisBroker } from './broker/index.js';
 import type { Broker } from './broker/types.js';
 import { ChatService } from './chat/chat-service.js';
 import type { Config } from './config.js';
@@ -17,7 +17,7 @@ import { Hub } from './hub/hub.js';
 import { createApp } from './http/app.js';
 import { clientIpResolver } from './http/client-ip.js';
 import { createLogger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, observeRedisBroker, type Metrics } from './metrics.js';
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
 import { ListenerEndpoint } from './ws/listener-endpoint.js';
@@ -54,8 +54,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     throw error;
   }
 
-  const broker = createBroker({ redisUrl: config.redisUrl, keyPrefix: config.redisPrefix, logger });
+  const broker = createBroker({ redisUrl: config.redisUrl, keyPrefix: config.redisPrefix, logger, ...config.redisTimings });
   const metrics = createMetrics(broker.instanceId);
+  if (isRedisBroker(broker)) observeRedisBroker(metrics, broker);
   const hub = new Hub(broker, metrics, logger);
   const tokens = new TokenService(config.jwtSecret);
   const window = config.rateLimit.windowSeconds;
@@ -64,8 +65,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     hub,
     metrics,
     logger,
-    listenerLimiter: broker.rateLimiter({ keyPrefix: 'rl:msg:listener', points: config.rateLimit.listenerMessages, durationSeconds: window }),
-    broadcasterLimiter: broker.rateLimiter({ keyPrefix: 'rl:msg:broadcaster', points: config.rateLimit.broadcasterMessages, durationSeconds: window }),
+    listenerLimiter: broker.rateLimiter({
+      keyPrefix: 'msg:listener',
+      points: config.rateLimit.listenerMessages,
+      durationSeconds: window,
+    }),
+    broadcasterLimiter: broker.rateLimiter({
+      keyPrefix: 'msg:broadcaster',
+      points: config.rateLimit.broadcasterMessages,
+      durationSeconds: window,
+    }),
   });
   await broker.start({
     onDelivery: hub.deliver,
@@ -109,10 +118,18 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     registry: broker.registry,
     createLimiter:
       config.rateLimit.sessionCreatePerMinute > 0
-        ? broker.rateLimiter({ keyPrefix: 'rl:session-create', points: config.rateLimit.sessionCreatePerMinute, durationSeconds: 60 })
+        ? broker.rateLimiter({
+            keyPrefix: 'session-create',
+            points: config.rateLimit.sessionCreatePerMinute,
+            durationSeconds: 60,
+          })
         : undefined,
-    loginFailureLimiter: broker.rateLimiter({ keyPrefix: 'rl:login-fail', points: config.rateLimit.loginFailures, durationSeconds: 15 * 60 }),
-    loginIpLimiter: broker.rateLimiter({ keyPrefix: 'rl:login-ip', points: 100, durationSeconds: 15 * 60 }),
+    loginFailureLimiter: broker.rateLimiter({
+      keyPrefix: 'login-fail',
+      points: config.rateLimit.loginFailures,
+      durationSeconds: 15 * 60,
+    }),
+    loginIpLimiter: broker.rateLimiter({ keyPrefix: 'login-ip', points: 100, durationSeconds: 15 * 60 }),
   });
 
   const http = createHttpServer(app);

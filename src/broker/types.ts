@@ -18,6 +18,8 @@ export interface Publication {
   messageId?: string | undefined;
   /** W3C trace context of the publishing span, carried across instances. */
   trace?: Record<string, string> | undefined;
+  /** Set on deliveries from another instance: when it published (ms since epoch), for the lag metric. */
+  publishedAt?: number | undefined;
 }
 
 export type DeliveryHandler = (publication: Publication) => void;

@@ -4,6 +4,7 @@
  * `error:unavailable` and never acks; duplicates are acked with the first
  * messageId and not published again.
  */
+import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { UnknownSessionError } from '../db/index.js';
@@ -154,6 +155,7 @@ export class ChatService {
       }
 
       const writeStarted = performance.now();
+      const messageContext = context.active();
       // Ack and publish run right after the commit, while the store still holds
       // this session's next write back (on every instance): one session's
       // publications leave in stored order.
@@ -172,7 +174,13 @@ export class ChatService {
         metrics.ackLatency.observe({ direction: draft.direction }, (performance.now() - started) / 1000);
         if (duplicate) return;
         metrics.messagesStoredTotal.inc({ direction: draft.direction });
-        await inSpan('livechat.publish', { 'livechat.message_id': message.messageId }, () => this.publish(message));
+        // A sibling of the store span under the message span, though it runs inside the store call.
+        await inSpan(
+          'livechat.publish',
+          { 'livechat.message_id': message.messageId },
+          () => this.publish(message),
+          messageContext,
+        );
       };
       try {
         const result = await inSpan('livechat.store', {}, () =>

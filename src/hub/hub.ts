@@ -87,6 +87,9 @@ export class Hub {
   readonly deliver = (publication: Publication): void => {
     const members = this.channels.get(publication.channel);
     this.metrics.busDeliveredTotal.inc({ channel_kind: kindOf(publication.channel) });
+    if (publication.publishedAt !== undefined) {
+      this.metrics.busLag.observe(Math.max(0, Date.now() - publication.publishedAt) / 1000);
+    }
     if (!members) return;
     const event = publication.messageId === undefined ? undefined : eventOf(publication.channel);
     const span = publication.trace

@@ -283,7 +283,14 @@ export class RedisBroker implements Broker {
       this.logger.error({ err: error, channel: publication.channel }, 'delivery handler threw');
     }
     if (this.closed) return;
-    const header = JSON.stringify([ENVELOPE_VERSION, this.instanceId, publication.messageId ?? null]);
+    // [version, origin instance, messageId, publish time (ms), W3C trace context]
+    const header = JSON.stringify([
+      ENVELOPE_VERSION,
+      this.instanceId,
+      publication.messageId ?? null,
+      Date.now(),
+      publication.trace ?? null,
+    ]);
     try {
       await this.cmd.publish(this.channelPrefix + publication.channel, `${header}\n${publication.frame}`);
       this.counters.published += 1;
@@ -481,10 +488,12 @@ export class RedisBroker implements Broker {
     const newline = payload.indexOf('\n');
     let origin: unknown;
     let messageId: unknown;
+    let publishedAt: unknown;
+    let trace: unknown;
     try {
       const header: unknown = JSON.parse(payload.slice(0, newline));
       if (newline < 0 || !Array.isArray(header) || header[0] !== ENVELOPE_VERSION) throw new Error('bad envelope');
-      [, origin, messageId] = header;
+      [, origin, messageId, publishedAt, trace] = header;
     } catch {
       this.counters.malformed += 1;
       this.logger.warn({ channel }, 'dropped a malformed Pub/Sub payload');
@@ -499,6 +508,8 @@ export class RedisBroker implements Broker {
     this.counters.received += 1;
     const publication: Publication = { channel, frame: payload.slice(newline + 1) };
     if (typeof messageId === 'string') publication.messageId = messageId;
+    if (typeof publishedAt === 'number') publication.publishedAt = publishedAt;
+    if (isCarrier(trace)) publication.trace = trace;
     try {
       this.handlers.onDelivery(publication);
     } catch (error) {
@@ -681,4 +692,14 @@ function redact(url: string): string {
   } catch {
     return '[invalid url]';
   }
+}
+
+/** A W3C trace-context carrier: string values only. */
+function isCarrier(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
 }
