@@ -293,6 +293,16 @@ describe('widget and dashboard in Chromium', () => {
     await dashboard.page.waitForSelector('form.login', { timeout: WAIT });
     await dashboard.page.reload();
     await dashboard.page.waitForSelector('form.login', { timeout: WAIT });
+
+    // A stored token the server refuses (the browser only sees a failed upgrade): back to the login form.
+    await dashboard.page.evaluate(() =>
+      localStorage.setItem(
+        'suara-pendengar.dashboard.auth',
+        JSON.stringify({ token: 'tidak-berlaku', name: 'Penyiar A', expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
+      ),
+    );
+    await dashboard.page.reload();
+    await waitForText(dashboard.page, 'form.login .form-error', 'Sesi login berakhir. Silakan masuk lagi.');
   });
 
   test('no page error and no Content-Security-Policy violation on any page', () => {

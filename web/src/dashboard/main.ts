@@ -437,6 +437,8 @@ function start(a: Auth): void {
     }
     if (change.state === 'expired' || (change.state === 'closed' && change.reason === 'forbidden')) {
       logout(t.loginExpired);
+    } else if (change.state === 'reconnecting' && change.retryInMs !== undefined) {
+      probeToken(c);
     }
   });
   c.on('connection:success', (info) => {
@@ -466,6 +468,22 @@ function start(a: Auth): void {
   c.on('delivery', (update) => c === client && onDelivery(update));
   renderMain();
   c.connect();
+}
+
+let lastProbe = 0;
+
+/**
+ * Browsers hide the HTTP status of a refused WebSocket upgrade, so a token the
+ * server no longer accepts (e.g. its secret changed) looks like a network
+ * problem. While reconnecting, ask the REST API now and then: a 401 means
+ * "log in again", anything else means "keep trying".
+ */
+function probeToken(c: BroadcasterClient): void {
+  if (Date.now() - lastProbe < 30_000) return;
+  lastProbe = Date.now();
+  c.listSessions().catch((e: unknown) => {
+    if (c === client && e instanceof LivechatHttpError && (e.status === 401 || e.status === 403)) logout(t.loginExpired);
+  });
 }
 
 function logout(message = ''): void {
