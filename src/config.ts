@@ -32,6 +32,17 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key and channel (several deployments can share one Redis). */
   readonly redisPrefix: string;
+  /** Redis broker timings (used only with REDIS_URL). */
+  readonly redisTimings: {
+    /** Lifetime of a connection-registry entry its instance no longer refreshes (a crashed instance). */
+    readonly registryTtlMs: number;
+    /** How often an instance pushes its registry entries' expiry forward. */
+    readonly registryRefreshIntervalMs: number;
+    /** How often an instance looks for sessions whose entries all expired (they go offline). */
+    readonly sweepIntervalMs: number;
+    /** How often the Pub/Sub liveness probe runs. */
+    readonly probeIntervalMs: number;
+  };
   readonly jwtSecret: string;
   readonly sessionTtlSeconds: number;
   readonly adminTokenTtlSeconds: number;
@@ -200,6 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const listenerMessages = integer(env, 'LIVECHAT_RATE_LIMIT_MESSAGES', 10, 1);
+  const redisTimings = parseRedisTimings(env);
   const config: Config = {
     env: mode,
     port,
@@ -208,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     database,
     redisUrl,
     redisPrefix: read(env, 'LIVECHAT_REDIS_PREFIX') ?? 'livechat:',
+    redisTimings,
     jwtSecret,
     sessionTtlSeconds: integer(env, 'LIVECHAT_SESSION_TTL_SECONDS', 7200, 60, 365 * 24 * 3600),
     adminTokenTtlSeconds: integer(env, 'LIVECHAT_ADMIN_TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
@@ -239,6 +252,29 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LIVECHAT_WORKERS', 'more than one worker needs REDIS_URL (workers share state through Redis)');
   }
   return deepFreeze(config);
+}
+
+/** Crashed-instance expiry must stay within the contract's 30 seconds: TTL plus one sweep. */
+const OFFLINE_WITHIN_MS = 30_000;
+
+function parseRedisTimings(env: Env): Config['redisTimings'] {
+  const registryTtlMs = integer(env, 'LIVECHAT_REDIS_REGISTRY_TTL_MS', 15_000, 200, OFFLINE_WITHIN_MS);
+  const registryRefreshIntervalMs = integer(env, 'LIVECHAT_REDIS_REGISTRY_REFRESH_MS', 5000, 50, OFFLINE_WITHIN_MS);
+  const sweepIntervalMs = integer(env, 'LIVECHAT_REDIS_SWEEP_INTERVAL_MS', 5000, 50, OFFLINE_WITHIN_MS);
+  const probeIntervalMs = integer(env, 'LIVECHAT_REDIS_PROBE_INTERVAL_MS', 5000, 50, 10 * 60_000);
+  if (registryRefreshIntervalMs >= registryTtlMs) {
+    throw new ConfigError(
+      'LIVECHAT_REDIS_REGISTRY_REFRESH_MS',
+      `must be shorter than LIVECHAT_REDIS_REGISTRY_TTL_MS (${registryTtlMs}), got ${registryRefreshIntervalMs}`,
+    );
+  }
+  if (registryTtlMs + sweepIntervalMs > OFFLINE_WITHIN_MS) {
+    throw new ConfigError(
+      'LIVECHAT_REDIS_REGISTRY_TTL_MS',
+      `plus LIVECHAT_REDIS_SWEEP_INTERVAL_MS must stay within ${OFFLINE_WITHIN_MS} (a crashed instance's sessions go offline within 30 seconds)`,
+    );
+  }
+  return { registryTtlMs, registryRefreshIntervalMs, sweepIntervalMs, probeIntervalMs };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
