@@ -51,6 +51,8 @@ export function createApp(deps: AppDeps): Express {
           'media-src': ["'self'", 'data:'],
           'connect-src': ["'self'"],
           'frame-ancestors': config.allowedOrigins ? ["'self'", ...config.allowedOrigins] : ['*'],
+          // Stations may serve the widget over plain HTTP on a LAN; TLS is the proxy's business.
+          'upgrade-insecure-requests': null,
         },
       },
       // The widget is meant to be embedded in the station's own pages.
@@ -70,6 +72,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(adminRoutes(deps));
 
   const web = webRoot();
+  // The embed loader is meant to be loaded by the station's own pages (another origin).
+  app.use('/embed.js', (_req, res, next) => {
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    next();
+  });
   if (web) {
     app.use(express.static(web, { index: 'index.html', maxAge: '1h', setHeaders: noCacheHtml }));
   } else {

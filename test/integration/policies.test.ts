@@ -116,6 +116,20 @@ for (const { dialect, broker } of matrix()) {
       await new Promise((r) => setTimeout(r, 50));
     });
 
+    test('security headers: CSP without upgrade-insecure-requests, embed loader loadable cross-origin', async () => {
+      const page = await fetch(`${server.baseUrl}/`);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /script-src 'self'/);
+      assert.match(csp, /frame-ancestors 'self' https:\/\/radio\.example https:\/\/www\.radio\.example/);
+      assert.doesNotMatch(csp, /upgrade-insecure-requests/);
+      assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+      const loader = await fetch(`${server.baseUrl}/embed.js`);
+      assert.equal(loader.status, 200);
+      assert.equal(loader.headers.get('cross-origin-resource-policy'), 'cross-origin');
+      const other = await fetch(`${server.baseUrl}/healthz`);
+      assert.equal(other.headers.get('cross-origin-resource-policy'), 'same-origin');
+    });
+
     test('per-IP connection limit answers 429', async () => {
       const sockets: TestSocket[] = [];
       for (let i = 0; i < 4; i++) {
