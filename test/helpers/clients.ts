@@ -13,7 +13,6 @@ export interface ReceivedFrame {
 export class TestSocket {
   readonly frames: ReceivedFrame[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
-  private cursor = 0;
   private waiters: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
@@ -49,11 +48,18 @@ export class TestSocket {
     for (const wake of waiters) wake();
   }
 
-  /** The next not yet consumed frame with this event (frames of other events are skipped over, not consumed). */
-  async next(event: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+  /**
+   * The next not yet consumed frame with this event (and matching `where`, when given); frames of
+   * other events are skipped over, not consumed.
+   */
+  async next(
+    event: string,
+    timeoutMs = 5000,
+    where: (data: Record<string, unknown>) => boolean = () => true,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const index = this.frames.findIndex((f, i) => i >= this.cursor && f.event === event && !this.taken.has(i));
+      const index = this.frames.findIndex((f, i) => f.event === event && !this.taken.has(i) && where(f.data));
       if (index !== -1) {
         this.taken.add(index);
         return this.frames[index]!.data;

@@ -349,7 +349,8 @@ for (const { dialect, broker } of matrix()) {
       await admin.next('connection:success');
       const session = await createSession(server);
       const tab1 = await TestSocket.open(listenerUrl(server, session.sessionToken));
-      assert.deepEqual(await admin.next('presence:update'), { sessionId: session.sessionId, online: true });
+      const mine = (data: Record<string, unknown>) => data['sessionId'] === session.sessionId;
+      assert.deepEqual(await admin.next('presence:update', 5000, mine), { sessionId: session.sessionId, online: true });
       const tab2 = await TestSocket.open(listenerUrl(server, session.sessionToken));
       await tab2.next('connection:success');
       const list = await json(`${server.baseUrl}/livechat/admin/sessions`, { token: adminToken });
@@ -358,9 +359,12 @@ for (const { dialect, broker } of matrix()) {
         true,
       );
       await tab1.close();
-      assert.deepEqual(await admin.collect('presence:update', 200), [], 'still online with one tab');
+      assert.deepEqual((await admin.collect('presence:update', 200)).filter(mine), [], 'still online with one tab');
       await tab2.close();
-      assert.deepEqual(await admin.next('presence:update'), { sessionId: session.sessionId, online: false });
+      assert.deepEqual(await admin.next('presence:update', 5000, mine), {
+        sessionId: session.sessionId,
+        online: false,
+      });
       const after = await json(`${server.baseUrl}/livechat/admin/sessions`, { token: adminToken });
       assert.equal(
         after.body.sessions.find((s: { sessionId: string }) => s.sessionId === session.sessionId)?.online,

@@ -29,12 +29,16 @@ for (const { dialect, broker } of matrix()) {
       const session = await createSession(server);
       const silent = new WebSocket(listenerUrl(server, session.sessionToken), { autoPong: false });
       const closed = new Promise<number>((resolve) => silent.on('close', (code) => resolve(code)));
-      assert.deepEqual(await admin.next('presence:update'), { sessionId: session.sessionId, online: true });
+      const mine = (data: Record<string, unknown>) => data['sessionId'] === session.sessionId;
+      assert.deepEqual(await admin.next('presence:update', 5000, mine), { sessionId: session.sessionId, online: true });
       const started = Date.now();
       const code = await closed;
       assert.equal(code, 1006, 'terminated without a closing handshake');
       assert.ok(Date.now() - started < 2000, 'reaped within a few heartbeat intervals');
-      assert.deepEqual(await admin.next('presence:update'), { sessionId: session.sessionId, online: false });
+      assert.deepEqual(await admin.next('presence:update', 5000, mine), {
+        sessionId: session.sessionId,
+        online: false,
+      });
 
       // A peer that answers pings stays.
       const healthy = await TestSocket.open(listenerUrl(server, (await createSession(server)).sessionToken));
