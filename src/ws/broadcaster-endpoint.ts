@@ -3,13 +3,13 @@
  * greeting, replies and typing indicators to a session.
  */
 import { wsMessages } from '../errors.js';
-import { CloseCode } from '../protocol/close-codes.js';
 import { broadcasterClientEvents } from '../protocol/events.js';
 import type { Connection } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { BroadcasterPrincipal } from './handshake.js';
 import type { EndpointDeps } from './listener-endpoint.js';
-import { RefusalCounter, TypingThrottle } from './throttles.js';
+import { abuseGuard, sendInvalidPayload } from './refusals.js';
+import { TypingThrottle } from './throttles.js';
 
 /** How many known session ids to remember for typing checks. */
 const KNOWN_SESSIONS_CACHE = 10_000;
@@ -30,23 +30,16 @@ export class BroadcasterEndpoint {
 
   frameHandler(connection: Connection): (raw: Buffer, isBinary: boolean) => Promise<void> {
     const { chat, hub, metrics } = this.deps;
-    const abuse = new RefusalCounter(this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
+    const guard = abuseGuard(connection, this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
     const typingBySession = new Map<string, TypingThrottle>();
     const sender = { adminId: connection.adminId!, name: connection.name };
     return async (raw, isBinary) => {
       const frame = parseFrame(raw, isBinary, broadcasterClientEvents);
-      if (!frame.ok) {
-        metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
-        const { ok: _ok, ...error } = frame;
-        connection.send('error:invalid_payload', error);
-        return;
-      }
+      if (!frame.ok) return sendInvalidPayload(connection, metrics, frame);
       if (frame.event === 'user:typing') {
         const { sessionId, isTyping } = frame.data;
         if (!(await this.sessionExists(sessionId))) {
-          metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
-          connection.send('error:invalid_payload', { message: wsMessages.unknownSession });
-          return;
+          return sendInvalidPayload(connection, metrics, { message: wsMessages.unknownSession });
         }
         let throttle = typingBySession.get(sessionId);
         if (!throttle) {
@@ -57,10 +50,7 @@ export class BroadcasterEndpoint {
         if (throttle.shouldForward(isTyping)) await hub.toSession(sessionId, 'user:typing', { from: sender.name, isTyping });
         return;
       }
-      const outcome = await chat.replyFromBroadcaster(sender, frame.data, connection);
-      if (outcome === 'rate_limited' && abuse.add()) {
-        connection.close(CloseCode.PolicyViolation, 'rate limit abuse');
-      }
+      guard(await chat.replyFromBroadcaster(sender, frame.data, connection));
     };
   }
 

@@ -14,7 +14,8 @@ import { listenerClientEvents, messageIdSchema } from '../protocol/events.js';
 import type { Connection } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { ListenerPrincipal } from './handshake.js';
-import { RefusalCounter, TypingThrottle } from './throttles.js';
+import { abuseGuard, sendInvalidPayload } from './refusals.js';
+import { TypingThrottle } from './throttles.js';
 
 const REPLAY_PAGE = 500;
 
@@ -75,27 +76,19 @@ export class ListenerEndpoint {
   /** Per-connection handler for incoming frames. */
   frameHandler(connection: Connection): (raw: Buffer, isBinary: boolean) => Promise<void> {
     const { chat, hub, metrics } = this.deps;
-    const abuse = new RefusalCounter(this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
+    const guard = abuseGuard(connection, this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
     const typing = new TypingThrottle(this.deps.typingThrottleMs);
     const sender = { sessionId: connection.sessionId!, name: connection.name };
     return async (raw, isBinary) => {
       const frame = parseFrame(raw, isBinary, listenerClientEvents);
-      if (!frame.ok) {
-        metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
-        const { ok: _ok, ...error } = frame;
-        connection.send('error:invalid_payload', error);
-        return;
-      }
+      if (!frame.ok) return sendInvalidPayload(connection, metrics, frame);
       if (frame.event === 'user:typing') {
         if (typing.shouldForward(frame.data.isTyping)) {
           await hub.toBroadcasters('user:typing', { sessionId: sender.sessionId, isTyping: frame.data.isTyping });
         }
         return;
       }
-      const outcome = await chat.sendFromListener(sender, frame.data, connection);
-      if (outcome === 'rate_limited' && abuse.add()) {
-        connection.close(CloseCode.PolicyViolation, 'rate limit abuse');
-      }
+      guard(await chat.sendFromListener(sender, frame.data, connection));
     };
   }
 }

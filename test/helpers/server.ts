@@ -99,3 +99,29 @@ export function matrix(): { dialect: Dialect; broker: BrokerKind }[] {
   const bs = only('LIVECHAT_TEST_BROKER') ?? [...brokers];
   return ds.flatMap((dialect) => bs.map((broker) => ({ dialect: dialect as Dialect, broker: broker as BrokerKind })));
 }
+
+/**
+ * Several in-process instances sharing one fresh PostgreSQL database and one
+ * Redis key prefix: together they behave as one service.
+ */
+export async function startInstances(
+  count: number,
+  options: Omit<TestServerOptions, 'broker' | 'databaseUrl' | 'redisPrefix' | 'dialect'> = {},
+): Promise<{ servers: TestServer[]; stop(): Promise<void> }> {
+  const database = await createTestDatabase('postgres');
+  const redisPrefix = `test:${randomBytes(4).toString('hex')}:`;
+  const servers: TestServer[] = [];
+  const stop = async () => {
+    for (const server of servers) await server.stop();
+    await database.drop();
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      servers.push(await startTestServer({ ...options, broker: 'redis', databaseUrl: database.url, redisPrefix }));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { servers, stop };
+}

@@ -14,8 +14,7 @@ import {
   loginAdmin,
   upgradeStatus,
 } from '../helpers/clients.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startInstances, startTestServer, type TestServer } from '../helpers/server.js';
 
 type Samples = Map<string, number>;
 
@@ -102,19 +101,15 @@ describe('metrics on one instance', () => {
 });
 
 describe('metrics on two instances over Redis', () => {
-  let database: TestDatabase;
+  let instances: Awaited<ReturnType<typeof startInstances>>;
   let a: TestServer;
   let b: TestServer;
   before(async () => {
-    database = await createTestDatabase('postgres');
-    const prefix = `metrics:${Date.now()}:`;
-    a = await startTestServer({ broker: 'redis', databaseUrl: database.url, redisPrefix: prefix });
-    b = await startTestServer({ broker: 'redis', databaseUrl: database.url, redisPrefix: prefix });
+    instances = await startInstances(2);
+    [a, b] = instances.servers as [TestServer, TestServer];
   });
   after(async () => {
-    await a?.stop();
-    await b?.stop();
-    await database?.drop();
+    await instances?.stop();
   });
 
   test('Redis health gauges and cross-instance delivery lag', async () => {

@@ -8,29 +8,24 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin } from '../helpers/clients.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startInstances, type TestServer } from '../helpers/server.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 provider.register();
 
 describe('tracing across two instances on the Redis broker', () => {
-  let database: TestDatabase;
+  let instances: Awaited<ReturnType<typeof startInstances>>;
   let a: TestServer;
   let b: TestServer;
 
   before(async () => {
-    database = await createTestDatabase('postgres');
-    const prefix = `trace:${Date.now()}:`;
-    a = await startTestServer({ broker: 'redis', databaseUrl: database.url, redisPrefix: prefix });
-    b = await startTestServer({ broker: 'redis', databaseUrl: database.url, redisPrefix: prefix });
+    instances = await startInstances(2);
+    [a, b] = instances.servers as [TestServer, TestServer];
   });
   after(async () => {
-    await a?.stop();
-    await b?.stop();
-    await database?.drop();
+    await instances?.stop();
     await provider.shutdown();
   });
 
