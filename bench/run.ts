@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { provenance } from './lib/machine.js';
 import { fdLimit, REPO_ROOT } from './lib/proc.js';
@@ -34,6 +34,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --postgres-url URL    PostgreSQL admin URL for the cluster scenario (default postgres://postgres@127.0.0.1:5432/test)
   --save / --no-save    update bench/results/latest.{md,json} (default: yes for full runs, no for --quick)
   --keep                keep the scratch folder (server and generator logs)
+  --cpu-prof DIR        run the servers with --cpu-prof, writing their profiles into DIR
   --max-minutes M       stop everything after M minutes (default 120)
 `;
 
@@ -82,6 +83,7 @@ const { values } = parseArgs({
     save: { type: 'boolean' },
     'no-save': { type: 'boolean' },
     keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
     'max-minutes': { type: 'string', default: '120' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -164,6 +166,7 @@ for (const plan of plans) {
         redisUrl,
         postgresUrl,
         listenerRateLimit: plan.listenerRateLimit,
+        cpuProfileDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
         listeners: plan.listeners,
         broadcasters: plan.broadcasters,
         sourceAddresses,

@@ -70,6 +70,32 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/**
+ * Time the process's main thread spent runnable but waiting for a CPU, in ms
+ * (from /proc/PID/schedstat; 0 when unavailable). On a shared machine this
+ * is the noise: latency the code under test did not cause.
+ */
+export function runQueueWaitMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/);
+    return Number(fields[1]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time the whole machine spent busy (all cores, everything but idle and I/O wait), in ms. */
+export function machineBusyMs(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return ((total - idle) * 1000) / clockTicks();
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident set size in KiB (0 when the process is gone). */
 export function rssKiB(pid: number): number {
   try {

@@ -134,13 +134,15 @@ export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
         warmupMs: (o.warmupS ?? shrink(2, 1)) * 1000,
         drainMs: shrink(5000, 3000),
         thresholdMs: o.thresholdMs ?? 50,
+        retries: 1,
         replyRatio: 0.1,
         textLength: 64,
       };
       notes.push(
         `The rate is stepped up ×${capacity.factor} from ${capacity.startRate} msg/s (replies = 10 % of it), ${capacity.stepMs / 1000} s per step, ` +
           `until a p99 (send→ack, send→broadcaster or reply→listener) passes ${capacity.thresholdMs} ms or anything is lost, unacked or refused; ` +
-          `then ${capacity.bisect} refinement steps between the last passing and the first failing rate.`,
+          `then ${capacity.bisect} refinement steps between the last passing and the first failing rate. ` +
+          `A step that fails on latency alone is run once more before it counts as failed (one stall of a shared machine can fail a short step).`,
         `Per-session rates go far above the default limit here: LIVECHAT_RATE_LIMIT_MESSAGES=${RAISED_LIMIT} for this scenario.`,
       );
       return {

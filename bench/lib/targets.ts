@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { freePort, GC_HOOK, spawnNode, stopProcess, tail, waitReady } from './proc.js';
+import { pathToFileURL } from 'node:url';
+import { freePort, GC_HOOK, REPO_ROOT, spawnNode, stopProcess, tail, waitReady } from './proc.js';
 import type { Wire } from './types.js';
 
 export type TargetKind = 'livechat' | 'ws-relay' | 'socketio';
@@ -24,7 +25,16 @@ export interface TargetSpec {
   database?: 'sqlite' | 'postgres';
   redis?: boolean;
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** Experiments (bench/experiments/*.ts) preloaded into the server: proposed changes measured without editing the server. */
+  experiments?: string[];
 }
+
+const experiment = (base: TargetSpec, suffix: string, files: string[], what: string): TargetSpec => ({
+  ...base,
+  id: `${base.id}-${suffix}`,
+  label: `${base.label.replace(/\)$/, '')}, experiment: ${what})`,
+  experiments: files,
+});
 
 export const TARGETS: Record<string, TargetSpec> = {
   livechat: {
@@ -62,6 +72,17 @@ export const TARGETS: Record<string, TargetSpec> = {
   socketio: { id: 'socketio', label: 'Socket.IO relay (websocket only)', kind: 'socketio', instances: 1 },
 };
 
+for (const base of ['livechat', 'livechat-normal']) {
+  const spec = TARGETS[base]!;
+  for (const t of [
+    experiment(spec, 'stmtcache', ['statement-cache'], 'prepared-statement cache'),
+    experiment(spec, 'cork', ['cork-per-tick'], 'one write per connection per tick'),
+    experiment(spec, 'both', ['statement-cache', 'cork-per-tick'], 'statement cache + one write per tick'),
+  ]) {
+    TARGETS[t.id] = t;
+  }
+}
+
 export interface TargetOptions {
   /** Scratch folder of this run (logs, SQLite file, data folders). */
   workDir: string;
@@ -70,6 +91,8 @@ export interface TargetOptions {
   logLevel: string;
   redisUrl: string;
   postgresUrl: string;
+  /** When set, server processes run with --cpu-prof and write their profiles into this folder at exit. */
+  cpuProfileDir?: string | undefined;
   /** Extra environment for the target's processes (tests use it for fault injection). */
   extraEnv?: Record<string, string> | undefined;
 }
@@ -126,6 +149,14 @@ async function dropRedisPrefix(redisUrl: string, prefix: string): Promise<void> 
   }
 }
 
+function profileFlags(options: TargetOptions, name: string): string[] {
+  if (!options.cpuProfileDir) return [];
+  // One folder per process: every thread (the main one, the module loader's) writes its own file.
+  const dir = join(options.cpuProfileDir, `${name}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
 /** Stop functions of the targets running now (for an interrupted run). */
 const active = new Set<() => Promise<void>>();
 
@@ -159,7 +190,7 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
       const port = await freePort();
       const logFile = join(dir, `${spec.id}.log`);
       const script = spec.kind === 'ws-relay' ? 'bench/baselines/ws-relay.ts' : 'bench/baselines/socketio-relay.ts';
-      const child = spawnNode(['--expose-gc', '--import', 'tsx', '--import', GC_HOOK, script], {
+      const child = spawnNode([...profileFlags(options, spec.id), '--expose-gc', '--import', 'tsx', '--import', GC_HOOK, script], {
         env: childEnv({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...options.extraEnv }),
         logFile,
       });
@@ -195,6 +226,7 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
       databaseUrl = `sqlite:${join(dir, 'livechat.sqlite')}`;
       settings['database'] = `SQLite, synchronous=${spec.sqliteSynchronous ?? 'FULL'}`;
     }
+    if (spec.experiments?.length) settings['experiments'] = spec.experiments.join(' + ');
     const env: Record<string, string> = {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
@@ -231,7 +263,8 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
     for (let i = 0; i < spec.instances; i++) {
       const port = await freePort();
       const logFile = join(dir, `instance-${i}.log`);
-      const child = spawnNode(['--expose-gc', '--import', 'tsx', '--import', GC_HOOK, 'bench/lib/server-entry.ts'], {
+      const preloads = (spec.experiments ?? []).flatMap((name) => ['--import', pathToFileURL(join(REPO_ROOT, `bench/experiments/${name}.ts`)).href]);
+      const child = spawnNode([...profileFlags(options, `${spec.id}-${i}`), '--expose-gc', '--import', 'tsx', '--import', GC_HOOK, ...preloads, 'bench/lib/server-entry.ts'], {
         env: childEnv({ ...env, PORT: String(port), LIVECHAT_DATA_DIR: join(dir, `data-${i}`), ...options.extraEnv }),
         logFile,
       });
