@@ -19,6 +19,7 @@ import {
   type SessionSummary,
   type StateChange,
 } from '../../../src/client/index.js';
+import { wireComposer } from '../shared/composer.js';
 import { describeState } from '../shared/connection.js';
 import { clear, el, isAtBottom, scrollToBottom, setText, store } from '../shared/dom.js';
 import { formatTime, initialLang, saveLang, strings, type Lang, type Strings } from '../shared/i18n.js';
@@ -845,34 +846,15 @@ function updateReplyNode(node: HTMLLIElement, reply: PendingReply): void {
 // Reply box
 // ---------------------------------------------------------------------------
 
-function sendReply(): void {
-  const text = replyInput.value.trim();
-  if (!text || !client || !selected) return;
-  client.typing(selected).stop();
-  client.reply(selected, text);
-  replyInput.value = '';
-  drafts.delete(selected);
-  replyInput.focus();
-}
-
-replyForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  sendReply();
-});
-replyInput.addEventListener('keydown', (event) => {
-  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-    event.preventDefault();
-    sendReply();
-  }
-});
-replyInput.addEventListener('input', () => {
-  if (!client || !selected) return;
-  const typing = client.typing(selected);
-  if (replyInput.value.trim()) typing.input();
-  else typing.stop();
-});
-replyInput.addEventListener('blur', () => {
-  if (client && selected) client.typing(selected).stop();
+wireComposer(replyForm, replyInput, {
+  onSend: (text) => {
+    if (!client || !selected) return false;
+    client.typing(selected).stop();
+    client.reply(selected, text);
+    drafts.delete(selected);
+    return true;
+  },
+  typing: () => (client && selected ? client.typing(selected) : undefined),
 });
 
 document.addEventListener('visibilitychange', () => {

@@ -22,6 +22,7 @@ import {
   type StateChange,
   type TypingIndicator,
 } from '../../../src/client/index.js';
+import { wireComposer } from '../shared/composer.js';
 import { describeState } from '../shared/connection.js';
 import { clear, el, isAtBottom, scrollToBottom, setText, store } from '../shared/dom.js';
 import { formatTime, initialLang, saveLang, strings, type Lang, type Strings } from '../shared/i18n.js';
@@ -405,26 +406,15 @@ function renderChat(): HTMLElement {
   });
   const sendButton = el('button', { className: 'primary composer__send', text: t.send, attrs: { type: 'submit' } });
   const composer = el('form', { className: 'composer' }, input, sendButton);
-  const submit = () => {
-    const text = input.value.trim();
-    if (!text || !client) return;
-    typing?.stop();
-    client.sendMessage(text);
-    input.value = '';
-    input.focus();
-  };
-  composer.addEventListener('submit', (event) => {
-    event.preventDefault();
-    submit();
+  wireComposer(composer, input, {
+    onSend: (text) => {
+      if (!client) return false;
+      typing?.stop();
+      client.sendMessage(text);
+      return true;
+    },
+    typing: () => typing,
   });
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      submit();
-    }
-  });
-  input.addEventListener('input', () => (input.value.trim() ? typing?.input() : typing?.stop()));
-  input.addEventListener('blur', () => typing?.stop());
   section.append(chatHeader, statusBar, queuedNote, list, typingLine, notice, composer);
   notice.hidden = true;
   renderStatus();
