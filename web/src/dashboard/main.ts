@@ -17,12 +17,11 @@ import {
   type DeliveryUpdate,
   type Message,
   type SessionSummary,
-  type StateChange,
 } from '../../../src/client/index.js';
 import { wireComposer } from '../shared/composer.js';
-import { describeState } from '../shared/connection.js';
 import { clear, el, isAtBottom, scrollToBottom, setText, store } from '../shared/dom.js';
 import { formatTime, initialLang, saveLang, strings, type Lang, type Strings } from '../shared/i18n.js';
+import { StatusBar } from '../shared/status-bar.js';
 import { Chime } from './sound.js';
 
 const AUTH_KEY = 'suara-pendengar.dashboard.auth';
@@ -79,8 +78,6 @@ let lang: Lang = initialLang();
 let t: Strings = strings(lang);
 let auth: Auth | undefined;
 let client: BroadcasterClient | undefined;
-let lastState: StateChange | undefined;
-let lastStateAt = Date.now();
 let connectedOnce = false;
 let selected: string | undefined;
 let loginMessage = '';
@@ -91,18 +88,13 @@ const drafts = new Map<string, string>();
 const readMarkers: Record<string, string> = store.get<Record<string, string>>(READ_KEY) ?? {};
 const chime = new Chime();
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-let countdown: ReturnType<typeof setInterval> | undefined;
 let syncing: Promise<void> | undefined;
 let syncAgain = false;
 
 const root = document.getElementById('app')!;
 
 // Persistent elements of the main view.
-const statusBar = el('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
-const statusText = el('span', { className: 'status__text' });
-const retryNowButton = el('button', { className: 'link-button status__retry', attrs: { type: 'button' } });
-statusBar.append(el('span', { className: 'status__dot', attrs: { 'aria-hidden': 'true' } }), statusText, retryNowButton);
-retryNowButton.addEventListener('click', () => client?.reconnectNow());
+const statusBar = new StatusBar({ onRetryNow: () => client?.reconnectNow(), onTick: () => renderStatus() });
 const sessionList = el('ul', { className: 'session-list' });
 const conversationPane = el('section', { className: 'conversation-pane' });
 const messageList = el('ol', { className: 'messages', attrs: { 'aria-live': 'polite' } });
@@ -424,18 +416,8 @@ function start(a: Auth): void {
         if (conv.loaded === 'yes' && conv.resyncFrom === undefined) conv.resyncFrom = lastMessageId(conv) ?? '';
       }
     }
-    lastState = change;
-    lastStateAt = Date.now();
+    statusBar.update(change);
     renderStatus();
-    if (change.state === 'reconnecting' && change.retryInMs && countdown === undefined) {
-      countdown = setInterval(() => {
-        renderStatus();
-        if (lastState?.state !== 'reconnecting') {
-          clearInterval(countdown);
-          countdown = undefined;
-        }
-      }, 1000);
-    }
     if (change.state === 'expired' || (change.state === 'closed' && change.reason === 'forbidden')) {
       logout(t.loginExpired);
     } else if (change.state === 'reconnecting' && change.retryInMs !== undefined) {
@@ -498,7 +480,7 @@ function logout(message = ''): void {
   drafts.clear();
   selected = undefined;
   shownSession = undefined;
-  lastState = undefined;
+  statusBar.reset();
   loginMessage = message;
   renderLogin();
 }
@@ -614,7 +596,7 @@ function renderMain(): void {
     el('aside', { className: 'session-pane' }, el('h2', { text: t.sessions }), sessionList),
     conversationPane,
   );
-  root.append(header, statusBar, dashMain);
+  root.append(header, statusBar.element, dashMain);
   replyInput.placeholder = t.replyPlaceholder;
   replyInput.setAttribute('aria-label', t.replyPlaceholder);
   setText(replyButton, t.reply);
@@ -624,12 +606,7 @@ function renderMain(): void {
 }
 
 function renderStatus(): void {
-  const status = describeState(lastState, t, Date.now(), lastStateAt);
-  statusBar.dataset['state'] = lastState?.state ?? 'connecting';
-  statusBar.dataset['tone'] = status.tone;
-  setText(statusText, status.text);
-  retryNowButton.hidden = !(lastState?.state === 'reconnecting' && (lastState.retryInMs ?? 0) > 1500);
-  setText(retryNowButton, t.retryNow);
+  statusBar.render(t);
 }
 
 function sortedConversations(): Conversation[] {

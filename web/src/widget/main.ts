@@ -23,9 +23,9 @@ import {
   type TypingIndicator,
 } from '../../../src/client/index.js';
 import { wireComposer } from '../shared/composer.js';
-import { describeState } from '../shared/connection.js';
 import { clear, el, isAtBottom, scrollToBottom, setText, store } from '../shared/dom.js';
 import { formatTime, initialLang, saveLang, strings, type Lang, type Strings } from '../shared/i18n.js';
+import { StatusBar } from '../shared/status-bar.js';
 
 const STORAGE_KEY = 'suara-pendengar.widget.v1';
 const MAX_KEPT_ITEMS = 300;
@@ -74,12 +74,9 @@ let t: Strings = strings(lang);
 let saved: Saved | undefined;
 let client: ListenerClient | undefined;
 let typing: TypingIndicator | undefined;
-let lastState: StateChange | undefined;
-let lastStateAt = Date.now();
 let typingFrom: string | undefined;
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 let noticeTimer: ReturnType<typeof setTimeout> | undefined;
-let countdown: ReturnType<typeof setInterval> | undefined;
 let view: 'form' | 'chat' = 'form';
 let formError = '';
 let draftName = '';
@@ -90,11 +87,7 @@ const root = document.getElementById('app')!;
 if (embedded) document.body.classList.add('embedded');
 
 // Elements that persist across renders.
-const statusBar = el('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
-const statusText = el('span', { className: 'status__text' });
-const retryNowButton = el('button', { className: 'link-button status__retry', attrs: { type: 'button' } });
-statusBar.append(el('span', { className: 'status__dot', attrs: { 'aria-hidden': 'true' } }), statusText, retryNowButton);
-retryNowButton.addEventListener('click', () => client?.reconnectNow());
+const statusBar = new StatusBar({ onRetryNow: () => client?.reconnectNow(), onTick: () => renderStatus() });
 const queuedNote = el('p', { className: 'queued-note' });
 const notice = el('p', { className: 'notice', attrs: { role: 'alert' } });
 const list = el('ol', { className: 'messages', attrs: { 'aria-live': 'polite' } });
@@ -213,26 +206,16 @@ function endChat(): void {
   }
   saved = undefined;
   store.remove(STORAGE_KEY);
-  lastState = undefined;
+  statusBar.reset();
   hideTyping();
   view = 'form';
   render();
 }
 
 function onState(change: StateChange): void {
-  lastState = change;
-  lastStateAt = Date.now();
+  statusBar.update(change);
   if (change.state !== 'open') hideTyping();
   renderStatus();
-  if (countdown === undefined && change.state === 'reconnecting' && change.retryInMs) {
-    countdown = setInterval(() => {
-      renderStatus();
-      if (lastState?.state !== 'reconnecting') {
-        clearInterval(countdown);
-        countdown = undefined;
-      }
-    }, 1000);
-  }
   if (change.state === 'expired' || change.state === 'closed') render();
 }
 
@@ -390,12 +373,12 @@ function renderChat(): HTMLElement {
   const section = el('section', { className: 'chat' });
   chatHeader = el('div', { className: 'chat-meta' });
   renderChatHeader();
-  const state = lastState?.state;
+  const state = statusBar.lastState?.state;
   if (state === 'expired' || state === 'closed') {
     const again = el('button', { className: 'primary', text: t.startAgain, attrs: { type: 'button' } });
     again.addEventListener('click', endChat);
     const ended = el('div', { className: 'ended' }, el('p', { text: t.sessionExpired }), again);
-    section.append(chatHeader, statusBar, list, ended);
+    section.append(chatHeader, statusBar.element, list, ended);
     renderStatus();
     renderMessages();
     return section;
@@ -415,7 +398,7 @@ function renderChat(): HTMLElement {
     },
     typing: () => typing,
   });
-  section.append(chatHeader, statusBar, queuedNote, list, typingLine, notice, composer);
+  section.append(chatHeader, statusBar.element, queuedNote, list, typingLine, notice, composer);
   notice.hidden = true;
   renderStatus();
   renderTyping();
@@ -428,13 +411,7 @@ function renderChat(): HTMLElement {
 }
 
 function renderStatus(): void {
-  const status = describeState(lastState, t, Date.now(), lastStateAt);
-  statusBar.dataset['state'] = lastState?.state ?? 'connecting';
-  statusBar.dataset['tone'] = status.tone;
-  setText(statusText, status.text);
-  const canRetry = lastState?.state === 'reconnecting' && (lastState.retryInMs ?? 0) > 1500;
-  retryNowButton.hidden = !canRetry;
-  setText(retryNowButton, t.retryNow);
+  const status = statusBar.render(t);
   const waiting = saved?.items.some((i) => i.kind === 'out' && i.status === 'sending') ?? false;
   queuedNote.hidden = !(status.degraded && waiting);
   setText(queuedNote, t.queuedNote);
