@@ -20,7 +20,8 @@ import {
 } from '../../../src/client/index.js';
 import { wireComposer } from '../shared/composer.js';
 import { clear, el, isAtBottom, scrollToBottom, setText, store } from '../shared/dom.js';
-import { formatTime, initialLang, saveLang, strings, type Lang, type Strings } from '../shared/i18n.js';
+import { formatTime, initialLang, strings, type Lang, type Strings } from '../shared/i18n.js';
+import { brand, langToggle } from '../shared/page.js';
 import { StatusBar } from '../shared/status-bar.js';
 import { Chime } from './sound.js';
 
@@ -490,18 +491,11 @@ function logout(message = ''): void {
 // ---------------------------------------------------------------------------
 
 function langButton(onChange: () => void): HTMLButtonElement {
-  const button = el('button', {
-    className: 'link-button lang-toggle',
-    text: t.langToggle,
-    attrs: { type: 'button', 'aria-label': t.langToggleLabel, lang: lang === 'id' ? 'en' : 'id' },
-  });
-  button.addEventListener('click', () => {
-    lang = lang === 'id' ? 'en' : 'id';
+  return langToggle(lang, t, (next) => {
+    lang = next;
     t = strings(lang);
-    saveLang(lang);
     onChange();
   });
-  return button;
 }
 
 function renderLogin(): void {
@@ -518,7 +512,7 @@ function renderLogin(): void {
   const form = el(
     'form',
     { className: 'login' },
-    el('div', { className: 'brand' }, el('span', { className: 'brand__name', text: t.station }), el('h1', { text: t.dashboardTitle })),
+    brand(t, t.dashboardTitle),
     el('label', { attrs: { for: 'username' }, text: t.username }),
     username,
     el('label', { attrs: { for: 'password' }, text: t.password }),
@@ -588,7 +582,7 @@ function renderMain(): void {
   const header = el(
     'header',
     { className: 'dash-header' },
-    el('div', { className: 'brand' }, el('span', { className: 'brand__name', text: t.station }), el('h1', { text: t.dashboardTitle })),
+    brand(t, t.dashboardTitle),
     el('div', { className: 'dash-actions' }, headerName, sound, langButton(renderMain), logoutButton),
   );
   clear(dashMain);

@@ -24,7 +24,8 @@ import {
 } from '../../../src/client/index.js';
 import { wireComposer } from '../shared/composer.js';
 import { clear, el, isAtBottom, scrollToBottom, setText, store } from '../shared/dom.js';
-import { formatTime, initialLang, saveLang, strings, type Lang, type Strings } from '../shared/i18n.js';
+import { formatTime, initialLang, strings, type Lang, type Strings } from '../shared/i18n.js';
+import { brand, langToggle } from '../shared/page.js';
 import { StatusBar } from '../shared/status-bar.js';
 
 const STORAGE_KEY = 'suara-pendengar.widget.v1';
@@ -280,23 +281,12 @@ function render(): void {
   clear(root);
   clear(list);
   nodes.clear();
-  const langButton = el('button', {
-    className: 'link-button lang-toggle',
-    text: t.langToggle,
-    attrs: { type: 'button', 'aria-label': t.langToggleLabel, lang: lang === 'id' ? 'en' : 'id' },
-  });
-  langButton.addEventListener('click', () => {
-    lang = lang === 'id' ? 'en' : 'id';
+  const langButton = langToggle(lang, t, (next) => {
+    lang = next;
     t = strings(lang);
-    saveLang(lang);
     render();
   });
-  const header = el(
-    'header',
-    { className: 'widget-header' },
-    el('div', { className: 'brand' }, el('span', { className: 'brand__name', text: t.station }), el('h1', { text: t.widgetTitle })),
-    langButton,
-  );
+  const header = el('header', { className: 'widget-header' }, brand(t, t.widgetTitle), langButton);
   root.append(header);
   if (view === 'form') root.append(renderForm());
   else root.append(renderChat());
