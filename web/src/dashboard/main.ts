@@ -19,7 +19,8 @@ import {
   type SessionSummary,
 } from '../../../src/client/index.js';
 import { wireComposer } from '../shared/composer.js';
-import { clear, el, isAtBottom, scrollToBottom, setText, store } from '../shared/dom.js';
+import { deliveryRow, showDelivery } from '../shared/delivery.js';
+import { clear, el, isAtBottom, scrollToBottom, setText, store, syncList } from '../shared/dom.js';
 import { formatTime, initialLang, strings, type Lang, type Strings } from '../shared/i18n.js';
 import { brand, langToggle } from '../shared/page.js';
 import { StatusBar } from '../shared/status-bar.js';
@@ -748,24 +749,16 @@ function renderMessages(): void {
     messageList.append(el('li', { className: 'empty', text: t.noMessagesYet }));
     return;
   }
-  messageList.querySelector(':scope > .empty')?.remove();
-  const wanted = new Set<string>();
-  rows.forEach((row, index) => {
-    wanted.add(row.key);
-    let node = messageNodes.get(row.key);
-    if (!node) {
-      node = row.message ? messageNode(row.message) : replyNode(row.reply!);
-      messageNodes.set(row.key, node);
-    }
-    if (row.reply) updateReplyNode(node, row.reply);
-    if (messageList.children[index] !== node) messageList.insertBefore(node, messageList.children[index] ?? null);
-  });
-  for (const [key, node] of messageNodes) {
-    if (!wanted.has(key)) {
-      node.remove();
-      messageNodes.delete(key);
-    }
-  }
+  syncList(
+    messageList,
+    messageNodes,
+    rows,
+    (row) => row.key,
+    (row) => (row.message ? messageNode(row.message) : replyNode(row.reply!)),
+    (node, row) => {
+      if (row.reply) showDelivery(node, row.reply, t);
+    },
+  );
   if (stick) scrollToBottom(messageList);
 }
 
@@ -785,32 +778,20 @@ function messageNode(m: Message): HTMLLIElement {
 }
 
 function replyNode(reply: PendingReply): HTMLLIElement {
-  const retry = el('button', { className: 'link-button msg__retry', text: t.retry, attrs: { type: 'button' } });
-  retry.addEventListener('click', () => client?.retry(reply.clientMessageId));
-  const remove = el('button', { className: 'link-button msg__remove', text: t.remove, attrs: { type: 'button' } });
-  remove.addEventListener('click', () => {
-    client?.discard(reply.clientMessageId);
-    pending.delete(reply.clientMessageId);
-    renderMessages();
-  });
   return el(
     'li',
     { className: 'msg msg--out', dataset: { clientMessageId: reply.clientMessageId } },
     el('div', { className: 'msg__meta' }, el('span', { className: 'msg__from', text: auth?.name ?? '' })),
     el('p', { className: 'msg__text', text: reply.text }),
-    el('div', { className: 'msg__status' }, el('span', { className: 'msg__state' }), retry, remove),
+    deliveryRow(t, {
+      onRetry: () => client?.retry(reply.clientMessageId),
+      onRemove: () => {
+        client?.discard(reply.clientMessageId);
+        pending.delete(reply.clientMessageId);
+        renderMessages();
+      },
+    }),
   );
-}
-
-function updateReplyNode(node: HTMLLIElement, reply: PendingReply): void {
-  node.dataset['status'] = reply.status;
-  const failed = reply.status === 'failed';
-  setText(
-    node.querySelector('.msg__state')!,
-    reply.status === 'sent' ? t.sent : !failed ? t.sending : reply.reason === 'invalid' ? t.failedInvalid : reply.reason === 'too_large' ? t.failedTooLong : t.failed,
-  );
-  (node.querySelector('.msg__retry') as HTMLElement).hidden = !failed || reply.reason === 'invalid' || reply.reason === 'too_large';
-  (node.querySelector('.msg__remove') as HTMLElement).hidden = !failed;
 }
 
 // ---------------------------------------------------------------------------

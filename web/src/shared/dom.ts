@@ -28,6 +28,40 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/**
+ * Makes `list` show one node per item, in order, keyed by `key`: a node is
+ * created once per key, brought up to date on every call, moved only when out
+ * of place and removed with its key. An `.empty` placeholder is removed.
+ */
+export function syncList<T>(
+  list: HTMLElement,
+  nodes: Map<string, HTMLLIElement>,
+  items: readonly T[],
+  key: (item: T) => string,
+  create: (item: T) => HTMLLIElement,
+  update: (node: HTMLLIElement, item: T) => void,
+): void {
+  list.querySelector(':scope > .empty')?.remove();
+  const wanted = new Set<string>();
+  items.forEach((item, index) => {
+    const k = key(item);
+    wanted.add(k);
+    let node = nodes.get(k);
+    if (!node) {
+      node = create(item);
+      nodes.set(k, node);
+    }
+    update(node, item);
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] ?? null);
+  });
+  for (const [k, node] of nodes) {
+    if (!wanted.has(k)) {
+      node.remove();
+      nodes.delete(k);
+    }
+  }
+}
+
 export function clear(node: Node): void {
   while (node.firstChild) node.removeChild(node.firstChild);
 }

@@ -4,7 +4,12 @@ import { saveLang, type Lang, type Strings } from './i18n.js';
 
 /** The station name above the page title. */
 export function brand(t: Strings, title: string): HTMLDivElement {
-  return el('div', { className: 'brand' }, el('span', { className: 'brand__name', text: t.station }), el('h1', { text: title }));
+  return el(
+    'div',
+    { className: 'brand' },
+    el('span', { className: 'brand__name', text: t.station }),
+    el('h1', { text: title }),
+  );
 }
 
 /** The button that switches to the other language: saves the choice, then hands it to `onChange` to render with. */

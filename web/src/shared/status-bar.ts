@@ -23,7 +23,11 @@ export class StatusBar {
   private countdown: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: StatusBarOptions) {
-    this.element.append(el('span', { className: 'status__dot', attrs: { 'aria-hidden': 'true' } }), this.text, this.retryNow);
+    this.element.append(
+      el('span', { className: 'status__dot', attrs: { 'aria-hidden': 'true' } }),
+      this.text,
+      this.retryNow,
+    );
     this.retryNow.addEventListener('click', () => options.onRetryNow());
   }
 

@@ -23,7 +23,8 @@ import {
   type TypingIndicator,
 } from '../../../src/client/index.js';
 import { wireComposer } from '../shared/composer.js';
-import { clear, el, isAtBottom, scrollToBottom, setText, store } from '../shared/dom.js';
+import { deliveryRow, showDelivery } from '../shared/delivery.js';
+import { clear, el, isAtBottom, scrollToBottom, setText, store, syncList } from '../shared/dom.js';
 import { formatTime, initialLang, strings, type Lang, type Strings } from '../shared/i18n.js';
 import { brand, langToggle } from '../shared/page.js';
 import { StatusBar } from '../shared/status-bar.js';
@@ -414,8 +415,6 @@ function keyOf(item: Item): string {
 function renderMessages(): void {
   if (!saved) return;
   const stick = isAtBottom(list);
-  const wanted = new Set<string>();
-  let index = 0;
   if (saved.items.length === 0) {
     const empty = el('li', { className: 'empty', text: t.emptyChat });
     clear(list);
@@ -424,25 +423,7 @@ function renderMessages(): void {
     renderStatus();
     return;
   }
-  list.querySelector(':scope > .empty')?.remove();
-  for (const item of saved.items) {
-    const key = keyOf(item);
-    wanted.add(key);
-    let node = nodes.get(key);
-    if (!node) {
-      node = createItemNode(item);
-      nodes.set(key, node);
-    }
-    updateItemNode(node, item);
-    if (list.children[index] !== node) list.insertBefore(node, list.children[index] ?? null);
-    index++;
-  }
-  for (const [key, node] of nodes) {
-    if (!wanted.has(key)) {
-      node.remove();
-      nodes.delete(key);
-    }
-  }
+  syncList(list, nodes, saved.items, keyOf, createItemNode, updateItemNode);
   renderStatus();
   if (stick) scrollToBottom(list);
 }
@@ -460,18 +441,17 @@ function createItemNode(item: Item): HTMLLIElement {
   );
   if (item.kind === 'out') {
     li.dataset['clientMessageId'] = item.clientMessageId;
-    const status = el('div', { className: 'msg__status' }, el('span', { className: 'msg__state' }));
-    const retry = el('button', { className: 'link-button msg__retry', text: t.retry, attrs: { type: 'button' } });
-    retry.addEventListener('click', () => client?.retry(item.clientMessageId));
-    const remove = el('button', { className: 'link-button msg__remove', text: t.remove, attrs: { type: 'button' } });
-    remove.addEventListener('click', () => {
-      client?.discard(item.clientMessageId);
-      if (saved) saved.items = saved.items.filter((i) => keyOf(i) !== keyOf(item));
-      persist();
-      renderMessages();
-    });
-    status.append(retry, remove);
-    li.append(status);
+    li.append(
+      deliveryRow(t, {
+        onRetry: () => client?.retry(item.clientMessageId),
+        onRemove: () => {
+          client?.discard(item.clientMessageId);
+          if (saved) saved.items = saved.items.filter((i) => keyOf(i) !== keyOf(item));
+          persist();
+          renderMessages();
+        },
+      }),
+    );
   } else {
     li.dataset['messageId'] = item.messageId;
   }
@@ -484,22 +464,8 @@ function updateItemNode(node: HTMLLIElement, item: Item): void {
   setText(time, formatTime(item.at, lang));
   time.dateTime = item.at;
   if (item.kind !== 'out') return;
-  node.dataset['status'] = item.status;
   if (item.messageId) node.dataset['messageId'] = item.messageId;
-  const label =
-    item.status === 'sending'
-      ? t.sending
-      : item.status === 'sent'
-        ? t.sent
-        : item.reason === 'invalid'
-          ? t.failedInvalid
-          : item.reason === 'too_large'
-            ? t.failedTooLong
-            : t.failed;
-  setText(node.querySelector('.msg__state')!, label);
-  const failed = item.status === 'failed';
-  (node.querySelector('.msg__retry') as HTMLElement).hidden = !failed || item.reason === 'invalid' || item.reason === 'too_large';
-  (node.querySelector('.msg__remove') as HTMLElement).hidden = !failed;
+  showDelivery(node, item, t);
 }
 
 // ---------------------------------------------------------------------------
