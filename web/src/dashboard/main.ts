@@ -101,9 +101,9 @@ const sessionList = el('ul', { className: 'session-list' });
 const conversationPane = el('section', { className: 'conversation-pane' });
 const messageList = el('ol', { className: 'messages', attrs: { 'aria-live': 'polite' } });
 const typingLine = el('p', { className: 'typing' });
-const replyInput = el('textarea', { className: 'reply__input', attrs: { rows: '2', maxlength: String(MAX_TEXT_LENGTH) } });
+const replyInput = el('textarea', { className: 'reply__input composer__input', attrs: { rows: '2', maxlength: String(MAX_TEXT_LENGTH) } });
 const replyButton = el('button', { className: 'primary reply__send', attrs: { type: 'submit' } });
-const replyForm = el('form', { className: 'reply' }, replyInput, replyButton);
+const replyForm = el('form', { className: 'reply composer' }, replyInput, replyButton);
 const messageNodes = new Map<string, HTMLLIElement>();
 let shownSession: string | undefined;
 const dashMain = el('main', { className: 'dash-main' });
@@ -512,7 +512,7 @@ function renderLogin(): void {
   const submit = el('button', { className: 'primary', text: t.login, attrs: { type: 'submit' } });
   const form = el(
     'form',
-    { className: 'login' },
+    { className: 'login stack-form' },
     brand(t, t.dashboardTitle),
     el('label', { attrs: { for: 'username' }, text: t.username }),
     username,

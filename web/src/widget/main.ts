@@ -307,7 +307,7 @@ function renderForm(): HTMLElement {
   const submit = el('button', { className: 'primary', text: t.start, attrs: { type: 'submit' } });
   const form = el(
     'form',
-    { className: 'start-form', attrs: { novalidate: '' } },
+    { className: 'start-form stack-form', attrs: { novalidate: '' } },
     el('p', { className: 'intro', text: t.intro }),
     el('label', { attrs: { for: 'name' }, text: t.nameLabel }),
     name,
