@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { provenance } from './lib/machine.js';
 import { fdLimit, REPO_ROOT } from './lib/proc.js';
-import { renderScenario, saveResults } from './lib/report.js';
+import { renderScenario, rerenderLatest, saveResults } from './lib/report.js';
 import { runTarget, type TargetRun } from './lib/runner.js';
 import { planScenario, SCENARIOS, type Overrides, type ScenarioName, type ScenarioResult } from './lib/scenarios.js';
 import { stopAllTargets, TARGETS } from './lib/targets.js';
@@ -36,6 +36,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --keep                keep the scratch folder (server and generator logs)
   --cpu-prof DIR        run the servers with --cpu-prof, writing their profiles into DIR
   --max-minutes M       stop everything after M minutes (default 120)
+  --render              run nothing: render latest.md and the README's results again from latest.json
 `;
 
 function fail(message: string): never {
@@ -85,6 +86,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'max-minutes': { type: 'string', default: '120' },
+    render: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -92,6 +94,10 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (values.render) {
+  process.stdout.write(`rendered ${rerenderLatest(join(REPO_ROOT, 'bench/results'))}\n`);
   process.exit(0);
 }
 

@@ -40,9 +40,17 @@ function errorsCell(errors: Record<string, number>): string {
   return entries.map(([name, n]) => `${name} ×${int(n)}`).join(', ');
 }
 
+/** Anything missing at all: messages lost or unacked, replies lost or unacked or missing a broadcaster copy. */
 function lostOf(run: TargetRun): number {
   const c = run.load?.counts;
-  return c ? c.lost + c.unacked + c.repliesLost + c.replyCopiesMissing : NaN;
+  return c ? c.lost + c.unacked + c.repliesLost + c.repliesUnacked + c.replyCopiesMissing : NaN;
+}
+
+function lostText(run: TargetRun): string {
+  const c = run.load!.counts;
+  const parts = [`${int(c.lost)} of ${int(c.scheduled)} messages lost`, `${int(c.unacked)} unacked`, `${int(c.repliesLost)} of ${int(c.repliesScheduled)} replies lost`];
+  if (c.repliesUnacked) parts.push(`${int(c.repliesUnacked)} replies unacked`);
+  return parts.join(', ');
 }
 
 // ---------- goals ----------
@@ -67,7 +75,7 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
     }
     const p = p99Max(run);
     add('seed', 'p99 (every path) far below 500 ms (here: under 100 ms)', run.target.id, `${ms(p)} ms (${((p / 500) * 100).toFixed(1)} % of 500 ms)`, p < 500 / 5);
-    add('seed', '0 lost', run.target.id, `${int(lostOf(run))} lost or unacked`, lostOf(run) === 0);
+    add('seed', '0 lost', run.target.id, lostText(run), lostOf(run) === 0);
   }
 
   const single = results.single;
@@ -91,7 +99,7 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
       `${ms(l.sendBroadcaster.p99)} ms${l.sendBroadcaster.p99 > 30 ? ` (${times(l.sendBroadcaster.p99, 30)})` : ''}`,
       l.sendBroadcaster.p99 <= 30,
     );
-    add('single', '0 lost', id, `${int(lostOf(run))} lost or unacked of ${int(run.load.counts.scheduled + run.load.counts.repliesScheduled)}`, lostOf(run) === 0);
+    add('single', '0 lost', id, lostText(run), lostOf(run) === 0);
     const perConn = run.server?.rssPerIdleConnectionKiB;
     add('single', '≤ 12 KiB RSS per idle connection', id, perConn === undefined ? 'not measured' : `${perConn.toFixed(1)} KiB`, perConn === undefined ? undefined : perConn <= 12);
     if (relay?.load) {
@@ -136,7 +144,7 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
       `${ms(cross)} ms (send→broadcaster ${ms(l.sendBroadcasterCross.p99)}, reply→listener ${ms(l.replyListenerCross.p99)})${cross > 50 ? `, ${times(cross, 50)}` : ''}`,
       l.sendBroadcasterCross.count > 0 && cross <= 50,
     );
-    add('cluster', '0 lost', id, `${int(lostOf(run))} lost or unacked`, lostOf(run) === 0);
+    add('cluster', '0 lost', id, lostText(run), lostOf(run) === 0);
   }
   return verdicts;
 }
@@ -298,6 +306,18 @@ export function renderResults(file: ResultsFile, heading: string): string {
     if (s) parts.push('', `## ${name}`, '', renderScenario(s));
   }
   return parts.join('\n') + '\n';
+}
+
+/** Renders latest.md (and the README's copy) again from latest.json, e.g. after the report format changed. */
+export function rerenderLatest(outDir: string): string {
+  const latestJson = join(outDir, 'latest.json');
+  const latest = JSON.parse(readFileSync(latestJson, 'utf8')) as ResultsFile;
+  latest.verdicts = computeVerdicts(latest.scenarios);
+  writeFileSync(latestJson, JSON.stringify(latest, null, 1) + '\n');
+  const latestMd = join(outDir, 'latest.md');
+  writeFileSync(latestMd, renderResults(latest, 'Live chat benchmark: latest results'));
+  updateReadme(join(outDir, '..', 'README.md'), latest);
+  return latestMd;
 }
 
 /** Writes this invocation's files and, when asked, merges its scenarios into latest.{json,md}. */
