@@ -31,6 +31,12 @@ export class ListenerClient extends BaseClient<
 > {
   private seen: SeenIds;
   private last: string | undefined;
+  /**
+   * Until a broadcaster message arrives, the first own stored message is the
+   * resume point: a reply stored while the first reconnect is under way is
+   * replayed instead of lost (a resume without lastMessageId replays nothing).
+   */
+  private anchor: string | undefined;
   private session: ListenerServerEvents['connection:success'] | undefined;
 
   constructor(options: ListenerClientOptions) {
@@ -68,7 +74,7 @@ export class ListenerClient extends BaseClient<
   }
 
   protected url(token: string): string {
-    return toWebSocketUrl(this.options.baseUrl, '/livechat/ws', { token, lastMessageId: this.last });
+    return toWebSocketUrl(this.options.baseUrl, '/livechat/ws', { token, lastMessageId: this.last ?? this.anchor });
   }
 
   protected override handleEvent(event: string, data: unknown): void {
@@ -80,6 +86,8 @@ export class ListenerClient extends BaseClient<
       const message = data as ListenerServerEvents['message:receive'];
       if (!this.seen.add(message.messageId)) return;
       this.last = message.messageId;
+    } else if (event === 'message:ack') {
+      this.anchor ??= (data as ListenerServerEvents['message:ack']).messageId;
     }
     this.emit(event, data);
   }
@@ -94,6 +102,7 @@ export class ListenerClient extends BaseClient<
 
   private forgetHistory(): void {
     this.last = undefined;
+    this.anchor = undefined;
     this.seen = new SeenIds(5_000);
   }
 }
