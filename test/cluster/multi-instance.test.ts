@@ -300,10 +300,12 @@ describe('three instances on PostgreSQL and Redis', () => {
           clientMessageId: 'r-after-kill',
         });
         assert.equal((await listener.next('message:receive', 5000))['text'], 'masih!');
-        const repairs = [a, b, c].flatMap((instance) =>
-          instance.entries().filter((e) => e.msg === 'Redis connection ready again' && e['connection'] === 'sub'),
-        );
-        assert.equal(repairs.length, 3, 'each instance reconnected its subscriber');
+        for (const instance of [a, b, c]) {
+          assert.ok(
+            instance.entries().some((e) => e.msg === 'Redis connection ready again' && e['connection'] === 'sub'),
+            `${instance.name} reconnected its subscriber`,
+          );
+        }
         await Promise.all([listener.close(), broadcaster.close()]);
       } finally {
         redis.disconnect();

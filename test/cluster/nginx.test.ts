@@ -86,7 +86,7 @@ describe('two instances behind nginx', () => {
 
   before(async () => {
     deployment = await Deployment.create({
-      env: { LIVECHAT_TRUST_PROXY: 'loopback', LIVECHAT_HEARTBEAT_INTERVAL_MS: '1000' },
+      env: { LIVECHAT_TRUST_PROXY: 'loopback', LIVECHAT_HEARTBEAT_INTERVAL_MS: '1500' },
     });
     instances = await deployment.startMany(2);
     nginx = await startNginx({
