@@ -8,6 +8,8 @@ export interface PostgresOptions {
   url: string;
   poolSize: number;
   connectionTimeoutMs?: number;
+  /** A query without an answer after this long fails, and its connection is dropped (default 10000). */
+  queryTimeoutMs?: number;
   /** Told about errors of idle connections (the pool drops them and opens new ones when needed). */
   onConnectionError?: ((error: Error) => void) | undefined;
 }
@@ -23,11 +25,39 @@ const types: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/**
+ * A pg client whose queries have a deadline. A server that stops answering
+ * without closing the connection (a network partition, a frozen host) would
+ * otherwise hold a query - and the message waiting on it - forever: no error,
+ * no ack. At the deadline the connection is destroyed, which fails every
+ * query on it (the message is answered `error:unavailable`; a transaction
+ * that never reached COMMIT is rolled back by the server) and makes the pool
+ * discard it.
+ */
+function clientWithDeadline(timeoutMs: number): typeof pg.Client {
+  return class DeadlineClient extends pg.Client {
+    override query(...args: unknown[]): any {
+      const result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
+      if (result instanceof Promise) {
+        const timer = setTimeout(() => {
+          const stream = (this as unknown as { connection?: { stream?: { destroy(error?: Error): void } } }).connection?.stream;
+          const error = Object.assign(new Error(`no answer to a query within ${timeoutMs} ms; connection dropped`), { code: 'ETIMEDOUT' });
+          stream?.destroy(error);
+        }, timeoutMs);
+        const clear = () => clearTimeout(timer);
+        result.then(clear, clear);
+      }
+      return result;
+    }
+  };
+}
+
 export function createPostgresDialect(options: PostgresOptions): PostgresDialect {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+    Client: clientWithDeadline(options.queryTimeoutMs ?? 10_000),
     types,
   });
   // Without listeners, a connection that breaks (server restart, network) would
