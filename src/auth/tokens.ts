@@ -216,6 +216,10 @@ export class TokenService {
     } catch (error) {
       return { ok: false, reason: failureOf(error) };
     }
+    // jose checks that iat lies in the past only together with maxTokenAge.
+    if (typeof payload.iat === 'number' && payload.iat > Math.floor(this.#now() / 1000) + CLOCK_TOLERANCE_SECONDS) {
+      return { ok: false, reason: 'invalid' };
+    }
 
     const claims = toClaims(kind, payload);
     if (claims) return { ok: true, claims };
