@@ -47,6 +47,7 @@ export const wsMessages = {
   unknownLastMessageId: 'lastMessageId tidak valid; riwayat tidak dikirim ulang.',
   unavailable: 'Pesan belum tersimpan karena layanan sedang bermasalah. Silakan kirim ulang.',
   tokenExpired: 'Token sudah kedaluwarsa. Silakan sambung ulang dengan token baru.',
+  accountRemoved: 'Akun penyiar ini sudah dihapus.',
   rateLimitAbuse: 'Terlalu banyak pesan ditolak.',
   shuttingDown: 'Server sedang dimatikan.',
 } as const;

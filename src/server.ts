@@ -94,6 +94,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     rateLimitWindowMs: window * 1000,
     abuseThreshold: config.rateLimit.abuseThreshold,
     typingThrottleMs: config.typingThrottleMs,
+    accountCheckIntervalMs: config.heartbeatIntervalMs,
   };
   const clientIp = clientIpResolver(config.trustProxy);
   const gateway = new Gateway({

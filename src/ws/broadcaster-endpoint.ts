@@ -3,6 +3,7 @@
  * greeting, replies and typing indicators to a session.
  */
 import { wsMessages } from '../errors.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { broadcasterClientEvents } from '../protocol/events.js';
 import type { Connection } from './connection.js';
 import { parseFrame } from './frames.js';
@@ -26,6 +27,24 @@ export class BroadcasterEndpoint {
       connectionId: connection.id,
     });
     connection.release();
+    // An account removed while connected must not go on receiving every listener's messages
+    // until the token expires (hours): its connections are closed like an expired token's.
+    const timer = setInterval(() => void this.checkAccount(connection), this.deps.accountCheckIntervalMs);
+    timer.unref();
+    connection.socket.once('close', () => clearInterval(timer));
+  }
+
+  private async checkAccount(connection: Connection): Promise<void> {
+    let exists: boolean;
+    try {
+      exists = (await this.deps.store.admins.findById(connection.adminId!)) !== undefined;
+    } catch {
+      return; // the database did not answer: the next check decides
+    }
+    if (exists || !connection.isOpen) return;
+    this.deps.logger.info({ connectionId: connection.id, adminId: connection.adminId }, 'broadcaster account removed; closing');
+    connection.send('error:invalid_token', { message: wsMessages.accountRemoved });
+    connection.close(CloseCode.TokenExpired, 'account removed');
   }
 
   frameHandler(connection: Connection): (raw: Buffer, isBinary: boolean) => Promise<void> {

@@ -28,6 +28,8 @@ export interface EndpointDeps {
   rateLimitWindowMs: number;
   abuseThreshold: number;
   typingThrottleMs: number;
+  /** How often an open broadcaster connection checks that its account still exists. */
+  accountCheckIntervalMs: number;
 }
 
 export class ListenerEndpoint {
