@@ -5,7 +5,10 @@
  * last message, newest first) and a conversation view with the history from
  * the REST API, a reply box and typing indicators. New listener messages ring
  * a (mutable) sound and show up in the title. After every reconnect the
- * dashboard asks the REST API for what it may have missed.
+ * dashboard asks the REST API for what it may have missed, and while it stays
+ * connected it checks the session list now and then (every 30 s and when the
+ * tab becomes visible) for messages stored but never announced live: an
+ * instance that died between storing a message and publishing it.
  */
 import {
   connectBroadcaster,
@@ -33,6 +36,10 @@ const MUTE_KEY = 'suara-pendengar.dashboard.muted';
 const PRELOAD_SESSIONS = 30;
 const FETCH_CONCURRENCY = 4;
 const TYPING_VISIBLE_MS = 8_000;
+/** Periodic resync: default interval, and the bounds of an override (`?resyncMs=` or `data-resync-ms` on #app). */
+const RESYNC_DEFAULT_MS = 30_000;
+const RESYNC_MIN_MS = 1_000;
+const RESYNC_MAX_MS = 3_600_000;
 
 interface Auth {
   token: string;
@@ -56,6 +63,12 @@ interface Conversation {
    * live after the reconnect must not move it, or a gap would go unnoticed.
    */
   resyncFrom?: string;
+  /**
+   * The session list's `lastMessageAt` up to which this conversation was last
+   * checked (fetched, or deliberately left unloaded): the periodic resync
+   * fetches a session only when its `lastMessageAt` moved on from here.
+   */
+  checkedAt?: string | null;
   unread: number;
   typing: boolean;
   typingTimer?: ReturnType<typeof setTimeout>;
@@ -90,10 +103,29 @@ const drafts = new Map<string, string>();
 const readMarkers: Record<string, string> = store.get<Record<string, string>>(READ_KEY) ?? {};
 const chime = new Chime();
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+/** `initial`: after login; `reconnect`: after every later connection:success; `periodic`: while connected. */
+type SyncMode = 'initial' | 'reconnect' | 'periodic';
 let syncing: Promise<void> | undefined;
-let syncAgain = false;
+let syncPending: SyncMode | undefined;
+let resyncTimer: ReturnType<typeof setTimeout> | undefined;
+let lastResyncStart = 0;
+/**
+ * The newest `lastMessageAt` of the last session list (server clock): a
+ * message that a resync finds and that is not newer than this was already
+ * stored at the previous look, so it gets a badge but no sound.
+ */
+let resyncMark: number | undefined;
 
 const root = document.getElementById('app')!;
+
+/** The periodic resync interval, read once: `?resyncMs=`, else `data-resync-ms` on #app, else 30 s; at least 1 s. */
+function readResyncInterval(): number {
+  const raw = new URLSearchParams(location.search).get('resyncMs') ?? root.dataset['resyncMs'];
+  const value = raw ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(value)) return RESYNC_DEFAULT_MS;
+  return Math.min(RESYNC_MAX_MS, Math.max(RESYNC_MIN_MS, Math.round(value)));
+}
+const RESYNC_MS = readResyncInterval();
 
 // Persistent elements of the main view.
 const statusBar = new StatusBar({ onRetryNow: () => client?.reconnectNow(), onTick: () => renderStatus() });
@@ -222,30 +254,58 @@ async function inBatches<T>(items: T[], limit: number, run: (item: T) => Promise
 // Data flow
 // ---------------------------------------------------------------------------
 
-function applySummaries(sessions: SessionSummary[]): void {
+/** Takes in a session list; returns whether anything shown in the list changed. */
+function applySummaries(sessions: SessionSummary[]): boolean {
+  let changed = false;
   for (const s of sessions) {
+    if (!conversations.has(s.sessionId)) changed = true;
     const conv = conversationFor(s.sessionId, s.name);
+    if (conv.name !== s.name || conv.city !== s.city || conv.online !== s.online) changed = true;
     conv.name = s.name;
     conv.city = s.city;
     conv.online = s.online;
     if (s.lastMessageAt && (!conv.lastMessageAt || Date.parse(s.lastMessageAt) > Date.parse(conv.lastMessageAt))) {
       conv.lastMessageAt = s.lastMessageAt;
+      changed = true;
     }
   }
+  return changed;
 }
 
-/** Loads (or tops up) one conversation from the REST API. */
-async function loadConversation(conv: Conversation, options: { initial: boolean }): Promise<number> {
+/**
+ * Whether the session list says a session may hold messages this dashboard has
+ * not got: its `lastMessageAt` moved on since the last check and is not the
+ * time of the newest message held. Compared for difference, not only for
+ * "later": the clocks of several instances may disagree a little, so a message
+ * stored after the newest one held may carry an earlier time.
+ */
+function isBehind(conv: Conversation, s: SessionSummary): boolean {
+  if (s.lastMessageAt === null || s.lastMessageAt === conv.checkedAt || conv.loaded === 'loading') return false;
+  const newest = conv.messages[conv.messages.length - 1];
+  return !newest || Date.parse(newest.createdAt) !== Date.parse(s.lastMessageAt);
+}
+
+interface LoadResult {
+  /** Messages not known before, in stored order. */
+  added: Message[];
+  /** How many of them count as new unread listener messages (0 while the conversation is being viewed). */
+  unread: number;
+}
+
+/** Loads (or tops up) one conversation from the REST API; undefined when that failed or was overtaken by a logout. */
+async function loadConversation(conv: Conversation, options: { initial: boolean }): Promise<LoadResult | undefined> {
   const c = client;
-  if (!c) return 0;
+  if (!c) return undefined;
   const wasLoaded = conv.loaded === 'yes';
   const resyncFrom = conv.resyncFrom;
   const after = wasLoaded ? (resyncFrom !== undefined ? resyncFrom || undefined : lastMessageId(conv)) : undefined;
-  if (!wasLoaded) conv.loaded = 'loading';
-  if (selected === conv.sessionId) renderConversation();
+  if (!wasLoaded) {
+    conv.loaded = 'loading';
+    if (selected === conv.sessionId) renderConversation();
+  }
   try {
     const messages = await c.getAllMessages(conv.sessionId, after);
-    if (c !== client) return 0;
+    if (c !== client) return undefined;
     const added = merge(conv, messages);
     conv.loaded = 'yes';
     if (conv.resyncFrom === resyncFrom) delete conv.resyncFrom;
@@ -260,14 +320,18 @@ async function loadConversation(conv: Conversation, options: { initial: boolean 
       conv.unread += fresh;
     }
     if (isViewing(conv.sessionId)) markRead(conv);
-    return isViewing(conv.sessionId) ? 0 : fresh;
+    return { added, unread: isViewing(conv.sessionId) ? 0 : fresh };
   } catch {
     if (c === client && !wasLoaded) conv.loaded = 'error';
-    return 0;
+    return undefined;
   } finally {
     if (c === client) {
       renderSessions();
-      if (selected === conv.sessionId) renderConversation();
+      // A top-up only adds rows: the keyed list update keeps the scroll position and the reply box's focus.
+      if (selected === conv.sessionId) {
+        if (wasLoaded) renderMessages();
+        else renderConversation();
+      }
     }
   }
 }
@@ -275,52 +339,100 @@ async function loadConversation(conv: Conversation, options: { initial: boolean 
 /**
  * Brings everything up to date from the REST API: the session list, and the
  * messages stored since what the dashboard knows. Runs after login and after
- * every reconnect, so nothing sent while the connection was down is missed.
+ * every reconnect (topping up every loaded conversation, so nothing sent while
+ * the connection was down is missed), and periodically while connected
+ * (fetching only sessions whose `lastMessageAt` says they are behind: a
+ * message stored by an instance that died before publishing it). One sync at
+ * a time; a request meanwhile runs once after it, the widest one asked for.
  */
-function sync(initial: boolean): Promise<void> {
+function sync(mode: SyncMode): Promise<void> {
   if (syncing) {
-    syncAgain = true;
+    const width = { periodic: 0, reconnect: 1, initial: 2 } as const;
+    if (syncPending === undefined || width[mode] > width[syncPending]) syncPending = mode;
     return syncing;
   }
+  const initial = mode === 'initial';
   syncing = (async () => {
     const c = client;
     if (!c) return;
     try {
       const before = new Map([...conversations.values()].map((conv) => [conv.sessionId, conv.lastMessageAt]));
+      lastResyncStart = Date.now();
       const sessions = await c.listSessions();
       if (c !== client) return;
-      applySummaries(sessions);
-      renderSessions();
+      const previousMark = resyncMark;
+      const listed = new Map(sessions.map((s) => [s.sessionId, s.lastMessageAt]));
+      if (applySummaries(sessions) || mode !== 'periodic') {
+        renderSessions();
+        if (selected) renderConversationHeader();
+      }
       const targets: Conversation[] = [];
       sessions.forEach((s, rank) => {
         const conv = conversations.get(s.sessionId)!;
+        if (mode === 'periodic') {
+          if (isBehind(conv, s)) targets.push(conv);
+          return;
+        }
         if (s.lastMessageAt === null && conv.messages.length === 0) return;
         // Loaded conversations are topped up after every reconnect (GET …?after=<last id>);
         // others are loaded when near the top of the list or when they changed meanwhile.
         const changed = !initial && before.get(s.sessionId) !== s.lastMessageAt;
         if (conv.loaded === 'yes' || rank < PRELOAD_SESSIONS || changed) targets.push(conv);
+        // Left unloaded on purpose: the periodic resync looks again only when this moves on.
+        else conv.checkedAt = s.lastMessageAt;
       });
-      if (selected && !targets.some((x) => x.sessionId === selected)) {
+      if (mode !== 'periodic' && selected && !targets.some((x) => x.sessionId === selected)) {
         const conv = conversations.get(selected);
         if (conv) targets.push(conv);
       }
       let fresh = 0;
       await inBatches(targets, FETCH_CONCURRENCY, async (conv) => {
-        fresh += await loadConversation(conv, { initial });
+        const result = await loadConversation(conv, { initial });
+        if (!result) return;
+        if (listed.has(conv.sessionId)) conv.checkedAt = listed.get(conv.sessionId);
+        if (mode !== 'periodic') {
+          fresh += result.unread;
+        } else if (previousMark !== undefined) {
+          // Sound only for what was stored after the previous look; older finds just get their badge.
+          const newer = result.added.filter((m) => m.direction === 'listener' && Date.parse(m.createdAt) > previousMark).length;
+          fresh += Math.min(result.unread, newer);
+        }
       });
+      for (const at of listed.values()) {
+        if (at !== null && (resyncMark === undefined || Date.parse(at) > resyncMark)) resyncMark = Date.parse(at);
+      }
+      if (resyncMark === undefined) resyncMark = 0;
       updateTitle();
       if (!initial) notify(fresh);
     } catch {
-      // The next reconnect (or a manual refresh) tries again.
+      // The next periodic resync or reconnect tries again.
     }
   })().finally(() => {
     syncing = undefined;
-    if (syncAgain) {
-      syncAgain = false;
-      void sync(false);
-    }
+    const next = syncPending;
+    syncPending = undefined;
+    if (next) void sync(next);
   });
   return syncing;
+}
+
+/** Runs the periodic resync now (while connected; a reconnect resyncs anyway) and plans the next one. */
+function resyncNow(): void {
+  const c = client;
+  if (!c) return;
+  clearTimeout(resyncTimer);
+  if (c.state !== 'open') {
+    scheduleResync();
+    return;
+  }
+  void sync('periodic').finally(() => {
+    if (c === client) scheduleResync();
+  });
+}
+
+function scheduleResync(): void {
+  clearTimeout(resyncTimer);
+  resyncTimer = setTimeout(resyncNow, RESYNC_MS);
 }
 
 function scheduleSessionsRefresh(): void {
@@ -432,8 +544,10 @@ function start(a: Auth): void {
       auth.name = info.name;
       renderHeaderName();
     }
-    void sync(!connectedOnce);
+    void sync(connectedOnce ? 'reconnect' : 'initial');
     connectedOnce = true;
+    // That sync is a full look: the next periodic one is an interval away.
+    scheduleResync();
   });
   c.on('message:new', (m) => c === client && onMessage(m));
   c.on('presence:update', (p) => {
@@ -475,6 +589,8 @@ function logout(message = ''): void {
   const c = client;
   client = undefined;
   c?.close();
+  clearTimeout(resyncTimer);
+  resyncMark = undefined;
   auth = undefined;
   store.remove(AUTH_KEY);
   conversations.clear();
@@ -810,12 +926,14 @@ wireComposer(replyForm, replyInput, {
 });
 
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState !== 'visible' || !selected) return;
-  const conv = conversations.get(selected);
+  if (document.visibilityState !== 'visible') return;
+  const conv = selected ? conversations.get(selected) : undefined;
   if (conv) {
     markRead(conv);
     renderSessions();
   }
+  // Background tabs run their timers late (or not at all): look now, at most once a second.
+  if (Date.now() - lastResyncStart >= RESYNC_MIN_MS) resyncNow();
 });
 // Browsers only allow sound after a user gesture.
 document.addEventListener('pointerdown', () => chime.unlock(), { once: true });
