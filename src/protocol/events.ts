@@ -19,10 +19,17 @@ export const messageIdSchema = z
 export const sessionIdSchema = z
   .uuid({ message: 'sessionId tidak valid' })
   .describe('Listener session identifier');
+/**
+ * PostgreSQL text cannot hold U+0000: a value with it would fail as if the
+ * database were down (and be resent forever). Refused as invalid on every
+ * database alike.
+ */
+const withoutNul = (value: string) => !value.includes('\u0000');
 export const clientMessageIdSchema = z
   .string()
   .min(1)
   .max(64)
+  .refine(withoutNul, 'must not contain U+0000')
   .describe('Client-chosen idempotency key (1–64 characters), echoed on ack and errors');
 const isoDateTime = z.iso.datetime().describe('ISO-8601 timestamp (UTC)');
 
@@ -224,7 +231,7 @@ export const createSessionResponseSchema = z
   .describe('The new listener session');
 export const adminLoginRequestSchema = z
   .object({
-    username: z.string().min(1).max(100).describe('Broadcaster username'),
+    username: z.string().min(1).max(100).refine(withoutNul, 'must not contain U+0000').describe('Broadcaster username'),
     password: z.string().min(1).max(1024).describe('Broadcaster password'),
   })
   .describe('Broadcaster credentials');
