@@ -252,7 +252,7 @@ export class Generator {
 
   /** Runs one open-loop phase and reports what happened to every scheduled message. */
   async load(params: LoadParams): Promise<LoadResult> {
-    const setup = this.requireSetup();
+    this.requireSetup();
     const phase = new Phase(params);
     this.phase = phase;
     const L = this.listeners.length;
@@ -313,10 +313,8 @@ export class Generator {
     loop.disable();
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - wall0;
-    void setup;
 
     let lost = 0;
-    let duplicateDeliveries = 0;
     for (let k = 0; k < phase.totalMsgs; k++) {
       if (popcount(phase.deliveredMask[k]!) < B) lost++;
     }
@@ -326,7 +324,6 @@ export class Generator {
       if (!phase.replyDelivered[j]) repliesLost++;
       if (popcount(phase.replyCopyMask[j]!) < B) replyCopiesMissing++;
     }
-    duplicateDeliveries += phase.duplicates;
     const measuredMs = Math.max(1, sendingEnded - (phase.start + params.warmupMs));
     const latency = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, summarize(phase.hist[name])])) as Record<HistogramName, LatencySummary>;
     const histograms = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, encode(phase.hist[name])])) as Record<HistogramName, string>;
@@ -341,7 +338,7 @@ export class Generator {
         expectedDeliveries: phase.totalMsgs * B,
         delivered: phase.delivered,
         lost,
-        duplicates: duplicateDeliveries,
+        duplicates: phase.duplicates,
         repliesScheduled: phase.totalReplies,
         repliesSent: phase.repliesSent,
         repliesMeasured: phase.totalReplies - phase.warmupReplies,

@@ -120,9 +120,18 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
     const id = run.target.id;
     const rate = run.capacity?.sustainableRate;
     const show = (n: number | undefined) => (n === undefined ? 'none' : `${int(n)} msg/s`);
+    const relayCap = byId(capacity, 'ws-relay')?.capacity;
+    const cpuRatio = relayCap?.cpuCeilingPerCore && run.capacity?.cpuCeilingPerCore ? run.capacity.cpuCeilingPerCore / relayCap.cpuCeilingPerCore : undefined;
     if (capRelay !== undefined) {
       const share = rate === undefined ? 0 : rate / capRelay;
-      add('capacity', 'sustainable rate ≥ 50 % of the bare relay', id, `${show(rate)} = ${(share * 100).toFixed(0)} % of ${show(capRelay)}`, share >= 0.5);
+      add(
+        'capacity',
+        'sustainable rate ≥ 50 % of the bare relay',
+        id,
+        `${show(rate)} = ${(share * 100).toFixed(0)} % of ${show(capRelay)}` +
+          (cpuRatio === undefined ? '' : `; messages per CPU-second: ${(cpuRatio * 100).toFixed(0)} % of the relay's`),
+        share >= 0.5,
+      );
     } else add('capacity', 'sustainable rate ≥ 50 % of the bare relay', id, 'bare relay not measured', undefined);
     if (capSio !== undefined) {
       add('capacity', 'sustainable rate above the Socket.IO relay', id, `${show(rate)} vs ${show(capSio)}`, rate !== undefined && rate > capSio);
@@ -176,6 +185,7 @@ function loadTable(s: ScenarioResult): string[] {
     'RSS / idle conn',
     'generator CPU · waited · send lag p99',
     'other processes (cores)',
+    'fsync p99 / max (ms)',
   ];
   const rows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const run of s.runs) {
@@ -200,6 +210,7 @@ function loadTable(s: ScenarioResult): string[] {
           `${sv.rssPerIdleConnectionKiB.toFixed(1)} KiB`,
           `${((g.cpuMs / g.wallMs) * 100).toFixed(0)} % · ${sv.generatorRunQueueWaitPercent ?? '–'} % · ${ms(l.sendLag.p99)} ms`,
           sv.otherCores === undefined ? '–' : sv.otherCores.toFixed(2),
+          sv.fsyncProbe ? `${ms(sv.fsyncProbe.p99)} / ${ms(sv.fsyncProbe.max)}` : '–',
         ].join(' | ') +
         ' |',
     );
@@ -209,37 +220,39 @@ function loadTable(s: ScenarioResult): string[] {
 
 function capacityTable(s: ScenarioResult): string[] {
   const rows = [
-    '| target | sustainable rate (msg/s) | first failing rate | stopped because | steps: rate → worst p99 (ms), ✓ pass / ✗ fail |',
-    '|---|---|---|---|---|',
+    '| target | sustainable rate (msg/s) | first failing rate | stopped because | server CPU per message · one core would carry | steps: rate → worst p99 (ms), ✓ pass / ✗ fail |',
+    '|---|---|---|---|---|---|',
   ];
   for (const run of s.runs) {
     const c = run.capacity;
     if (!c) {
-      rows.push(`| ${run.target.label} | failed: ${(run.error ?? 'no result').split('\n')[0]} | | | |`);
+      rows.push(`| ${run.target.label} | failed: ${(run.error ?? 'no result').split('\n')[0]} | | | | |`);
       continue;
     }
+    const ceiling = c.cpuMsPerMessage ? `${c.cpuMsPerMessage.toFixed(3)} ms · ${int(c.cpuCeilingPerCore)} msg/s` : '–';
     const steps = c.steps
       .map((st) => `${int(st.rate)}${st.retry ? ' (again)' : ''} → ${ms(Math.max(st.p99.sendAck, st.p99.sendBroadcaster, st.p99.replyListener))} ${st.pass ? '✓' : '✗'}`)
       .join(' · ');
     rows.push(
-      `| ${run.target.label} | **${c.sustainableRate === undefined ? 'none' : int(c.sustainableRate)}** | ${c.firstFailingRate === undefined ? '–' : int(c.firstFailingRate)} | ${c.stoppedBecause} | ${steps} |`,
+      `| ${run.target.label} | **${c.sustainableRate === undefined ? 'none' : int(c.sustainableRate)}** | ${c.firstFailingRate === undefined ? '–' : int(c.firstFailingRate)} | ${c.stoppedBecause} | ${ceiling} | ${steps} |`,
     );
   }
-  rows.push('', 'Server and generator CPU at the highest passing and the first failing step:', '');
+  rows.push('', 'Server and generator CPU at the sustainable rate and at the first failing rate (last attempt of each):', '');
   rows.push(
-    '| target | rate | server CPU · waited for CPU | generator CPU · waited for CPU | other processes (cores) | why it failed |',
-    '|---|---|---|---|---|---|',
+    '| target | rate | server CPU · waited for CPU | generator CPU · waited for CPU | other processes (cores) | fsync p99 / max (ms) | why it failed |',
+    '|---|---|---|---|---|---|---|',
   );
   for (const run of s.runs) {
     const c = run.capacity;
     if (!c) continue;
-    const pass = c.steps.filter((st) => st.pass).sort((a, b) => b.rate - a.rate)[0];
-    const fail = c.steps.filter((st) => !st.pass).sort((a, b) => a.rate - b.rate)[0];
+    const pass = c.steps.filter((st) => st.pass && st.rate === c.sustainableRate).at(-1);
+    const fail = c.steps.filter((st) => !st.pass && st.rate === c.firstFailingRate).at(-1);
     for (const st of [pass, fail]) {
       if (st) {
         rows.push(
           `| ${run.target.label} | ${int(st.rate)} | ${st.serverCpuPercent} % · ${st.serverRunQueueWaitPercent} % | ` +
-            `${st.generatorCpuPercent} % · ${st.generatorRunQueueWaitPercent} % | ${st.otherCores.toFixed(2)} | ${st.pass ? '–' : st.reason} |`,
+            `${st.generatorCpuPercent} % · ${st.generatorRunQueueWaitPercent} % | ${st.otherCores.toFixed(2)} | ` +
+            `${st.fsyncP99 === undefined ? '–' : `${ms(st.fsyncP99)} / ${ms(st.fsyncMax)}`} | ${st.pass ? '–' : st.reason} |`,
         );
       }
     }

@@ -7,9 +7,10 @@
  */
 import { join } from 'node:path';
 import { GeneratorProcess } from './controller.js';
+import { FsyncProbe } from './fsync-probe.js';
 import { cpuMs, machineBusyMs, rssKiB, runQueueWaitMs, settledRssKiB, sleep } from './proc.js';
 import { startTarget, type TargetOptions, type TargetSpec } from './targets.js';
-import type { LoadParams, LoadResult, SetupResult } from './types.js';
+import type { LatencySummary, LoadParams, LoadResult, SetupResult } from './types.js';
 
 export interface CapacityPlan {
   startRate: number;
@@ -28,6 +29,12 @@ export interface CapacityPlan {
    * counts as failed (a shared machine's stalls can fail one short step).
    */
   retries: number;
+  /**
+   * Further runs allowed when the failed run was noisy (the server or the
+   * generator waited for a CPU more than 10 % of the time, or other processes
+   * used more than half a core).
+   */
+  noisyRetries: number;
   /** Replies per listener message. */
   replyRatio: number;
   textLength: number;
@@ -66,6 +73,8 @@ export interface ServerFigures {
    * target and the generator (other work, and Redis/PostgreSQL when used), in cores.
    */
   otherCores?: number;
+  /** fsync latency of the scratch file system during the load phase (see fsync-probe.ts). */
+  fsyncProbe?: LatencySummary;
 }
 
 export interface CapacityStep {
@@ -83,8 +92,18 @@ export interface CapacityStep {
   serverRunQueueWaitPercent: number;
   generatorRunQueueWaitPercent: number;
   otherCores: number;
+  /** Server CPU time per message (listener messages + replies) over the step, in ms. */
+  cpuMsPerMessage: number;
+  /** p99 / max of a 4 KiB write + fsync every 100 ms during the step (ms). */
+  fsyncP99: number;
+  fsyncMax: number;
   /** Set on a step run again after a failure on latency alone. */
   retry?: boolean;
+}
+
+/** Whether the machine interfered with a step (see CapacityPlan.noisyRetries). */
+export function noisy(step: CapacityStep): boolean {
+  return step.serverRunQueueWaitPercent > 10 || step.generatorRunQueueWaitPercent > 10 || step.otherCores > 0.5;
 }
 
 export interface CapacityResult {
@@ -94,6 +113,9 @@ export interface CapacityResult {
   sustainableRate: number | undefined;
   firstFailingRate: number | undefined;
   stoppedBecause: string;
+  /** Median server CPU per message over all steps (ms), and the message rate one full core would carry at that cost. */
+  cpuMsPerMessage: number;
+  cpuCeilingPerCore: number;
 }
 
 export interface TargetRun {
@@ -155,9 +177,10 @@ export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<Target
       const genWait0 = runQueueWaitMs(genPid);
       const genCpu0 = cpuMs(genPid);
       const busy0 = machineBusyMs();
+      const probe = new FsyncProbe(plan.workDir);
       const wall0 = performance.now();
       log(`load: ${plan.load.rate} msg/s + ${plan.load.replyRate} replies/s for ${plan.load.durationMs / 1000} s (+${plan.load.warmupMs / 1000} s warm-up)`);
-      const result = await generator.load({ ...plan.load, phase: 1 });
+      const result = await generator.load({ ...plan.load, phase: 1 }).finally(() => (run.server!.fsyncProbe = probe.stop()));
       const cpu = sum(pids.map(cpuMs)) - cpu0;
       const wall = performance.now() - wall0;
       run.server.runQueueWaitPercent = Math.round(((sum(pids.map(runQueueWaitMs)) - wait0) / wall / pids.length) * 1000) / 10;
@@ -172,10 +195,10 @@ export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<Target
       log(
         `p99 ack ${result.latency.sendAck.p99} ms, broadcaster ${result.latency.sendBroadcaster.p99} ms, reply ${result.latency.replyListener.p99} ms; ` +
           `lost ${result.counts.lost}, unacked ${result.counts.unacked}, errors ${errorCount(result)}; ` +
-          `server CPU ${run.server.cpuPercentLoad} %, waited ${run.server.runQueueWaitPercent} %; generator waited ${run.server.generatorRunQueueWaitPercent} %; other processes ${run.server.otherCores} cores`,
+          `server CPU ${run.server.cpuPercentLoad} %, waited ${run.server.runQueueWaitPercent} %; generator waited ${run.server.generatorRunQueueWaitPercent} %; other processes ${run.server.otherCores} cores; fsync p99 ${run.server.fsyncProbe?.p99} ms`,
       );
     }
-    if (plan.capacity) run.capacity = await searchCapacity(generator, pids, genPid, plan.capacity, log);
+    if (plan.capacity) run.capacity = await searchCapacity(generator, pids, genPid, plan, log);
   } catch (error) {
     run.error = (error as Error).message;
     log(`failed: ${run.error}`);
@@ -207,9 +230,10 @@ async function searchCapacity(
   generator: GeneratorProcess,
   pids: number[],
   genPid: number,
-  plan: CapacityPlan,
+  runPlan: RunPlan,
   log: (line: string) => void,
 ): Promise<CapacityResult> {
+  const plan = runPlan.capacity!;
   const steps: CapacityStep[] = [];
   let phase = 100;
   let lastPass: number | undefined;
@@ -223,6 +247,8 @@ async function searchCapacity(
     const genWait0 = runQueueWaitMs(genPid);
     const genCpu0 = cpuMs(genPid);
     const busy0 = machineBusyMs();
+    const probe = new FsyncProbe(runPlan.workDir);
+    let fsync: LatencySummary | undefined;
     const wall0 = performance.now();
     const result = await generator.load({
       phase: phase++,
@@ -232,7 +258,7 @@ async function searchCapacity(
       warmupMs: plan.warmupMs,
       drainMs: plan.drainMs,
       textLength: plan.textLength,
-    });
+    }).finally(() => (fsync = probe.stop()));
     const wall = performance.now() - wall0;
     const serverCpu = sum(pids.map(cpuMs)) - cpu0;
     const otherCores = Math.round(((machineBusyMs() - busy0 - serverCpu - (cpuMs(genPid) - genCpu0)) / wall) * 100) / 100;
@@ -252,12 +278,15 @@ async function searchCapacity(
       serverRunQueueWaitPercent: Math.round(((sum(pids.map(runQueueWaitMs)) - wait0) / wall / pids.length) * 1000) / 10,
       generatorRunQueueWaitPercent: Math.round(((runQueueWaitMs(genPid) - genWait0) / wall) * 1000) / 10,
       otherCores,
+      cpuMsPerMessage: Math.round((serverCpu / Math.max(1, result.counts.sent + result.counts.repliesSent)) * 1000) / 1000,
+      fsyncP99: fsync?.p99 ?? 0,
+      fsyncMax: fsync?.max ?? 0,
       ...(retry ? { retry: true } : {}),
     };
     steps.push(s);
     log(
       `capacity ${rate} msg/s${retry ? ' (again)' : ''}: ${s.pass ? 'pass' : 'FAIL'} (${s.reason}); ` +
-        `CPU server ${s.serverCpuPercent} % generator ${s.generatorCpuPercent} %; waited for a CPU: server ${s.serverRunQueueWaitPercent} % generator ${s.generatorRunQueueWaitPercent} %; other processes ${s.otherCores} cores`,
+        `CPU server ${s.serverCpuPercent} % generator ${s.generatorCpuPercent} %; waited for a CPU: server ${s.serverRunQueueWaitPercent} % generator ${s.generatorRunQueueWaitPercent} %; other processes ${s.otherCores} cores; fsync p99 ${s.fsyncP99} ms`,
     );
     const broken = Object.keys(result.errors).some((k) => k.startsWith('close:') || k.startsWith('disconnect:') || k.endsWith('send-failed'));
     const latencyOnly = !s.pass && s.lost === 0 && s.unacked === 0 && s.errors === 0 && result.counts.repliesLost === 0;
@@ -267,7 +296,9 @@ async function searchCapacity(
   /** One rate: run again (after the backlog cleared) when it failed on latency alone. */
   const step = async (rate: number): Promise<{ step: CapacityStep; broken: boolean }> => {
     let attempt = await runStep(rate, false);
-    for (let i = 0; i < plan.retries && !attempt.step.pass && attempt.latencyOnly && !attempt.broken; i++) {
+    for (let i = 0; !attempt.step.pass && attempt.latencyOnly && !attempt.broken; i++) {
+      const allowed = plan.retries + (noisy(attempt.step) ? plan.noisyRetries : 0);
+      if (i >= allowed) break;
       if (!(await settle())) break;
       attempt = await runStep(rate, true);
     }
@@ -328,5 +359,15 @@ async function searchCapacity(
   if (!stoppedBecause) {
     stoppedBecause = firstFail !== undefined ? `p99 passed ${plan.thresholdMs} ms (or loss/errors) at ${firstFail} msg/s` : 'step limit reached';
   }
-  return { plan, steps, sustainableRate: lastPass, firstFailingRate: firstFail, stoppedBecause };
+  const costs = steps.map((st) => st.cpuMsPerMessage).filter((c) => c > 0).sort((a, b) => a - b);
+  const cpuMsPerMessage = costs.length ? costs[Math.floor(costs.length / 2)]! : 0;
+  return {
+    plan,
+    steps,
+    sustainableRate: lastPass,
+    firstFailingRate: firstFail,
+    stoppedBecause,
+    cpuMsPerMessage,
+    cpuCeilingPerCore: cpuMsPerMessage > 0 ? Math.round(1000 / cpuMsPerMessage) : 0,
+  };
 }

@@ -135,6 +135,7 @@ export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
         drainMs: shrink(5000, 3000),
         thresholdMs: o.thresholdMs ?? 50,
         retries: 1,
+        noisyRetries: shrink(2, 0),
         replyRatio: 0.1,
         textLength: 64,
       };
@@ -142,7 +143,10 @@ export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
         `The rate is stepped up ×${capacity.factor} from ${capacity.startRate} msg/s (replies = 10 % of it), ${capacity.stepMs / 1000} s per step, ` +
           `until a p99 (send→ack, send→broadcaster or reply→listener) passes ${capacity.thresholdMs} ms or anything is lost, unacked or refused; ` +
           `then ${capacity.bisect} refinement steps between the last passing and the first failing rate. ` +
-          `A step that fails on latency alone is run once more before it counts as failed (one stall of a shared machine can fail a short step).`,
+          `A step that fails on latency alone is run once more before it counts as failed (one stall of a shared machine can fail a short step), ` +
+          `and up to ${capacity.retries + capacity.noisyRetries} more times when the machine was busy during it (the server or generator waited for a CPU > 10 % of the time, or other processes used > 0.5 core).`,
+        'The CPU columns do not depend on the neighbours as much as latency does: server CPU time per message (median over the steps), ' +
+          'and the message rate one full core would carry at that cost.',
         `Per-session rates go far above the default limit here: LIVECHAT_RATE_LIMIT_MESSAGES=${RAISED_LIMIT} for this scenario.`,
       );
       return {
