@@ -17,6 +17,8 @@ interface Link {
   /** Bytes held while paused, per direction. */
   toUpstream: Buffer[];
   toClient: Buffer[];
+  /** One side closed while paused: the other side learns it only when the partition heals. */
+  closePending: boolean;
 }
 
 export class FaultProxy {
@@ -87,8 +89,11 @@ export class FaultProxy {
   /** Forwards again: held bytes first, in order; held connections are connected upstream. */
   resume(): void {
     this.state = 'open';
-    for (const link of this.links) {
-      if (link.upstream === undefined) this.connectUpstream(link);
+    for (const link of [...this.links]) {
+      if (link.closePending) {
+        this.flush(link);
+        this.drop(link, false);
+      } else if (link.upstream === undefined) this.connectUpstream(link);
       else this.flush(link);
     }
   }
@@ -106,13 +111,13 @@ export class FaultProxy {
       client.resetAndDestroy();
       return;
     }
-    const link: Link = { client, upstream: undefined, toUpstream: [], toClient: [] };
+    const link: Link = { client, upstream: undefined, toUpstream: [], toClient: [], closePending: false };
     this.links.add(link);
     client.on('data', (chunk: Buffer) => {
       if (this.state === 'open' && link.upstream && link.toUpstream.length === 0) link.upstream.write(chunk);
       else link.toUpstream.push(chunk);
     });
-    client.on('end', () => (link.toUpstream.length === 0 ? link.upstream?.end() : undefined));
+    client.on('end', () => (this.state === 'open' && link.toUpstream.length === 0 ? link.upstream?.end() : undefined));
     client.on('close', () => this.drop(link, false));
     if (this.state === 'open') this.connectUpstream(link);
   }
@@ -128,23 +133,32 @@ export class FaultProxy {
       if (this.state === 'open' && link.toClient.length === 0) link.client.write(chunk);
       else link.toClient.push(chunk);
     });
-    upstream.on('end', () => (link.toClient.length === 0 ? link.client.end() : undefined));
+    upstream.on('end', () => (this.state === 'open' && link.toClient.length === 0 ? link.client.end() : undefined));
     upstream.on('close', () => this.drop(link, false));
   }
 
   private flush(link: Link): void {
     if (this.state !== 'open' || !link.upstream || link.upstream.connecting) return;
-    for (const chunk of link.toUpstream.splice(0)) link.upstream.write(chunk);
-    for (const chunk of link.toClient.splice(0)) link.client.write(chunk);
+    for (const chunk of link.toUpstream.splice(0)) if (!link.upstream.destroyed) link.upstream.write(chunk);
+    for (const chunk of link.toClient.splice(0)) if (!link.client.destroyed) link.client.write(chunk);
   }
 
   /** Ends a link: with a reset (fault), or by destroying the other side after one side closed. */
   private drop(link: Link, reset: boolean): void {
+    if (!reset && this.state === 'paused') {
+      // A partition: the other side does not hear about this close yet.
+      link.closePending = true;
+      return;
+    }
     if (!this.links.delete(link)) return;
     for (const socket of [link.client, link.upstream]) {
       if (!socket || socket.destroyed) continue;
       if (reset) socket.resetAndDestroy();
-      else socket.destroy();
+      else {
+        // What was written still goes out, then the connection closes.
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      }
     }
   }
 }
