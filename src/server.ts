@@ -158,6 +158,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     stopping ??= (async () => {
       logger.info('shutting down');
       gateway.stopAccepting();
+      chat.stopAccepting();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       await withTimeout(chat.drain(), config.shutdownTimeoutMs);
       await gateway.closeAll(Math.min(config.shutdownTimeoutMs, 5000));

@@ -46,6 +46,7 @@ export interface ChatServiceDeps {
 export class ChatService {
   private readonly perSession = new KeyedQueue();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private accepting = true;
 
   constructor(private readonly deps: ChatServiceDeps) {}
 
@@ -96,6 +97,16 @@ export class ChatService {
     );
   }
 
+  /**
+   * At shutdown: a message arriving from now on is answered `error:unavailable`
+   * (the client resends it elsewhere) instead of being stored. Otherwise a client
+   * that keeps sending holds the drain open, and what it sends while its socket
+   * closes is stored without an ack ever reaching it.
+   */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
   /** Resolves when every message being handled now has been answered. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -135,6 +146,11 @@ export class ChatService {
     const clientMessageId = draft.clientMessageId;
     const echo = clientMessageId === undefined ? {} : { clientMessageId };
     metrics.messagesReceivedTotal.inc({ direction: draft.direction });
+    if (!this.accepting) {
+      metrics.messagesRefusedTotal.inc({ reason: 'unavailable' });
+      replier.send('error:unavailable', { message: wsMessages.unavailable, ...echo });
+      return 'unavailable';
+    }
 
     const cleaned = await inSpan('livechat.validate', {}, async () => cleanField(draft.text, MAX_TEXT_LENGTH));
     if (!cleaned.ok) {
