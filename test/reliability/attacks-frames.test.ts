@@ -300,7 +300,8 @@ describe('frame attacks', () => {
       const data = frame['data'];
       if (event.length < 1 || event.length > 64) return 'invalid';
       const id = data['clientMessageId'];
-      const idOk = id === undefined || (typeof id === 'string' && id.length >= 1 && id.length <= 64);
+      // 1–64 characters, without U+0000 (PostgreSQL text cannot hold it).
+      const idOk = id === undefined || (typeof id === 'string' && id.length >= 1 && id.length <= 64 && !id.includes('\u0000'));
       const uuid = typeof data['sessionId'] === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(data['sessionId']);
       const textOk = typeof data['text'] === 'string' && data['text'].length <= 16 * 1024;
       if (kind === 'listener') {
