@@ -78,6 +78,8 @@ for (const base of ['livechat', 'livechat-normal']) {
     experiment(spec, 'stmtcache', ['statement-cache'], 'prepared-statement cache'),
     experiment(spec, 'cork', ['cork-per-tick'], 'one write per connection per tick'),
     experiment(spec, 'both', ['statement-cache', 'cork-per-tick'], 'statement cache + one write per tick'),
+    experiment(spec, 'nockpt', ['no-auto-checkpoint'], 'no automatic WAL checkpoint'),
+    experiment(spec, 'all3', ['statement-cache', 'cork-per-tick', 'no-auto-checkpoint'], 'statement cache + one write per tick + no automatic checkpoint'),
   ]) {
     TARGETS[t.id] = t;
   }
