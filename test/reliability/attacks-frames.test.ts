@@ -349,7 +349,7 @@ describe('frame attacks', () => {
     const counts = { frames: 0, acked: 0, refused: 0, silent: 0 };
 
     for (const kind of ['listener', 'broadcaster'] as const) {
-      test(`${kind}: random frames get the answer the protocol prescribes, and nothing else`, async (t) => {
+      test(`${kind}: random frames get the answer the protocol prescribes, and nothing else`, { timeout: scale.testTimeoutMs }, async (t) => {
         const target = await createSession(server, 'Target');
         const sessions = new Set([target.sessionId]);
         let socket: TestSocket;

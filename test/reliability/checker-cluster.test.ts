@@ -48,7 +48,7 @@ describe('checker: two instances, PostgreSQL and Redis, under random faults', ()
     await redis?.stop();
   });
 
-  test('every acknowledged message stored once, in order; every reply delivered once', (t) =>
+  test('every acknowledged message stored once, in order; every reply delivered once', { timeout: scale.testTimeoutMs }, (t) =>
     deployment.withLogs(async () => {
       const seed = reliabilitySeed();
       t.diagnostic(`seed ${seed} (LIVECHAT_RELIABILITY_SEED=${seed} replays this fault schedule)`);

@@ -45,7 +45,7 @@ describe('checker: one instance, PostgreSQL behind a fault proxy', () => {
     await database?.drop();
   });
 
-  test('every acknowledged message stored once, in order; every reply delivered once', async (t) => {
+  test('every acknowledged message stored once, in order; every reply delivered once', { timeout: scale.testTimeoutMs }, async (t) => {
     const seed = reliabilitySeed();
     t.diagnostic(`seed ${seed} (LIVECHAT_RELIABILITY_SEED=${seed} replays this fault schedule)`);
     const rng = prng(seed);

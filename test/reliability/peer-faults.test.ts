@@ -7,7 +7,7 @@
  * connection slots freed.
  */
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { FaultProxy } from '../helpers/fault-proxy.js';
@@ -58,7 +58,7 @@ describe('slow consumers (a real server process)', () => {
     await deployment?.stop();
   });
 
-  test('clients that stop reading are dropped, memory stays bounded, and replay gives them everything once', (t) =>
+  test('clients that stop reading are dropped, memory stays bounded, and replay gives them everything once', { timeout: scale.testTimeoutMs }, (t) =>
     deployment.withLogs(async () => {
       const adminToken = await loginAdmin({ baseUrl: instance.baseUrl, admin: deployment.admin });
       // The pump counts acks itself (it also receives every message:new, which it ignores).
@@ -160,44 +160,29 @@ describe('half-open peers', () => {
     await server?.stop();
   });
 
-  /** Completes a WebSocket handshake on a raw socket, then never reads, answers or closes. */
-  function silentPeer(token: string): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(server.port, '127.0.0.1', () => {
-        socket.write(
-          [
-            `GET /livechat/ws?token=${token} HTTP/1.1`,
-            'Host: 127.0.0.1',
-            'Upgrade: websocket',
-            'Connection: Upgrade',
-            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-            'Sec-WebSocket-Version: 13',
-            '',
-            '',
-          ].join('\r\n'),
-        );
-      });
-      socket.on('error', () => undefined);
-      socket.once('data', (chunk) => {
-        if (!chunk.toString().startsWith('HTTP/1.1 101')) reject(new Error(chunk.toString().split('\r\n')[0]));
-        else resolve(socket);
-      });
+  /** A connected peer whose socket can later be frozen: it then reads nothing and answers no ping. */
+  async function peer(token: string): Promise<{ ws: WebSocket; freeze(): void }> {
+    const ws = new WebSocket(listenerUrl(server, token));
+    ws.on('error', () => undefined);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with HTTP ${res.statusCode}`)));
     });
+    return { ws, freeze: () => (ws as unknown as { _socket: Socket })._socket.pause() };
   }
 
-  test('many peers that vanish are reaped within the heartbeat window; healthy ones stay; slots and presence freed', async (t) => {
+  test('many peers that vanish are reaped within the heartbeat window; healthy ones stay; slots and presence freed', { timeout: scale.testTimeoutMs }, async (t) => {
     const admin = await TestSocket.open(adminUrl(server, adminToken));
     await admin.next('connection:success');
     const sessions = await Promise.all(Array.from({ length: Math.ceil(scale.halfOpenPeers / 5) }, () => createSession(server)));
-    const peers: Socket[] = [];
-    for (let i = 0; i < scale.halfOpenPeers; i++) peers.push(await silentPeer(sessions[i % sessions.length]!.sessionToken));
+    const peers = await Promise.all(Array.from({ length: scale.halfOpenPeers }, (_, i) => peer(sessions[i % sessions.length]!.sessionToken)));
     const healthySessions = await Promise.all(Array.from({ length: 10 }, () => createSession(server)));
     const healthy = await Promise.all(healthySessions.map((s) => TestSocket.open(listenerUrl(server, s.sessionToken))));
     const open = () => server.server.metrics.connectionsOpen.get().then((m) => m.values.find((v) => v.labels['kind'] === 'listener')?.value ?? 0);
     assert.equal(await open(), peers.length + healthy.length);
 
-    // Now they stop reading too: everything the server sends stays in the kernel buffers.
-    for (const peer of peers) peer.pause();
+    // Now they vanish: no FIN, no reading, no pong — the server only has its heartbeat to notice.
+    for (const p of peers) p.freeze();
     const started = Date.now();
     while ((await open()) > healthy.length && Date.now() - started < 10_000) await sleep(50);
     const reapedAfter = Date.now() - started;
@@ -215,9 +200,9 @@ describe('half-open peers', () => {
     assert.equal(offline.size, sessions.length, 'each half-open session reported offline');
     const tabs = await Promise.all(Array.from({ length: 5 }, () => TestSocket.open(listenerUrl(server, sessions[0]!.sessionToken))));
     for (const tab of [...tabs, ...healthy]) await tab.close();
-    for (const peer of peers) peer.destroy();
+    for (const p of peers) p.ws.terminate();
     await admin.close();
-    report(t, 'half-open peers (handshake done, then silent)', `all reaped after ${reapedAfter} ms (heartbeat 500 ms); healthy peers kept; presence and slots freed`, {
+    report(t, 'half-open peers (connected, then silent: no FIN, no pong)', `all reaped after ${reapedAfter} ms (heartbeat 500 ms); healthy peers kept; presence and slots freed`, {
       peers: peers.length,
       reaped: peers.length,
       healthyKept: healthy.length,

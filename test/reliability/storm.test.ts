@@ -80,7 +80,7 @@ describe('reconnect storm', () => {
     await deployment?.stop();
   });
 
-  test(`${scale.stormConnections} clients reconnect after a crash; the server stays up`, (t) =>
+  test(`${scale.stormConnections} clients reconnect after a crash; the server stays up`, { timeout: scale.testTimeoutMs }, (t) =>
     deployment.withLogs(async () => {
       const seed = reliabilitySeed();
       const rng = prng(seed);

@@ -21,6 +21,8 @@ export interface Scale {
   halfOpenPeers: number;
   /** Slow consumers at once. */
   slowConsumers: number;
+  /** Timeout of each heavy test (node:test's default in scripts/run-tests.mjs is 120 s). */
+  testTimeoutMs: number;
 }
 
 const SCALES: Record<Scale['name'], Scale> = {
@@ -36,6 +38,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     fuzzRuns: 300,
     halfOpenPeers: 100,
     slowConsumers: 5,
+    testTimeoutMs: 120_000,
   },
   large: {
     name: 'large',
@@ -49,6 +52,7 @@ const SCALES: Record<Scale['name'], Scale> = {
     fuzzRuns: 3000,
     halfOpenPeers: 1000,
     slowConsumers: 25,
+    testTimeoutMs: 900_000,
   },
 };
 
