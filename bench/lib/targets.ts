@@ -27,6 +27,8 @@ export interface TargetSpec {
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   /** Experiments (bench/experiments/*.ts) preloaded into the server: proposed changes measured without editing the server. */
   experiments?: string[];
+  /** Extra server environment of an experiment. */
+  experimentEnv?: Record<string, string>;
 }
 
 const experiment = (base: TargetSpec, suffix: string, files: string[], what: string): TargetSpec => ({
@@ -80,6 +82,11 @@ for (const base of ['livechat', 'livechat-normal']) {
     experiment(spec, 'both', ['statement-cache', 'cork-per-tick'], 'statement cache + one write per tick'),
     experiment(spec, 'nockpt', ['no-auto-checkpoint'], 'no automatic WAL checkpoint'),
     experiment(spec, 'all3', ['statement-cache', 'cork-per-tick', 'no-auto-checkpoint'], 'statement cache + one write per tick + no automatic checkpoint'),
+    experiment(spec, 'loopmon', ['loop-monitor'], 'event-loop stalls logged'),
+    {
+      ...experiment(spec, 'nohb', ['loop-monitor'], 'no heartbeat sweep during the run, stalls logged'),
+      experimentEnv: { LIVECHAT_HEARTBEAT_INTERVAL_MS: '86400000' },
+    },
   ]) {
     TARGETS[t.id] = t;
   }
@@ -251,6 +258,7 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
     } else {
       settings['LIVECHAT_RATE_LIMIT_MESSAGES'] = 'default (10 per 10 s)';
     }
+    Object.assign(env, spec.experimentEnv ?? {});
     if (spec.database !== 'postgres') env['LIVECHAT_SQLITE_SYNCHRONOUS'] = spec.sqliteSynchronous ?? 'FULL';
     if (spec.redis) {
       const prefix = `livechat-bench:${randomBytes(4).toString('hex')}:`;
