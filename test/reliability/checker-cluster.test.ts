@@ -16,7 +16,7 @@ import { Deployment, startThrowawayRedis, type Instance, type ThrowawayRedis } f
 import { ChaosBroadcaster, ChaosListener, type ChaosClient } from './lib/chaos.js';
 import { check, readRows, summary, type Sent } from './lib/checker.js';
 import { report } from './lib/report.js';
-import { prng, reliabilityScale, reliabilitySeed } from './lib/scale.js';
+import { faultSchedule, prng, reliabilityScale, reliabilitySeed } from './lib/scale.js';
 
 const scale = reliabilityScale();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -100,9 +100,8 @@ describe('checker: two instances, PostgreSQL and Redis, under random faults', ()
       const busFaults: { from: number; to: number }[] = [];
       const sigtermExits: (number | null)[] = [];
       const deadline = Date.now() + window;
-      while (Date.now() < deadline) {
+      for (const kind of faultSchedule(rng, FAULTS, () => Date.now() >= deadline)) {
         await sleep(rng.int(200, 700));
-        const kind = rng.pick(FAULTS);
         faults[kind] = (faults[kind] ?? 0) + 1;
         const victim = instances[rng.int(0, instances.length - 1)]!;
         switch (kind) {
@@ -184,6 +183,7 @@ describe('checker: two instances, PostgreSQL and Redis, under random faults', ()
       assert.equal(result.stored, result.sent);
       assert.equal(result.replies.lost, duringBusFault.length);
       assert.equal(result.replies.duplicated, 0);
+      assert.equal(Object.keys(faults).length, new Set(FAULTS).size, 'every kind of fault was injected');
       assert.ok(sigtermExits.every((code) => code === 0), `SIGTERM exits 0: ${sigtermExits.join(',')}`);
       if (faults['sigterm']) assert.ok(closes1001 > 0, 'a SIGTERM closes its sockets with 1001');
     }));

@@ -90,3 +90,17 @@ export function prng(seed: number): { next(): number; int(min: number, max: numb
     pick: (items) => items[Math.floor(next() * items.length)]!,
   };
 }
+
+/**
+ * A fault schedule: every kind once, in a seeded order, then random kinds until `done()`.
+ * Every run thus meets every kind of fault at least once.
+ */
+export function* faultSchedule<T>(rng: { next(): number; pick<U>(items: readonly U[]): U }, kinds: readonly T[], done: () => boolean): Generator<T> {
+  const first = [...new Set(kinds)];
+  for (let i = first.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [first[i], first[j]] = [first[j]!, first[i]!];
+  }
+  yield* first;
+  while (!done()) yield rng.pick(kinds);
+}
