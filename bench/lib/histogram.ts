@@ -30,14 +30,18 @@ const round = (us: number): number => Math.round(us) / 1000;
 
 export function summarize(histogram: Histogram): LatencySummary {
   if (histogram.totalCount === 0) return { count: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+  // A percentile is reported as the top of its bucket, which can lie just above
+  // the largest value actually recorded: never report more than that.
+  const max = histogram.maxValue;
+  const at = (percentile: number) => round(Math.min(histogram.getValueAtPercentile(percentile), max));
   return {
     count: histogram.totalCount,
-    p50: round(histogram.getValueAtPercentile(50)),
-    p90: round(histogram.getValueAtPercentile(90)),
-    p95: round(histogram.getValueAtPercentile(95)),
-    p99: round(histogram.getValueAtPercentile(99)),
-    p999: round(histogram.getValueAtPercentile(99.9)),
-    max: round(histogram.maxValue),
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    p999: at(99.9),
+    max: round(max),
     mean: round(histogram.mean),
   };
 }
