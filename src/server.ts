@@ -54,7 +54,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     throw error;
   }
 
-  const broker = createBroker({ redisUrl: config.redisUrl, keyPrefix: config.redisPrefix, logger, ...config.redisTimings });
+  const broker = createBroker({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.redisPrefix,
+    logger,
+    ...config.redisTimings,
+  });
   const metrics = createMetrics(broker.instanceId);
   if (isRedisBroker(broker)) observeRedisBroker(metrics, broker);
   const hub = new Hub(broker, metrics, logger);
@@ -76,15 +81,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       durationSeconds: window,
     }),
   });
-  await broker.start({
-    onDelivery: hub.deliver,
-    onSessionsExpired: (sessionIds: string[]) => {
-      for (const sessionId of sessionIds) {
-        void hub.toBroadcasters('presence:update', { sessionId, online: false }).catch(() => undefined);
-      }
-    },
-  });
-
   const endpointDeps = {
     store,
     hub,
@@ -96,6 +92,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     typingThrottleMs: config.typingThrottleMs,
     accountCheckIntervalMs: config.heartbeatIntervalMs,
   };
+  const listeners = new ListenerEndpoint(endpointDeps);
+  const broadcasters = new BroadcasterEndpoint(endpointDeps);
+  await broker.start({
+    onDelivery: hub.deliver,
+    onSessionsExpired: (sessionIds: string[]) => {
+      for (const sessionId of sessionIds) {
+        void hub.toBroadcasters('presence:update', { sessionId, online: false }).catch(() => undefined);
+      }
+    },
+    onResubscribed: () => {
+      logger.warn('broker subscriptions restored: recovering what listeners may have missed');
+      void listeners
+        .recoverAll(hub.connections())
+        .catch((error: unknown) => logger.error({ err: error }, 'recovery failed'));
+    },
+  });
+
   const clientIp = clientIpResolver(config.trustProxy);
   const gateway = new Gateway({
     config,
@@ -106,8 +119,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     metrics,
     logger,
     clientIp,
-    listeners: new ListenerEndpoint(endpointDeps),
-    broadcasters: new BroadcasterEndpoint(endpointDeps),
+    listeners,
+    broadcasters,
   });
   const app = createApp({
     config,

@@ -32,6 +32,12 @@ export interface BrokerHandlers {
    * held it died (its registry entries expired). Exactly one instance is told.
    */
   onSessionsExpired(sessionIds: string[]): void;
+  /**
+   * Called when this instance's subscriptions were restored after its
+   * subscriber connection had been lost (Redis restart, killed connection,
+   * repaired probe): deliveries published meanwhile may have been missed.
+   */
+  onResubscribed?(): void;
 }
 
 export interface ConnectionEntry {

@@ -141,6 +141,13 @@ export class KyselyMessageRepository implements MessageRepository {
     throw new Error(`message ${message.senderKey}/${message.clientMessageId} conflicted, but its first copy is gone`);
   }
 
+  async latestId(sessionId: string, direction?: Direction): Promise<string | undefined> {
+    let query = this.db.selectFrom('messages').select('id').where('session_id', '=', sessionId);
+    if (direction !== undefined) query = query.where('direction', '=', direction);
+    const row = await query.orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row === undefined ? undefined : formatRowId(row.id);
+  }
+
   async listAfter(
     sessionId: string,
     options: { afterMessageId?: string | undefined; limit: number; direction?: Direction | undefined },

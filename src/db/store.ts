@@ -56,6 +56,7 @@ export class KyselyStore implements Store {
     this.messages = {
       insert: (message, options) => run(() => messages.insert(message, options)),
       listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
+      latestId: (sessionId, direction) => run(() => messages.latestId(sessionId, direction)),
     };
     const admins = new KyselyAdminRepository(db);
     this.admins = {

@@ -83,6 +83,8 @@ export interface MessageRepository {
    * in stored order (ascending messageId), at most `limit`. `afterMessageId`
    * must be a decimal messageId (RangeError otherwise); validate input first.
    */
+  /** The newest messageId of a session (optionally of one direction), undefined when it has none. */
+  latestId(sessionId: string, direction?: Direction): Promise<string | undefined>;
   listAfter(
     sessionId: string,
     options: { afterMessageId?: string | undefined; limit: number; direction?: Direction | undefined },

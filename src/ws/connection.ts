@@ -76,10 +76,29 @@ export class Connection {
     this.sendRaw(JSON.stringify({ event, data }));
   }
 
+  /**
+   * The newest message this connection was sent (listener connections:
+   * broadcaster messages), the point to recover from after missed deliveries.
+   */
+  cursor: bigint | undefined;
+
   /** A publication routed to this connection by the hub. */
   deliver(publication: Publication): void {
     if (this.held) this.held.push(publication);
-    else this.sendRaw(publication.frame);
+    else this.sendPublication(publication);
+  }
+
+  /** Holds live deliveries back again (while missed messages are recovered); `release` sends them. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  private sendPublication(publication: Publication): void {
+    this.sendRaw(publication.frame);
+    if (publication.messageId !== undefined) {
+      const id = BigInt(publication.messageId);
+      if (this.cursor === undefined || id > this.cursor) this.cursor = id;
+    }
   }
 
   /**
@@ -89,11 +108,18 @@ export class Connection {
   release(replayedUpTo?: bigint): void {
     const held = this.held ?? [];
     this.held = undefined;
+    if (replayedUpTo !== undefined && (this.cursor === undefined || replayedUpTo > this.cursor)) {
+      this.cursor = replayedUpTo;
+    }
     for (const publication of held) {
-      if (replayedUpTo !== undefined && publication.messageId !== undefined && BigInt(publication.messageId) <= replayedUpTo) {
+      if (
+        replayedUpTo !== undefined &&
+        publication.messageId !== undefined &&
+        BigInt(publication.messageId) <= replayedUpTo
+      ) {
         continue;
       }
-      this.sendRaw(publication.frame);
+      this.sendPublication(publication);
     }
   }
 

@@ -45,6 +45,13 @@ export class ListenerEndpoint {
       expiresAt: principal.expiresAt.toISOString(),
     });
     if (principal.lastMessageId === undefined) {
+      // No replay asked for; remember where this connection starts, to recover from after an outage.
+      try {
+        const latest = await this.deps.store.messages.latestId(principal.sessionId, 'broadcaster');
+        connection.cursor = latest === undefined ? 0n : BigInt(latest);
+      } catch {
+        // Unknown start point: this connection is not recovered after an outage (it resumes on reconnect).
+      }
       connection.release();
       return;
     }
@@ -54,10 +61,34 @@ export class ListenerEndpoint {
       connection.release();
       return;
     }
-    let cursor = after.data;
+    await this.replayAfter(connection, after.data);
+  }
+
+  /**
+   * After the broker lost its subscriptions for a while: sends each listener
+   * connection the broadcaster messages stored after the last one it got,
+   * holding live deliveries back meanwhile (no gap, no duplicate, in order).
+   */
+  async recoverAll(connections: Connection[]): Promise<void> {
+    const listeners = connections.filter((c) => c.kind === 'listener' && c.isOpen);
+    const from = new Map<Connection, bigint | undefined>();
+    for (const connection of listeners) {
+      from.set(connection, connection.cursor);
+      connection.hold();
+    }
+    for (const connection of listeners) {
+      const cursor = from.get(connection);
+      if (cursor === undefined) connection.release();
+      else await this.replayAfter(connection, cursor.toString());
+    }
+  }
+
+  /** Sends the broadcaster messages after `afterMessageId`, then releases held live deliveries. */
+  private async replayAfter(connection: Connection, afterMessageId: string): Promise<void> {
+    let cursor = afterMessageId;
     try {
       for (;;) {
-        const page = await this.deps.store.messages.listAfter(principal.sessionId, {
+        const page = await this.deps.store.messages.listAfter(connection.sessionId!, {
           afterMessageId: cursor,
           limit: REPLAY_PAGE,
           direction: 'broadcaster',

@@ -462,6 +462,14 @@ export class RedisBroker implements Broker {
     if (epoch !== this.subEpoch || this.closed) return;
     this.subSynced = true;
     this.counters.resubscribes += 1;
+    // Not the first subscription: publications may have been missed while it was down.
+    if (this.counters.resubscribes > 1) {
+      try {
+        this.handlers?.onResubscribed?.();
+      } catch (error) {
+        this.logger.error({ err: error }, 'resubscribe handler threw');
+      }
+    }
     this.logger.debug({ channels: channels.length }, 'subscriber channels replayed');
     // Prove the fresh subscription now (once a probe still running from before is done).
     if (this.timers.length > 0) void (this.probeRun ?? Promise.resolve()).then(() => this.probe());
