@@ -109,7 +109,7 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
         'single',
         'p99 within 1.5× the bare relay at the same load',
         id,
-        `${ratio.toFixed(1)}× (ack ${ms(l.sendAck.p99)} vs ${ms(r.sendAck.p99)} ms, broadcaster ${ms(l.sendBroadcaster.p99)} vs ${ms(r.sendBroadcaster.p99)} ms)`,
+        `${ratio.toFixed(ratio >= 10 ? 0 : 1)}× (ack ${ms(l.sendAck.p99)} vs ${ms(r.sendAck.p99)} ms, broadcaster ${ms(l.sendBroadcaster.p99)} vs ${ms(r.sendBroadcaster.p99)} ms)`,
         ratio <= 1.5,
       );
     } else {
@@ -381,7 +381,7 @@ function updateReadme(file: string, latest: ResultsFile): void {
   if (start < 0 || end < start) return;
   const body = renderResults(latest, 'Latest results')
     .replace(/^# Latest results\n\n/, '')
-    .replace(/^## /gm, '#### ')
-    .replace(/^### /gm, '##### ');
+    .replace(/^### /gm, '#### ')
+    .replace(/^## /gm, '### ');
   writeFileSync(file, `${text.slice(0, start + START.length)}\n\n${body}\n${text.slice(end)}`);
 }
