@@ -77,9 +77,9 @@ function assertComplete(run: TargetRun): void {
   assert.equal(latency.replyAck.count, measuredReplies);
   assert.equal(latency.sendBroadcasterCross.count, 0, 'one instance: nothing crosses instances');
   assert.equal(decode(histograms.sendAck).totalCount, measured);
-  // Percentiles come from HDR buckets (3 significant digits): a percentile may exceed the exact max by that precision.
+  // HDR buckets report a percentile as the top of its bucket; summarize() clamps it to the recorded maximum.
   const { p50, p99, max } = latency.sendAck;
-  assert.ok(p50 > 0 && p50 <= p99 && p99 <= max * 1.001 + 0.001, `p50 ${p50} ≤ p99 ${p99} ≤ max ${max}`);
+  assert.ok(p50 > 0 && p50 <= p99 && p99 <= max, `p50 ${p50} ≤ p99 ${p99} ≤ max ${max}`);
   assert.ok(Number.isFinite(run.server.rssPerIdleConnectionKiB));
   assert.ok(run.server.cpuMsLoad !== undefined && run.server.cpuMsLoad >= 0);
 }
