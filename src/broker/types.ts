@@ -16,6 +16,12 @@ export interface Publication {
   frame: string;
   /** Set for message frames so receivers can drop what replay already sent. */
   messageId?: string | undefined;
+  /**
+   * Listener-session message frames: the session's previous broadcaster
+   * messageId (`'0'` when none), so a receiver that was sent a different one
+   * last knows it missed a publication.
+   */
+  previousMessageId?: string | undefined;
   /** W3C trace context of the publishing span, carried across instances. */
   trace?: Record<string, string> | undefined;
   /** Set on deliveries from another instance: when it published (ms since epoch), for the lag metric. */

@@ -194,7 +194,7 @@ export class ChatService {
         await inSpan(
           'livechat.publish',
           { 'livechat.message_id': message.messageId },
-          () => this.publish(message),
+          () => this.publish(message, result.previousMessageId),
           messageContext,
         );
       };
@@ -223,11 +223,17 @@ export class ChatService {
   }
 
   /** Fan-out of a stored message; a broker failure is logged, the message stays stored. */
-  private async publish(message: StoredMessage): Promise<void> {
+  private async publish(message: StoredMessage, previousMessageId: string | undefined): Promise<void> {
     const { hub, logger } = this.deps;
     try {
       if (message.direction === 'broadcaster') {
-        await hub.toSession(message.sessionId, 'message:receive', toReceive(message), message.messageId);
+        await hub.toSession(
+          message.sessionId,
+          'message:receive',
+          toReceive(message),
+          message.messageId,
+          previousMessageId,
+        );
       }
       await hub.toBroadcasters('message:new', toMessage(message), message.messageId);
     } catch (error) {

@@ -48,6 +48,13 @@ export interface InsertResult {
   message: StoredMessage;
   /** True when (senderKey, clientMessageId) was already stored: `message` is that first row. */
   duplicate: boolean;
+  /**
+   * New broadcaster messages only: the messageId of the session's broadcaster
+   * message stored just before this one (`'0'` when this is the first), read
+   * under the same lock as the insert. Receivers use it to notice a missed
+   * publication.
+   */
+  previousMessageId?: string | undefined;
 }
 
 export interface InsertOptions {

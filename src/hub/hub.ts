@@ -60,11 +60,18 @@ export class Hub {
     return [...(this.channels.get(sessionChannel(sessionId)) ?? [])];
   }
 
-  toSession(sessionId: string, event: string, data: object, messageId?: string): Promise<void> {
+  toSession(
+    sessionId: string,
+    event: string,
+    data: object,
+    messageId?: string,
+    previousMessageId?: string,
+  ): Promise<void> {
     return this.publish({
       channel: sessionChannel(sessionId),
       frame: frameOf(event, data),
       messageId,
+      previousMessageId,
       trace: injectTraceContext(),
     });
   }
