@@ -1,12 +1,14 @@
 /**
  * Small WebSocket-side parts: frame parsing (binary, JSON, prototype keys,
  * unknown events, field errors with the clientMessageId echoed), the abuse
- * counter and the typing throttle.
+ * counter, the typing throttle and the spread heartbeat.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, mock, test } from 'node:test';
 import { listenerClientEvents, broadcasterClientEvents } from '../../src/protocol/events.js';
+import type { Connection } from '../../src/ws/connection.js';
 import { parseFrame } from '../../src/ws/frames.js';
+import { heartbeatSlices, startHeartbeat } from '../../src/ws/heartbeat.js';
 import { RefusalCounter, TypingThrottle } from '../../src/ws/throttles.js';
 
 const parse = (text: string, events: Parameters<typeof parseFrame>[2] = listenerClientEvents) =>
@@ -95,5 +97,160 @@ describe('TypingThrottle', () => {
     assert.equal(throttle.shouldForward(false, 1100), true);
     assert.equal(throttle.shouldForward(false, 1200), false);
     assert.equal(throttle.shouldForward(true, 1300), true);
+  });
+});
+
+describe('startHeartbeat (spread over slices)', () => {
+  interface FakeConnection {
+    id: number;
+    alive: boolean;
+    /** Answers pings (sets `alive` again) unless silent. */
+    silent: boolean;
+    pings: number;
+    terminated: boolean;
+    socket: { readyState: number; OPEN: 1; CLOSED: 3; ping(): void; terminate(): void };
+  }
+
+  /**
+   * A heartbeat over fake connections with mocked timers: `advance(n)` runs n
+   * ticks, `touches[i]` is how many connections tick i pinged or terminated.
+   */
+  function harness(intervalMs: number, count: number) {
+    const touches: number[] = [];
+    const reaped: number[] = [];
+    let nextId = 0;
+    const create = (): FakeConnection => {
+      const connection: FakeConnection = {
+        id: nextId++,
+        alive: true,
+        silent: false,
+        pings: 0,
+        terminated: false,
+        socket: {
+          readyState: 1,
+          OPEN: 1,
+          CLOSED: 3,
+          ping() {
+            connection.pings++;
+            touches[touches.length - 1]!++;
+            if (!connection.silent) connection.alive = true; // the pong
+          },
+          terminate() {
+            connection.terminated = true;
+            touches[touches.length - 1]!++;
+            connection.socket.readyState = 3;
+          },
+        },
+      };
+      return connection;
+    };
+    const h = {
+      connections: Array.from({ length: count }, create),
+      create,
+      touches,
+      reaped,
+      advance(ticks: number) {
+        for (let i = 0; i < ticks; i++) {
+          touches.push(0);
+          mock.timers.tick(intervalMs / heartbeatSlices(intervalMs));
+        }
+      },
+      stop: () => undefined as void,
+    };
+    mock.timers.enable({ apis: ['setInterval'] });
+    const stop = startHeartbeat(
+      intervalMs,
+      () => h.connections as unknown as Connection[],
+      (c) => reaped.push((c as unknown as FakeConnection).id),
+    );
+    h.stop = () => {
+      stop();
+      mock.timers.reset();
+    };
+    return h;
+  }
+
+  test('slices: 30 per interval at most, ticks at least 100 ms apart', () => {
+    assert.equal(heartbeatSlices(30_000), 30);
+    assert.equal(heartbeatSlices(3_000), 30);
+    assert.equal(heartbeatSlices(500), 5);
+    assert.equal(heartbeatSlices(100), 1);
+  });
+
+  test('each connection is pinged exactly once per interval, and no tick handles more than its share', () => {
+    const h = harness(3000, 300);
+    try {
+      for (let interval = 1; interval <= 3; interval++) {
+        h.advance(30);
+        for (const c of h.connections) assert.equal(c.pings, interval, `connection ${c.id} after ${interval} intervals`);
+      }
+      assert.equal(h.touches.length, 90);
+      assert.deepEqual(new Set(h.touches), new Set([10]), 'every tick handles 10 of the 300, no more, no fewer');
+      assert.equal(h.connections.filter((c) => c.terminated).length, 0, 'peers that answer are kept');
+    } finally {
+      h.stop();
+    }
+  });
+
+  test('a silent connection is reaped at its second check, the others are kept', () => {
+    const h = harness(3000, 300);
+    try {
+      const silent = h.connections[137]!;
+      silent.silent = true;
+      h.advance(30);
+      assert.equal(silent.pings, 1, 'first check: pinged');
+      assert.equal(silent.terminated, false);
+      h.advance(30);
+      assert.equal(silent.terminated, true, 'second check without a pong: terminated');
+      assert.deepEqual(h.reaped, [137], 'onReap called once, for it only');
+      assert.equal(silent.pings, 1, 'not pinged again');
+      h.advance(30);
+      assert.deepEqual(h.reaped, [137], 'a closed connection is not reaped twice');
+      assert.equal(h.connections.filter((c) => c.terminated).length, 1);
+      assert.ok(Math.max(...h.touches) <= 10);
+    } finally {
+      h.stop();
+    }
+  });
+
+  test('connections that open mid-round wait for the next round; closed ones are skipped', () => {
+    const h = harness(3000, 30);
+    try {
+      h.advance(15);
+      const late = h.create();
+      h.connections = [...h.connections, late];
+      const closed = h.connections[29]!;
+      closed.socket.readyState = 3; // closed before its check
+      h.advance(15);
+      assert.equal(late.pings, 0, 'not in the current round');
+      assert.equal(closed.pings, 0, 'closed: skipped');
+      h.advance(30);
+      assert.equal(late.pings, 1, 'checked in the next round');
+      assert.equal(closed.pings, 0);
+      assert.deepEqual(h.reaped, []);
+    } finally {
+      h.stop();
+    }
+  });
+
+  test('a connection moved up the round by closures gets half an interval to answer before it is reaped', () => {
+    const h = harness(3000, 30);
+    try {
+      const last = h.connections[29]!;
+      last.silent = true;
+      h.advance(30); // round 1: `last` is pinged by the last tick
+      assert.equal(last.pings, 1);
+      // The 29 before it closed and 29 others opened: round 2 checks it at its first tick.
+      h.connections = [last, ...Array.from({ length: 29 }, h.create)];
+      h.advance(1);
+      assert.equal(last.terminated, false, 'pinged one tick ago: not reaped yet');
+      h.advance(29);
+      assert.equal(last.terminated, false);
+      h.advance(1); // round 3, first tick: its ping is an interval old
+      assert.equal(last.terminated, true);
+      assert.deepEqual(h.reaped, [29]);
+    } finally {
+      h.stop();
+    }
   });
 });
