@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { KeyedQueue } from '../keyed-queue.js';
 import { UnknownSessionError } from './errors.js';
+import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { formatRowId, parseRowId } from './ids.js';
 import type { DatabaseSchema, MessagesTable } from './schema.js';
 import { assertLimit } from './sessions.js';
@@ -26,30 +26,69 @@ function toStored(row: MessageRow): StoredMessage {
   };
 }
 
+/** The session's newest broadcaster messageId before this insert ('0' when none). */
+async function previousBroadcasterId(
+  trx: Transaction<DatabaseSchema>,
+  message: NewMessage,
+): Promise<string | undefined> {
+  if (message.direction !== 'broadcaster') return undefined;
+  const row = await trx
+    .selectFrom('messages')
+    .select('id')
+    .where('session_id', '=', message.sessionId)
+    .where('direction', '=', 'broadcaster')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? '0' : formatRowId(row.id);
+}
+
+function newRow(message: NewMessage, now: number) {
+  const adminId = message.adminId === undefined ? null : parseRowId(message.adminId);
+  if (adminId === undefined) throw new RangeError(`adminId must be a decimal id, got "${message.adminId}"`);
+  return {
+    session_id: message.sessionId,
+    direction: message.direction,
+    sender_key: message.senderKey,
+    sender_name: message.from,
+    admin_id: adminId,
+    client_message_id: message.clientMessageId ?? null,
+    text: message.text,
+    created_at: now,
+  };
+}
+
+/** The first copy of a message whose (senderKey, clientMessageId) conflicted. */
+function findFirstCopy(db: Kysely<DatabaseSchema>, message: NewMessage): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('messages')
+    .select(messageColumns)
+    .where('sender_key', '=', message.senderKey)
+    .where('client_message_id', '=', message.clientMessageId ?? null)
+    .executeTakeFirst();
+}
+
 /**
- * The statements of one insert, inside a transaction the caller owns (one
- * message per transaction today; a batching layer can run several, each under
- * its own savepoint).
+ * PostgreSQL: the statements of one insert, in its own transaction.
  *
  * 1. Lock the session row while setting lastMessageAt. Until this transaction
  *    ends, every other insert into the session, from any process, waits here
  *    before it draws an id: ids of one session are drawn and committed in the
  *    same order, so a reader never sees id n+1 without id n.
- * 2. Insert, doing nothing on a (sender_key, client_message_id) conflict. A
+ * 2. Read the session's previous broadcaster messageId (broadcaster messages).
+ * 3. Insert, doing nothing on a (sender_key, client_message_id) conflict. A
  *    conflicting insert that is still uncommitted elsewhere makes PostgreSQL
  *    wait for its outcome, so dedup holds across processes.
  *
  * Resolves with the new row, or undefined on a dedup conflict: the caller must
- * then roll back (to the savepoint), which also restores lastMessageAt.
+ * then roll back, which also restores lastMessageAt.
  */
 export async function lockSessionAndInsert(
   trx: Transaction<DatabaseSchema>,
   message: NewMessage,
   now: number,
-): Promise<MessageRow | undefined> {
-  const adminId = message.adminId === undefined ? null : parseRowId(message.adminId);
-  if (adminId === undefined) throw new RangeError(`adminId must be a decimal id, got "${message.adminId}"`);
-
+): Promise<{ row: MessageRow; previousMessageId: string | undefined } | undefined> {
+  const values = newRow(message, now);
   const session = await trx
     .updateTable('sessions')
     .set({ last_message_at: now })
@@ -58,52 +97,97 @@ export async function lockSessionAndInsert(
     .executeTakeFirst();
   if (session === undefined) throw new UnknownSessionError(message.sessionId);
 
-  return trx
+  const previousMessageId = await previousBroadcasterId(trx, message);
+  const row = await trx
     .insertInto('messages')
-    .values({
-      session_id: message.sessionId,
-      direction: message.direction,
-      sender_key: message.senderKey,
-      sender_name: message.from,
-      admin_id: adminId,
-      client_message_id: message.clientMessageId ?? null,
-      text: message.text,
-      created_at: now,
-    })
+    .values(values)
     .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
     .returning(messageColumns)
     .executeTakeFirst();
+  return row === undefined ? undefined : { row, previousMessageId };
+}
+
+/**
+ * SQLite: the statements of one insert inside a batch transaction. The
+ * transaction holds the database's write lock (BEGIN IMMEDIATE), so ids are
+ * drawn and committed in order without a row lock, and no savepoint is needed:
+ * lastMessageAt is only set once the insert went through, and a failed
+ * statement (an unknown session's foreign key) is undone on its own.
+ */
+async function insertInBatch(
+  trx: Transaction<DatabaseSchema>,
+  message: NewMessage,
+  now: number,
+): Promise<InsertResult> {
+  const values = newRow(message, now);
+  const previousMessageId = await previousBroadcasterId(trx, message);
+  let row: MessageRow | undefined;
+  try {
+    row = await trx
+      .insertInto('messages')
+      .values(values)
+      .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
+      .returning(messageColumns)
+      .executeTakeFirst();
+  } catch (error) {
+    if (!isForeignKeyViolation(error)) throw error;
+    // The session or the broadcaster's account is gone; the statement alone was undone.
+    const session = await trx
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', '=', message.sessionId)
+      .executeTakeFirst();
+    throw session === undefined ? new UnknownSessionError(message.sessionId) : new RejectedWrite(error);
+  }
+  if (row === undefined) {
+    const first = await findFirstCopy(trx, message);
+    // Impossible while the write lock is held; fail the batch rather than guess.
+    if (first === undefined)
+      throw new Error(`message ${message.senderKey}/${message.clientMessageId} conflicted, but its first copy is gone`);
+    return { message: toStored(first), duplicate: true };
+  }
+  await trx.updateTable('sessions').set({ last_message_at: now }).where('id', '=', message.sessionId).execute();
+  return { message: toStored(row), duplicate: false, previousMessageId };
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+/** A write refused by a constraint on its own, with the rest of its batch unharmed. */
+class RejectedWrite extends Error {
+  constructor(readonly reason: unknown) {
+    super('write refused');
+  }
 }
 
 /** Thrown inside the transaction to roll it back when the message is a duplicate. */
 class DuplicateMessage extends Error {}
 
 export class KyselyMessageRepository implements MessageRepository {
-  private readonly sqliteOrder = new KeyedQueue();
+  /** SQLite: messages are written in batches, one transaction per event-loop turn. */
+  private readonly sqliteBatches: GroupCommit<NewMessage, InsertResult>;
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly dialect: 'sqlite' | 'postgres',
-  ) {}
+  ) {
+    this.sqliteBatches = new GroupCommit((messages) => this.writeSqliteBatch(messages));
+  }
 
   async insert(message: NewMessage, options: InsertOptions = {}): Promise<InsertResult> {
     const { afterCommit } = options;
-    if (afterCommit === undefined) return this.insertOn(this.db, message);
-    if (this.dialect === 'sqlite') {
-      // One process owns a SQLite file: an in-process queue per session holds the next write back.
-      return this.sqliteOrder.run(message.sessionId, async () => {
-        const result = await this.insertOn(this.db, message);
-        await afterCommit(result);
-        return result;
-      });
-    }
+    // One process owns a SQLite file; the batches are committed, then acked
+    // and published, in the order the messages came.
+    if (this.dialect === 'sqlite') return this.sqliteBatches.submit(message, afterCommit);
+    if (afterCommit === undefined) return this.insertOnPostgres(this.db, message);
     // The row lock of the insert ends at COMMIT; this lock also covers the
     // publication, so the next write of the session (on any instance) is
     // committed - and published - only after this one was published.
     return this.db.connection().execute(async (connection) => {
       await sql`select pg_advisory_lock(${SESSION_ORDER_LOCK}, hashtext(${message.sessionId}))`.execute(connection);
       try {
-        const result = await this.insertOn(connection, message);
+        const result = await this.insertOnPostgres(connection, message);
         await afterCommit(result);
         return result;
       } finally {
@@ -115,27 +199,42 @@ export class KyselyMessageRepository implements MessageRepository {
     });
   }
 
-  private async insertOn(db: Kysely<DatabaseSchema>, message: NewMessage): Promise<InsertResult> {
+  private writeSqliteBatch(messages: readonly NewMessage[]): Promise<Array<WriteOutcome<InsertResult>>> {
+    return this.db.transaction().execute(async (trx) => {
+      const now = Date.now();
+      const outcomes: Array<WriteOutcome<InsertResult>> = [];
+      for (const message of messages) {
+        try {
+          outcomes.push({ ok: true, value: await insertInBatch(trx, message, now) });
+        } catch (error) {
+          // Only an unknown session, a bad or gone adminId fails one write alone; any
+          // other error rolls the whole batch back (nothing half-stored).
+          if (error instanceof RejectedWrite) outcomes.push({ ok: false, error: error.reason });
+          else if (error instanceof UnknownSessionError || error instanceof RangeError)
+            outcomes.push({ ok: false, error });
+          else throw error;
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  private async insertOnPostgres(db: Kysely<DatabaseSchema>, message: NewMessage): Promise<InsertResult> {
     // A duplicate's first row is normally found at once; the loop only covers
     // that row being deleted between the conflict and the read.
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const row = await db.transaction().execute(async (trx) => {
-          const inserted = await lockSessionAndInsert(trx, message, Date.now());
-          if (inserted === undefined) throw new DuplicateMessage();
-          return inserted;
+        const inserted = await db.transaction().execute(async (trx) => {
+          const result = await lockSessionAndInsert(trx, message, Date.now());
+          if (result === undefined) throw new DuplicateMessage();
+          return result;
         });
-        return { message: toStored(row), duplicate: false };
+        return { message: toStored(inserted.row), duplicate: false, previousMessageId: inserted.previousMessageId };
       } catch (error) {
         if (!(error instanceof DuplicateMessage)) throw error;
       }
       // Only reachable with a clientMessageId: without one nothing can conflict.
-      const first = await db
-        .selectFrom('messages')
-        .select(messageColumns)
-        .where('sender_key', '=', message.senderKey)
-        .where('client_message_id', '=', message.clientMessageId ?? null)
-        .executeTakeFirst();
+      const first = await findFirstCopy(db, message);
       if (first !== undefined) return { message: toStored(first), duplicate: true };
     }
     throw new Error(`message ${message.senderKey}/${message.clientMessageId} conflicted, but its first copy is gone`);

@@ -506,6 +506,51 @@ for (const dialect of dialects) {
       assert.equal(now.duplicate, false);
     });
 
+    test("each new broadcaster message names the session's previous broadcaster message", async () => {
+      const admin = await store.admins.upsert({ username: 'penyiar-chain', displayName: 'Kak Nia', passwordHash: 'h' });
+      const session = await newSession(store);
+      const other = await newSession(store);
+      const r1 = await store.messages.insert(broadcasterMessage(session, admin, 'satu', 'chain-1'));
+      assert.equal(r1.previousMessageId, '0');
+      // Listener messages and other sessions' replies do not enter the chain.
+      const heard = await store.messages.insert(listenerMessage(session, 'halo'));
+      assert.equal(heard.previousMessageId, undefined);
+      await store.messages.insert(broadcasterMessage(other, admin, 'lain', 'chain-x'));
+      // Written at once (one batch where the store batches, racing transactions
+      // elsewhere): whichever was stored first, each names the one before it.
+      const [r2, r3] = (
+        await Promise.all([
+          store.messages.insert(broadcasterMessage(session, admin, 'dua', 'chain-2')),
+          store.messages.insert(broadcasterMessage(session, admin, 'tiga', 'chain-3')),
+        ])
+      ).sort((a, b) => Number(BigInt(a.message.messageId) - BigInt(b.message.messageId)));
+      assert.equal(r2!.previousMessageId, r1.message.messageId);
+      assert.equal(r3!.previousMessageId, r2!.message.messageId);
+      const again = await store.messages.insert(broadcasterMessage(session, admin, 'dua', 'chain-2'));
+      assert.equal(again.duplicate, true);
+      assert.equal(again.previousMessageId, undefined);
+    });
+
+    test('messages sent at once: an unknown session fails alone, the others are stored', async () => {
+      const sessions = [await newSession(store), await newSession(store), await newSession(store)];
+      const ghost = { id: randomUUID(), name: 'Hantu' } as SessionRecord;
+      const results = await Promise.allSettled([
+        store.messages.insert(listenerMessage(sessions[0]!, 'a', 'together-a')),
+        store.messages.insert(listenerMessage(ghost, 'boo', 'together-ghost')),
+        store.messages.insert(listenerMessage(sessions[1]!, 'b', 'together-b')),
+        store.messages.insert(listenerMessage(sessions[2]!, 'c', 'together-c')),
+      ]);
+      assert.equal(results[1]!.status, 'rejected');
+      assert.ok((results[1] as PromiseRejectedResult).reason instanceof UnknownSessionError);
+      for (const [index, session] of sessions.entries()) {
+        const result = results[index === 0 ? 0 : index + 1]!;
+        assert.equal(result.status, 'fulfilled');
+        const stored = await store.messages.listAfter(session.id, { limit: 10 });
+        assert.deepEqual(stored, [(result as PromiseFulfilledResult<InsertResult>).value.message]);
+        assert.notEqual((await store.sessions.get(session.id))!.lastMessageAt, null);
+      }
+    });
+
     test('admins: upsert creates, then updates name and password hash; lookups', async (t) => {
       const defer = deferrer(t);
       const { store: own } = await freshStore(defer);

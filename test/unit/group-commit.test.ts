@@ -1,0 +1,138 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { GroupCommit, type WriteOutcome } from '../../src/db/group-commit.js';
+
+/** A batch writer that records its batches and can be held open. */
+function recordingWriter(hold?: Promise<void>) {
+  const batches: string[][] = [];
+  const write = async (inputs: readonly string[]): Promise<Array<WriteOutcome<string>>> => {
+    batches.push([...inputs]);
+    if (hold) await hold;
+    return inputs.map((input) =>
+      input.startsWith('bad')
+        ? { ok: false, error: new Error(`refused ${input}`) }
+        : { ok: true, value: `id-${input}` },
+    );
+  };
+  return { batches, write };
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+describe('group commit', () => {
+  test('writes submitted in one turn are committed in one batch, in order', async () => {
+    const { batches, write } = recordingWriter();
+    const group = new GroupCommit(write);
+    const results = await Promise.all(['a', 'b', 'c'].map((input) => group.submit(input)));
+    assert.deepEqual(results, ['id-a', 'id-b', 'id-c']);
+    assert.deepEqual(batches, [['a', 'b', 'c']]);
+  });
+
+  test('writes submitted while a batch is being written wait for the next batch', async () => {
+    const gate = deferred();
+    const { batches, write } = recordingWriter(gate.promise);
+    const group = new GroupCommit(write);
+    const first = group.submit('a');
+    await nextTurn();
+    assert.deepEqual(batches, [['a']]);
+    const later = [group.submit('b'), group.submit('c')];
+    await nextTurn();
+    assert.deepEqual(batches, [['a']], 'no second transaction while the first runs');
+    gate.resolve();
+    assert.deepEqual(await Promise.all([first, ...later]), ['id-a', 'id-b', 'id-c']);
+    assert.deepEqual(batches, [['a'], ['b', 'c']]);
+  });
+
+  test('a batch holds at most maxBatch writes; the rest follow', async () => {
+    const { batches, write } = recordingWriter();
+    const group = new GroupCommit(write, 2);
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((input) => group.submit(input)));
+    assert.deepEqual(batches, [['a', 'b'], ['c', 'd'], ['e']]);
+  });
+
+  test('a write refused on its own rejects alone; the others resolve', async () => {
+    const { write } = recordingWriter();
+    const group = new GroupCommit(write);
+    const results = await Promise.allSettled([group.submit('a'), group.submit('bad-1'), group.submit('c')]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /refused bad-1/);
+  });
+
+  test('a failed transaction rejects every write of its batch, and the next batch still runs', async () => {
+    let calls = 0;
+    const group = new GroupCommit<string, string>(async (inputs) => {
+      calls++;
+      if (calls === 1) throw new Error('disk I/O error');
+      return inputs.map((input) => ({ ok: true, value: input }));
+    });
+    const failed = await Promise.allSettled([group.submit('a'), group.submit('b')]);
+    assert.deepEqual(
+      failed.map((result) => result.status),
+      ['rejected', 'rejected'],
+    );
+    assert.equal(await group.submit('c'), 'c');
+  });
+
+  test('a writer answering the wrong number of outcomes fails the batch instead of misattributing', async () => {
+    const group = new GroupCommit<string, string>(async () => [{ ok: true, value: 'only one' }]);
+    const results = await Promise.allSettled([group.submit('a'), group.submit('b')]);
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      assert.match(String((result as PromiseRejectedResult).reason), /1 outcomes for 2 writes/);
+    }
+  });
+
+  test('afterCommit runs in submission order across batches, one at a time, before the write resolves', async () => {
+    const { write } = recordingWriter();
+    const group = new GroupCommit(write);
+    const events: string[] = [];
+    const slow = deferred();
+    const after = (name: string, wait?: Promise<void>) => async (value: string) => {
+      events.push(`start ${name} ${value}`);
+      if (wait) await wait;
+      events.push(`end ${name}`);
+    };
+    const a = group.submit('a', after('a', slow.promise)).then(() => events.push('resolved a'));
+    const b = group.submit('b', after('b')).then(() => events.push('resolved b'));
+    await nextTurn();
+    await nextTurn();
+    // The next batch is committed meanwhile, but its afterCommit waits for the first batch's.
+    const c = group.submit('c', after('c')).then(() => events.push('resolved c'));
+    await nextTurn();
+    await nextTurn();
+    assert.deepEqual(events, ['start a id-a']);
+    slow.resolve();
+    await Promise.all([a, b, c]);
+    assert.deepEqual(
+      events.filter((event) => !event.startsWith('resolved')),
+      ['start a id-a', 'end a', 'start b id-b', 'end b', 'start c id-c', 'end c'],
+    );
+    for (const name of ['a', 'b', 'c']) {
+      assert.ok(
+        events.indexOf(`end ${name}`) < events.indexOf(`resolved ${name}`),
+        `${name} resolved after its afterCommit`,
+      );
+    }
+  });
+
+  test('a failing afterCommit rejects its own write only', async () => {
+    const { write } = recordingWriter();
+    const group = new GroupCommit(write);
+    const results = await Promise.allSettled([
+      group.submit('a', async () => {
+        throw new Error('publish failed');
+      }),
+      group.submit('b', async () => undefined),
+    ]);
+    assert.equal(results[0]!.status, 'rejected');
+    assert.deepEqual(results[1], { status: 'fulfilled', value: 'id-b' });
+  });
+});
