@@ -10,6 +10,10 @@
  *   SQLite adapter takes no migration lock; the IMMEDIATE transaction is that
  *   lock, so two instances starting together run each migration once.
  *
+ * Kysely's driver prepares every statement again on each query; the handle it
+ * gets here keeps the prepared statements by SQL text instead (Kysely emits the
+ * same text for the same query shape, so the cache almost always hits).
+ *
  * better-sqlite3 is synchronous: while one handle waits for the lock, its whole
  * thread waits. Two stores on the same file inside one process can therefore
  * stall each other for busy_timeout; use one store per process.
@@ -25,7 +29,9 @@ import {
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
+  type SqliteDatabase,
   type SqliteDialectConfig,
+  type SqliteStatement,
 } from 'kysely';
 
 export interface SqliteOptions {
@@ -64,6 +70,29 @@ class LiveChatSqliteDialect extends SqliteDialect {
   }
 }
 
+/** Most statements kept prepared; beyond it the cache starts over (only odd query shapes get there). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/** The handle Kysely uses: better-sqlite3 with prepared statements reused by SQL text. */
+function withStatementCache(database: Database.Database): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    prepare(sql: string): SqliteStatement {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = database.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close(): void {
+      statements.clear();
+      database.close();
+    },
+  };
+}
+
 /** Opens the database file (creating its folder) and applies the connection pragmas. */
 export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
   const inMemory = options.path === ':memory:';
@@ -79,5 +108,5 @@ export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
     database.close();
     throw error;
   }
-  return new LiveChatSqliteDialect({ database });
+  return new LiveChatSqliteDialect({ database: withStatementCache(database) });
 }
