@@ -3,7 +3,8 @@
  *
  * - Fan-out: `publish` delivers locally at once, then PUBLISHes once to Redis;
  *   other instances receive it on their subscriber connection, this one drops
- *   its own echo (the envelope names the origin instance).
+ *   its own echo (the envelope names the origin instance). The envelope is a
+ *   JSON header line, then the frame: see {@link ENVELOPE_VERSION}.
  * - Subscriptions: the set of wanted channels is the truth; it is replayed on
  *   every (re)connection of the subscriber.
  * - Liveness probe: the instance publishes on its own probe channel and must
@@ -106,8 +107,26 @@ const DEFAULTS = {
   startTimeoutMs: 5000,
 };
 
-/** Envelope format version, first element of the header. */
-const ENVELOPE_VERSION = 1;
+/**
+ * Envelope format version, first element of the header. A payload is the
+ * header (a JSON array on one line), `\n`, then the frame as sent to clients:
+ *
+ * - version 1: `[1, origin instance, messageId|null, publish time (ms), trace context|null]`
+ * - version 2: version 1 plus `previousMessageId|null` (listener-session message
+ *   frames: the session's previous broadcaster messageId, `'0'` when none), so
+ *   a receiving connection notices a publication it missed.
+ *
+ * This instance writes version 2 and reads both: a version 1 envelope (from an
+ * instance still running an earlier build during a rolling upgrade) is
+ * delivered without `previousMessageId`, i.e. without the gap check. Earlier
+ * builds read version 1 only and drop version 2 envelopes as malformed, so
+ * until every instance runs this build, listeners on the older ones miss
+ * cross-instance deliveries from the upgraded ones (they resume from the
+ * store when they reconnect, e.g. when their instance is upgraded).
+ */
+const ENVELOPE_VERSION = 2;
+/** Envelope versions this instance reads. */
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
 interface PendingProbe {
   token: string;
@@ -283,13 +302,14 @@ export class RedisBroker implements Broker {
       this.logger.error({ err: error, channel: publication.channel }, 'delivery handler threw');
     }
     if (this.closed) return;
-    // [version, origin instance, messageId, publish time (ms), W3C trace context]
+    // [version, origin instance, messageId, publish time (ms), W3C trace context, previous messageId]
     const header = JSON.stringify([
       ENVELOPE_VERSION,
       this.instanceId,
       publication.messageId ?? null,
       Date.now(),
       publication.trace ?? null,
+      publication.previousMessageId ?? null,
     ]);
     try {
       await this.cmd.publish(this.channelPrefix + publication.channel, `${header}\n${publication.frame}`);
@@ -498,10 +518,17 @@ export class RedisBroker implements Broker {
     let messageId: unknown;
     let publishedAt: unknown;
     let trace: unknown;
+    let previousMessageId: unknown;
     try {
       const header: unknown = JSON.parse(payload.slice(0, newline));
-      if (newline < 0 || !Array.isArray(header) || header[0] !== ENVELOPE_VERSION) throw new Error('bad envelope');
-      [, origin, messageId, publishedAt, trace] = header;
+      if (newline < 0 || !Array.isArray(header) || !READABLE_VERSIONS.includes(header[0])) {
+        throw new Error('bad envelope');
+      }
+      [, origin, messageId, publishedAt, trace, previousMessageId] = header;
+      // Version 1 has no previousMessageId: delivered without the gap check.
+      if (header[0] === 1) previousMessageId = undefined;
+      // Receivers compare it with messageIds as a number.
+      if (!isOptionalMessageId(previousMessageId)) throw new Error('bad envelope');
     } catch {
       this.counters.malformed += 1;
       this.logger.warn({ channel }, 'dropped a malformed Pub/Sub payload');
@@ -516,6 +543,7 @@ export class RedisBroker implements Broker {
     this.counters.received += 1;
     const publication: Publication = { channel, frame: payload.slice(newline + 1) };
     if (typeof messageId === 'string') publication.messageId = messageId;
+    if (typeof previousMessageId === 'string') publication.previousMessageId = previousMessageId;
     if (typeof publishedAt === 'number') publication.publishedAt = publishedAt;
     if (isCarrier(trace)) publication.trace = trace;
     try {
@@ -700,6 +728,11 @@ function redact(url: string): string {
   } catch {
     return '[invalid url]';
   }
+}
+
+/** A messageId (decimal digits), null or absent. */
+function isOptionalMessageId(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && /^\d{1,30}$/.test(value));
 }
 
 /** A W3C trace-context carrier: string values only. */
