@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { UnknownSessionError } from './errors.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
+import { PreparedQuery } from './prepared-query.js';
 import { formatRowId, parseRowId } from './ids.js';
 import type { DatabaseSchema, MessagesTable } from './schema.js';
 import { assertLimit } from './sessions.js';
@@ -26,46 +27,99 @@ function toStored(row: MessageRow): StoredMessage {
   };
 }
 
+type Db = Kysely<DatabaseSchema>;
+
+/** The message path's queries, compiled once per store (see ./prepared-query.ts). */
+function messagePathQueries(db: Db) {
+  return {
+    /** The session's newest broadcaster message. */
+    previousBroadcaster: new PreparedQuery(db, (db, param: (name: 'sessionId') => never) =>
+      db
+        .selectFrom('messages')
+        .select('id')
+        .where('session_id', '=', param('sessionId'))
+        .where('direction', '=', 'broadcaster')
+        .orderBy('id', 'desc')
+        .limit(1),
+    ),
+    /** Inserts, doing nothing on a (sender_key, client_message_id) conflict. */
+    insert: new PreparedQuery(
+      db,
+      (
+        db,
+        param: (
+          name: 'sessionId' | 'direction' | 'senderKey' | 'from' | 'adminId' | 'clientMessageId' | 'text' | 'now',
+        ) => never,
+      ) =>
+        db
+          .insertInto('messages')
+          .values({
+            session_id: param('sessionId'),
+            direction: param('direction'),
+            sender_key: param('senderKey'),
+            sender_name: param('from'),
+            admin_id: param('adminId'),
+            client_message_id: param('clientMessageId'),
+            text: param('text'),
+            created_at: param('now'),
+          })
+          .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
+          .returning(messageColumns),
+    ),
+    /** Sets lastMessageAt, locking the session row until the transaction ends (PostgreSQL). */
+    touchSession: new PreparedQuery(db, (db, param: (name: 'sessionId' | 'now') => never) =>
+      db
+        .updateTable('sessions')
+        .set({ last_message_at: param('now') })
+        .where('id', '=', param('sessionId'))
+        .returning('id'),
+    ),
+    /** The first copy of a message whose (senderKey, clientMessageId) conflicted. */
+    firstCopy: new PreparedQuery(db, (db, param: (name: 'senderKey' | 'clientMessageId') => never) =>
+      db
+        .selectFrom('messages')
+        .select(messageColumns)
+        .where('sender_key', '=', param('senderKey'))
+        .where('client_message_id', '=', param('clientMessageId')),
+    ),
+    sessionExists: new PreparedQuery(db, (db, param: (name: 'sessionId') => never) =>
+      db.selectFrom('sessions').select('id').where('id', '=', param('sessionId')),
+    ),
+  };
+}
+type MessagePathQueries = ReturnType<typeof messagePathQueries>;
+
 /** The session's newest broadcaster messageId before this insert ('0' when none). */
 async function previousBroadcasterId(
-  trx: Transaction<DatabaseSchema>,
+  queries: MessagePathQueries,
+  trx: Db,
   message: NewMessage,
 ): Promise<string | undefined> {
   if (message.direction !== 'broadcaster') return undefined;
-  const row = await trx
-    .selectFrom('messages')
-    .select('id')
-    .where('session_id', '=', message.sessionId)
-    .where('direction', '=', 'broadcaster')
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const row = await queries.previousBroadcaster.first(trx, { sessionId: message.sessionId });
   return row === undefined ? '0' : formatRowId(row.id);
 }
 
-function newRow(message: NewMessage, now: number) {
+function insertValues(message: NewMessage, now: number) {
   const adminId = message.adminId === undefined ? null : parseRowId(message.adminId);
   if (adminId === undefined) throw new RangeError(`adminId must be a decimal id, got "${message.adminId}"`);
   return {
-    session_id: message.sessionId,
+    sessionId: message.sessionId,
     direction: message.direction,
-    sender_key: message.senderKey,
-    sender_name: message.from,
-    admin_id: adminId,
-    client_message_id: message.clientMessageId ?? null,
+    senderKey: message.senderKey,
+    from: message.from,
+    adminId,
+    clientMessageId: message.clientMessageId ?? null,
     text: message.text,
-    created_at: now,
+    now,
   };
 }
 
-/** The first copy of a message whose (senderKey, clientMessageId) conflicted. */
-function findFirstCopy(db: Kysely<DatabaseSchema>, message: NewMessage): Promise<MessageRow | undefined> {
-  return db
-    .selectFrom('messages')
-    .select(messageColumns)
-    .where('sender_key', '=', message.senderKey)
-    .where('client_message_id', '=', message.clientMessageId ?? null)
-    .executeTakeFirst();
+function findFirstCopy(queries: MessagePathQueries, db: Db, message: NewMessage): Promise<MessageRow | undefined> {
+  return queries.firstCopy.first(db, {
+    senderKey: message.senderKey,
+    clientMessageId: message.clientMessageId ?? null,
+  });
 }
 
 /**
@@ -83,27 +137,17 @@ function findFirstCopy(db: Kysely<DatabaseSchema>, message: NewMessage): Promise
  * Resolves with the new row, or undefined on a dedup conflict: the caller must
  * then roll back, which also restores lastMessageAt.
  */
-export async function lockSessionAndInsert(
-  trx: Transaction<DatabaseSchema>,
+async function lockSessionAndInsert(
+  queries: MessagePathQueries,
+  trx: Db,
   message: NewMessage,
   now: number,
 ): Promise<{ row: MessageRow; previousMessageId: string | undefined } | undefined> {
-  const values = newRow(message, now);
-  const session = await trx
-    .updateTable('sessions')
-    .set({ last_message_at: now })
-    .where('id', '=', message.sessionId)
-    .returning('id')
-    .executeTakeFirst();
+  const values = insertValues(message, now);
+  const session = await queries.touchSession.first(trx, { sessionId: message.sessionId, now });
   if (session === undefined) throw new UnknownSessionError(message.sessionId);
-
-  const previousMessageId = await previousBroadcasterId(trx, message);
-  const row = await trx
-    .insertInto('messages')
-    .values(values)
-    .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
-    .returning(messageColumns)
-    .executeTakeFirst();
+  const previousMessageId = await previousBroadcasterId(queries, trx, message);
+  const row = await queries.insert.first(trx, values);
   return row === undefined ? undefined : { row, previousMessageId };
 }
 
@@ -112,41 +156,34 @@ export async function lockSessionAndInsert(
  * transaction holds the database's write lock (BEGIN IMMEDIATE), so ids are
  * drawn and committed in order without a row lock, and no savepoint is needed:
  * lastMessageAt is only set once the insert went through, and a failed
- * statement (an unknown session's foreign key) is undone on its own.
+ * statement (a foreign key pointing nowhere) is undone on its own.
  */
 async function insertInBatch(
-  trx: Transaction<DatabaseSchema>,
+  queries: MessagePathQueries,
+  trx: Db,
   message: NewMessage,
   now: number,
 ): Promise<InsertResult> {
-  const values = newRow(message, now);
-  const previousMessageId = await previousBroadcasterId(trx, message);
+  const values = insertValues(message, now);
+  const previousMessageId = await previousBroadcasterId(queries, trx, message);
   let row: MessageRow | undefined;
   try {
-    row = await trx
-      .insertInto('messages')
-      .values(values)
-      .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
-      .returning(messageColumns)
-      .executeTakeFirst();
+    row = await queries.insert.first(trx, values);
   } catch (error) {
     if (!isForeignKeyViolation(error)) throw error;
     // The session or the broadcaster's account is gone; the statement alone was undone.
-    const session = await trx
-      .selectFrom('sessions')
-      .select('id')
-      .where('id', '=', message.sessionId)
-      .executeTakeFirst();
+    const session = await queries.sessionExists.first(trx, { sessionId: message.sessionId });
     throw session === undefined ? new UnknownSessionError(message.sessionId) : new RejectedWrite(error);
   }
   if (row === undefined) {
-    const first = await findFirstCopy(trx, message);
+    const first = await findFirstCopy(queries, trx, message);
     // Impossible while the write lock is held; fail the batch rather than guess.
-    if (first === undefined)
+    if (first === undefined) {
       throw new Error(`message ${message.senderKey}/${message.clientMessageId} conflicted, but its first copy is gone`);
+    }
     return { message: toStored(first), duplicate: true };
   }
-  await trx.updateTable('sessions').set({ last_message_at: now }).where('id', '=', message.sessionId).execute();
+  await queries.touchSession.execute(trx, { sessionId: message.sessionId, now });
   return { message: toStored(row), duplicate: false, previousMessageId };
 }
 
@@ -167,11 +204,13 @@ class DuplicateMessage extends Error {}
 export class KyselyMessageRepository implements MessageRepository {
   /** SQLite: messages are written in batches, one transaction per event-loop turn. */
   private readonly sqliteBatches: GroupCommit<NewMessage, InsertResult>;
+  private readonly queries: MessagePathQueries;
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly dialect: 'sqlite' | 'postgres',
   ) {
+    this.queries = messagePathQueries(db);
     this.sqliteBatches = new GroupCommit((messages) => this.writeSqliteBatch(messages));
   }
 
@@ -205,7 +244,7 @@ export class KyselyMessageRepository implements MessageRepository {
       const outcomes: Array<WriteOutcome<InsertResult>> = [];
       for (const message of messages) {
         try {
-          outcomes.push({ ok: true, value: await insertInBatch(trx, message, now) });
+          outcomes.push({ ok: true, value: await insertInBatch(this.queries, trx, message, now) });
         } catch (error) {
           // Only an unknown session, a bad or gone adminId fails one write alone; any
           // other error rolls the whole batch back (nothing half-stored).
@@ -225,7 +264,7 @@ export class KyselyMessageRepository implements MessageRepository {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const inserted = await db.transaction().execute(async (trx) => {
-          const result = await lockSessionAndInsert(trx, message, Date.now());
+          const result = await lockSessionAndInsert(this.queries, trx, message, Date.now());
           if (result === undefined) throw new DuplicateMessage();
           return result;
         });
@@ -234,7 +273,7 @@ export class KyselyMessageRepository implements MessageRepository {
         if (!(error instanceof DuplicateMessage)) throw error;
       }
       // Only reachable with a clientMessageId: without one nothing can conflict.
-      const first = await findFirstCopy(db, message);
+      const first = await findFirstCopy(this.queries, db, message);
       if (first !== undefined) return { message: toStored(first), duplicate: true };
     }
     throw new Error(`message ${message.senderKey}/${message.clientMessageId} conflicted, but its first copy is gone`);
