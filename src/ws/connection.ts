@@ -82,10 +82,20 @@ export class Connection {
    */
   cursor: bigint | undefined;
 
+  /**
+   * Listener connections (set by the listener endpoint): called when a
+   * delivery shows that a message between `cursor` and it was missed (its
+   * `previousMessageId` is newer than `cursor`). The connection has already
+   * held that delivery and everything after it back; the handler replays from
+   * the store after `cursor` and then calls `release`. Without a handler
+   * there is no gap check.
+   */
+  onGap: ((connection: Connection, publication: Publication) => void) | undefined;
+
   /** A publication routed to this connection by the hub. */
   deliver(publication: Publication): void {
     if (this.held) this.held.push(publication);
-    else this.sendPublication(publication);
+    else if (!this.sendPublication(publication)) this.recoverFrom([publication]);
   }
 
   /** Holds live deliveries back again (while missed messages are recovered); `release` sends them. */
@@ -93,33 +103,76 @@ export class Connection {
     this.held ??= [];
   }
 
-  private sendPublication(publication: Publication): void {
-    this.sendRaw(publication.frame);
-    if (publication.messageId !== undefined) {
-      const id = BigInt(publication.messageId);
-      if (this.cursor === undefined || id > this.cursor) this.cursor = id;
+  /**
+   * Sends a publication; on a listener connection with a known cursor, drops
+   * a message it was already sent (by a replay: messageId at or below the
+   * cursor). False, and nothing sent, when the publication shows a gap: one
+   * session's messages are published in stored order, so a
+   * `previousMessageId` newer than the cursor means one was lost on the way.
+   */
+  private sendPublication(publication: Publication): boolean {
+    const id = decimal(publication.messageId);
+    if (this.kind === 'listener' && id !== undefined && this.cursor !== undefined) {
+      if (id <= this.cursor) return true;
+      const previous = decimal(publication.previousMessageId);
+      if (previous !== undefined && previous > this.cursor && this.onGap) return false;
     }
+    this.sendRaw(publication.frame);
+    if (id !== undefined && (this.cursor === undefined || id > this.cursor)) this.cursor = id;
+    return true;
+  }
+
+  /** Holds `rest` (a delivery that showed a gap, then what came after it) and asks for recovery. */
+  private recoverFrom(rest: Publication[]): void {
+    this.held = rest;
+    this.onGap?.(this, rest[0]!);
   }
 
   /**
    * Sends what was held back, skipping messages already sent by replay
-   * (messageIds at or below `replayedUpTo`), then delivers live.
+   * (messageIds at or below `replayedUpTo`), then delivers live. A held
+   * message that shows a gap holds itself and the rest back again (see
+   * `onGap`).
    */
   release(replayedUpTo?: bigint): void {
-    const held = this.held ?? [];
-    this.held = undefined;
     if (replayedUpTo !== undefined && (this.cursor === undefined || replayedUpTo > this.cursor)) {
       this.cursor = replayedUpTo;
     }
-    for (const publication of held) {
-      if (
-        replayedUpTo !== undefined &&
-        publication.messageId !== undefined &&
-        BigInt(publication.messageId) <= replayedUpTo
-      ) {
-        continue;
+    this.sendHeld((publication) => {
+      const id = decimal(publication.messageId);
+      return replayedUpTo !== undefined && id !== undefined && id <= replayedUpTo;
+    });
+  }
+
+  /**
+   * The first release of a listener connection opened without a replay:
+   * `startedAt` (the session's newest broadcaster message when it opened, if
+   * known) becomes the cursor. Every held delivery arrived after
+   * `connection:success`, so it is sent even when its message was stored
+   * just before `startedAt` was read; newer ones are checked for gaps.
+   */
+  start(startedAt: bigint | undefined): void {
+    this.cursor = startedAt;
+    this.sendHeld((publication) => {
+      const id = decimal(publication.messageId);
+      if (startedAt === undefined || id === undefined || id > startedAt) return false;
+      this.sendRaw(publication.frame);
+      return true;
+    });
+  }
+
+  /** Sends the held deliveries in order except those `handled` took care of; stops holding. */
+  private sendHeld(handled: (publication: Publication) => boolean): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (let i = 0; i < held.length; i++) {
+      const publication = held[i]!;
+      if (handled(publication)) continue;
+      if (!this.sendPublication(publication)) {
+        // A gap: this one and the rest wait for the recovery.
+        this.recoverFrom(held.slice(i));
+        return;
       }
-      this.sendPublication(publication);
     }
   }
 
@@ -146,4 +199,9 @@ export class Connection {
     this.expiryTimer = setTimeout(expire, Math.max(0, Math.min(delay, 2 ** 31 - 1)));
     this.expiryTimer.unref();
   }
+}
+
+/** A messageId as a number; undefined when absent or not decimal digits. */
+function decimal(messageId: string | undefined): bigint | undefined {
+  return messageId !== undefined && /^\d{1,30}$/.test(messageId) ? BigInt(messageId) : undefined;
 }

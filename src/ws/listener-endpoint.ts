@@ -32,11 +32,38 @@ export interface EndpointDeps {
   accountCheckIntervalMs: number;
 }
 
+/** The replay running on one listener connection, and whether another was asked for meanwhile. */
+interface ReplayRun {
+  again: boolean;
+  /** Resolves when this run and the reruns it took on are done. */
+  done: Promise<void>;
+}
+
 export class ListenerEndpoint {
+  /** At most one replay in flight per connection (opening, or a recovery). */
+  private readonly replays = new WeakMap<Connection, ReplayRun>();
+
   constructor(private readonly deps: EndpointDeps) {}
 
   /** Sends `connection:success`, then the replay, then releases live deliveries. */
-  async open(connection: Connection, principal: ListenerPrincipal): Promise<void> {
+  open(connection: Connection, principal: ListenerPrincipal): Promise<void> {
+    connection.onGap = (gapped, publication) => {
+      this.deps.logger.warn(
+        {
+          connectionId: gapped.id,
+          sessionId: gapped.sessionId,
+          cursor: gapped.cursor?.toString(),
+          messageId: publication.messageId,
+          previousMessageId: publication.previousMessageId,
+        },
+        'a delivery shows a missed message: recovering it from the store',
+      );
+      void this.recover(gapped);
+    };
+    return this.run(connection, () => this.greet(connection, principal));
+  }
+
+  private async greet(connection: Connection, principal: ListenerPrincipal): Promise<void> {
     connection.send('connection:success', {
       sessionId: principal.sessionId,
       name: principal.name,
@@ -46,13 +73,14 @@ export class ListenerEndpoint {
     });
     if (principal.lastMessageId === undefined) {
       // No replay asked for; remember where this connection starts, to recover from after an outage.
+      let latest: bigint | undefined;
       try {
-        const latest = await this.deps.store.messages.latestId(principal.sessionId, 'broadcaster');
-        connection.cursor = latest === undefined ? 0n : BigInt(latest);
+        const id = await this.deps.store.messages.latestId(principal.sessionId, 'broadcaster');
+        latest = id === undefined ? 0n : BigInt(id);
       } catch {
         // Unknown start point: this connection is not recovered after an outage (it resumes on reconnect).
       }
-      connection.release();
+      connection.start(latest);
       return;
     }
     const after = messageIdSchema.safeParse(principal.lastMessageId);
@@ -61,7 +89,7 @@ export class ListenerEndpoint {
       connection.release();
       return;
     }
-    await this.replayAfter(connection, after.data);
+    await this.replayAfter(connection, after.data, { fromClient: true });
   }
 
   /**
@@ -71,21 +99,70 @@ export class ListenerEndpoint {
    */
   async recoverAll(connections: Connection[]): Promise<void> {
     const listeners = connections.filter((c) => c.kind === 'listener' && c.isOpen);
-    const from = new Map<Connection, bigint | undefined>();
-    for (const connection of listeners) {
-      from.set(connection, connection.cursor);
-      connection.hold();
+    // Hold every connection first: from now on nothing overtakes the replays.
+    for (const connection of listeners) connection.hold();
+    for (const connection of listeners) await this.recover(connection);
+  }
+
+  /**
+   * Holds the connection's live deliveries, sends the broadcaster messages
+   * stored after its cursor, then releases them (skipping what the replay
+   * sent). Asked for while a replay of this connection is running, it runs
+   * once more after that one, from the cursor that one reached.
+   */
+  recover(connection: Connection): Promise<void> {
+    if (connection.kind !== 'listener' || !connection.isOpen) return Promise.resolve();
+    connection.hold();
+    const running = this.replays.get(connection);
+    if (running) {
+      running.again = true;
+      return running.done;
     }
-    for (const connection of listeners) {
-      const cursor = from.get(connection);
-      if (cursor === undefined) connection.release();
-      else await this.replayAfter(connection, cursor.toString());
-    }
+    void this.run(connection, () => this.replayFromCursor(connection));
+    return this.replays.get(connection)?.done ?? Promise.resolve();
+  }
+
+  /**
+   * Runs `job` as the connection's replay in flight, then the recoveries asked
+   * for meanwhile. Resolves when `job` is done.
+   */
+  private run(connection: Connection, job: () => Promise<void>): Promise<void> {
+    let settle!: () => void;
+    const replay: ReplayRun = { again: false, done: new Promise<void>((resolve) => (settle = resolve)) };
+    this.replays.set(connection, replay);
+    const first = job();
+    void (async () => {
+      try {
+        await first;
+        while (replay.again && connection.isOpen) {
+          replay.again = false;
+          await this.replayFromCursor(connection);
+        }
+      } catch (error) {
+        this.deps.logger.error({ err: error, connectionId: connection.id }, 'recovery failed');
+      } finally {
+        if (this.replays.get(connection) === replay) this.replays.delete(connection);
+        settle();
+      }
+    })();
+    return first;
+  }
+
+  private async replayFromCursor(connection: Connection): Promise<void> {
+    connection.hold();
+    const cursor = connection.cursor;
+    if (cursor === undefined) connection.release();
+    else await this.replayAfter(connection, cursor.toString());
   }
 
   /** Sends the broadcaster messages after `afterMessageId`, then releases held live deliveries. */
-  private async replayAfter(connection: Connection, afterMessageId: string): Promise<void> {
+  private async replayAfter(
+    connection: Connection,
+    afterMessageId: string,
+    options: { fromClient?: boolean } = {},
+  ): Promise<void> {
     let cursor = afterMessageId;
+    let replayed = 0;
     try {
       for (;;) {
         const page = await this.deps.store.messages.listAfter(connection.sessionId!, {
@@ -94,9 +171,11 @@ export class ListenerEndpoint {
           direction: 'broadcaster',
         });
         for (const message of page) connection.send('message:receive', toReceive(message));
+        replayed += page.length;
         if (page.length > 0) cursor = page[page.length - 1]!.messageId;
         if (page.length < REPLAY_PAGE) break;
       }
+      if (replayed === 0 && options.fromClient) cursor = await this.clampToStored(connection, cursor);
     } catch (error) {
       // Without its replay the client would miss messages: make it reconnect and try again.
       this.deps.logger.error({ err: error, connectionId: connection.id }, 'replay failed');
@@ -104,6 +183,21 @@ export class ListenerEndpoint {
       return;
     }
     connection.release(BigInt(cursor));
+  }
+
+  /**
+   * A client's `lastMessageId` past the session's newest broadcaster message
+   * (an id of its own message, or a stale one) must not become the cursor as
+   * is: live messages up to it would be taken for replayed ones and dropped.
+   */
+  private async clampToStored(connection: Connection, afterMessageId: string): Promise<string> {
+    let latest: string | undefined;
+    try {
+      latest = (await this.deps.store.messages.latestId(connection.sessionId!, 'broadcaster')) ?? '0';
+    } catch {
+      return afterMessageId;
+    }
+    return BigInt(latest) < BigInt(afterMessageId) ? latest : afterMessageId;
   }
 
   /** Per-connection handler for incoming frames. */
