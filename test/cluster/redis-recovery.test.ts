@@ -1,14 +1,28 @@
 /**
- * Replies published while Redis was down reach a listener on another
- * instance once its subscription is restored: recovered from the database
- * after the last message the connection got, in order, exactly once.
+ * Replies whose publication a listener on another instance missed reach it
+ * without a reconnect, recovered from the database after the last message
+ * the connection got, in order, exactly once:
+ *
+ * - published while Redis was down: recovered once the listener's instance
+ *   has its subscription back;
+ * - lost because the publishing instance's command connection to Redis broke
+ *   while Redis and the listener's instance stayed healthy: recovered as soon
+ *   as the next reply shows the gap (its envelope names the previous reply).
+ *
+ * Also the envelope versions the Redis broker reads.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { isRedisBroker } from '../../src/broker/index.js';
+import { RedisBroker } from '../../src/broker/redis/redis-broker.js';
+import type { Broker, Publication } from '../../src/broker/types.js';
 import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startThrowawayRedis, type ThrowawayRedis } from '../helpers/instances.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { dropRedisPrefix, startThrowawayRedis, type ThrowawayRedis } from '../helpers/instances.js';
+import { startTestServer, testRedisUrl, type TestServer } from '../helpers/server.js';
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -85,4 +99,217 @@ describe('recovery of deliveries missed while Redis was down', () => {
       await admin.close();
     });
   }
+});
+
+/**
+ * A TCP proxy between one instance and Redis that breaks only the connection
+ * that named itself `name` (the broker sends `CLIENT SETNAME` on connect):
+ * `block` resets it and every new connection naming itself so, until `heal`.
+ * The instance's other connections pass untouched.
+ */
+interface Link {
+  client: Socket;
+  upstream: Socket;
+  /** The first bytes the client sent (its handshake names it). */
+  handshake: string;
+}
+
+class NamedConnectionBreaker {
+  private readonly links = new Set<Link>();
+  private blocked: string | undefined;
+  /** Connections reset because of their name. */
+  resets = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(target: URL): Promise<NamedConnectionBreaker> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = new NamedConnectionBreaker(server, (server.address() as AddressInfo).port);
+    server.on('connection', (client) => proxy.accept(client, target));
+    return proxy;
+  }
+
+  url(original: string): string {
+    const parsed = new URL(original);
+    parsed.hostname = '127.0.0.1';
+    parsed.port = String(this.port);
+    return parsed.toString();
+  }
+
+  block(name: string): void {
+    this.blocked = name;
+    for (const link of [...this.links]) if (link.handshake.includes(name)) this.reset(link);
+  }
+
+  heal(): void {
+    this.blocked = undefined;
+  }
+
+  async close(): Promise<void> {
+    for (const link of [...this.links]) this.reset(link);
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: Socket, target: URL): void {
+    const upstream = connect(Number(target.port), target.hostname);
+    const link: Link = { client, upstream, handshake: '' };
+    this.links.add(link);
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+    client.on('data', (chunk: Buffer) => {
+      if (link.handshake.length < 4096) link.handshake += chunk.toString('latin1');
+      if (this.blocked !== undefined && link.handshake.includes(this.blocked)) return this.reset(link);
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => client.write(chunk));
+    client.on('close', () => this.drop(link));
+    upstream.on('close', () => this.drop(link));
+  }
+
+  private reset(link: Link): void {
+    if (!this.links.delete(link)) return;
+    this.resets += 1;
+    link.client.resetAndDestroy();
+    link.upstream.destroy();
+  }
+
+  private drop(link: Link): void {
+    if (!this.links.delete(link)) return;
+    link.client.destroy();
+    link.upstream.destroy();
+  }
+}
+
+function redisBroker(broker: Broker): RedisBroker {
+  assert.ok(isRedisBroker(broker), 'a Redis broker');
+  return broker;
+}
+
+describe('recovery of a publication lost by the publishing instance', () => {
+  let database: TestDatabase;
+  let breaker: NamedConnectionBreaker;
+  let a: TestServer;
+  let b: TestServer;
+
+  before(async () => {
+    database = await createTestDatabase('postgres');
+    breaker = await NamedConnectionBreaker.start(new URL(testRedisUrl));
+    const common = {
+      broker: 'redis' as const,
+      databaseUrl: database.url,
+      redisPrefix: `test:recovery-gap:${randomBytes(4).toString('hex')}:`,
+    };
+    // A, the listeners' instance, talks to Redis directly; B, the broadcaster's, through the breaker.
+    a = await startTestServer(common);
+    b = await startTestServer({
+      ...common,
+      env: { REDIS_URL: breaker.url(testRedisUrl), LIVECHAT_REDIS_PROBE_INTERVAL_MS: '300' },
+    });
+  });
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+    await breaker?.close();
+    await database?.drop();
+  });
+
+  for (const withEarlierReply of [false, true]) {
+    test(`a reply whose publication never left arrives with the next one (${withEarlierReply ? 'after an earlier reply' : 'first reply of the session'})`, async () => {
+      const admin = await TestSocket.open(adminUrl(b, await loginAdmin(b)));
+      await admin.next('connection:success');
+      const session = await createSession(a);
+      const listener = await TestSocket.open(listenerUrl(a, session.sessionToken));
+      await listener.next('connection:success');
+      const reply = async (text: string) => {
+        admin.send('message:reply', { sessionId: session.sessionId, text });
+        return String((await admin.next('message:ack'))['messageId']);
+      };
+      const expected: string[] = [];
+      if (withEarlierReply) {
+        expected.push(await reply('sebelum'));
+        await listener.next('message:receive');
+      }
+
+      // Break B's command connection (the one that publishes); Redis, B's subscriber and A stay up.
+      const brokerA = redisBroker(a.server.broker);
+      const brokerB = redisBroker(b.server.broker);
+      const failuresBefore = brokerB.stats().publishFailures;
+      breaker.block(brokerB.connectionName('cmd'));
+      try {
+        await until('B has lost its command connection', async () => !brokerB.health().connected);
+        assert.equal(brokerA.health().connected && brokerA.health().subscriptionHealthy, true, 'A stays healthy');
+        expected.push(await reply('saat koneksi perintah B putus'));
+        assert.ok(brokerB.stats().publishFailures > failuresBefore, 'its publication never reached Redis');
+        assert.deepEqual(await listener.collect('message:receive', 300), [], 'so the listener did not get it');
+      } finally {
+        breaker.heal();
+      }
+      await until('B is ready again', async () => (await json(`${b.baseUrl}/readyz`)).status === 200);
+      expected.push(await reply('sesudah'));
+
+      await until(
+        'the listener has every reply',
+        async () => listener.all('message:receive').length >= expected.length,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(
+        listener.all('message:receive').map((m) => m['messageId']),
+        expected,
+        'every reply once, in stored order',
+      );
+      assert.equal(listener.all('connection:success').length, 1, 'without reconnecting');
+      await listener.close();
+      await admin.close();
+    });
+  }
+});
+
+describe('Redis broker envelope versions', () => {
+  const prefix = `test:envelope:${randomBytes(4).toString('hex')}:`;
+  let broker: RedisBroker;
+  let publisher: RedisBroker;
+  let raw: Redis;
+  const deliveries: Publication[] = [];
+
+  before(async () => {
+    broker = new RedisBroker({ redisUrl: testRedisUrl, keyPrefix: prefix });
+    publisher = new RedisBroker({ redisUrl: testRedisUrl, keyPrefix: prefix });
+    const handlers = { onDelivery: (p: Publication) => deliveries.push(p), onSessionsExpired: () => undefined };
+    await broker.start(handlers);
+    await publisher.start({ onDelivery: () => undefined, onSessionsExpired: () => undefined });
+    await broker.subscribe('session:e');
+    raw = new Redis(testRedisUrl);
+  });
+  after(async () => {
+    raw?.disconnect();
+    await broker?.close();
+    await publisher?.close();
+    await dropRedisPrefix(testRedisUrl, prefix);
+  });
+
+  test('version 2 carries previousMessageId; version 1 is read without it; a bad one is dropped', async () => {
+    await publisher.publish({ channel: 'session:e', frame: 'v2', messageId: '12', previousMessageId: '9' });
+    const v1 = JSON.stringify([1, 'an-older-instance', '13', Date.now(), null]);
+    await raw.publish(`${prefix}ch:session:e`, `${v1}\nv1`);
+    const v1WithExtra = JSON.stringify([1, 'an-older-instance', '14', Date.now(), null, '13']);
+    await raw.publish(`${prefix}ch:session:e`, `${v1WithExtra}\nv1 extra`);
+    const badPrevious = JSON.stringify([2, 'another-instance', '15', Date.now(), null, 'x']);
+    await raw.publish(`${prefix}ch:session:e`, `${badPrevious}\nbad`);
+    await publisher.publish({ channel: 'session:e', frame: 'v2 none', messageId: '16' });
+    await until('the deliveries arrived', async () => deliveries.length >= 4, 5000);
+    assert.deepEqual(
+      deliveries.map((p) => [p.frame, p.messageId, p.previousMessageId]),
+      [
+        ['v2', '12', '9'],
+        ['v1', '13', undefined],
+        ['v1 extra', '14', undefined],
+        ['v2 none', '16', undefined],
+      ],
+    );
+    assert.equal(broker.stats().malformed, 1);
+  });
 });
