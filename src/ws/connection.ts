@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import type { Publication } from '../broker/types.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { wsMessages } from '../errors.js';
+import { sendCorked, unsentBytes } from './corked-send.js';
 
 export interface ConnectionOptions {
   id: string;
@@ -61,15 +62,19 @@ export class Connection {
     return this.socket.readyState === this.socket.OPEN;
   }
 
-  /** Sends a serialised frame; drops the connection when its unsent data passes the limit. */
+  /**
+   * Sends a serialised frame; drops the connection when its unsent data passes
+   * the limit. Frames of one event-loop turn share one write (corked); bytes
+   * merely corked for this turn do not count as unsent.
+   */
   sendRaw(frame: string): void {
     if (!this.isOpen) return;
-    if (this.socket.bufferedAmount + frame.length > this.maxBufferedBytes) {
+    if (unsentBytes(this.socket) + frame.length > this.maxBufferedBytes) {
       this.onSlowConsumer(this);
       this.socket.terminate();
       return;
     }
-    this.socket.send(frame);
+    sendCorked(this.socket, frame);
   }
 
   send(event: string, data: object): void {
