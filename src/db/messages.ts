@@ -2,6 +2,8 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { UnknownSessionError } from './errors.js';
 import { GroupCommit, type WriteOutcome } from './group-commit.js';
 import { PreparedQuery } from './prepared-query.js';
+import type { LiveChatSqliteDialect } from './sqlite/dialect.js';
+import { SqliteMessageWriter } from './sqlite/message-writer.js';
 import { formatRowId, parseRowId } from './ids.js';
 import type { DatabaseSchema, MessagesTable } from './schema.js';
 import { assertLimit } from './sessions.js';
@@ -151,74 +153,49 @@ async function lockSessionAndInsert(
   return row === undefined ? undefined : { row, previousMessageId };
 }
 
-/**
- * SQLite: the statements of one insert inside a batch transaction. The
- * transaction holds the database's write lock (BEGIN IMMEDIATE), so ids are
- * drawn and committed in order without a row lock, and no savepoint is needed:
- * lastMessageAt is only set once the insert went through, and a failed
- * statement (a foreign key pointing nowhere) is undone on its own.
- */
-async function insertInBatch(
-  queries: MessagePathQueries,
-  trx: Db,
-  message: NewMessage,
-  now: number,
-): Promise<InsertResult> {
-  const values = insertValues(message, now);
-  const previousMessageId = await previousBroadcasterId(queries, trx, message);
-  let row: MessageRow | undefined;
-  try {
-    row = await queries.insert.first(trx, values);
-  } catch (error) {
-    if (!isForeignKeyViolation(error)) throw error;
-    // The session or the broadcaster's account is gone; the statement alone was undone.
-    const session = await queries.sessionExists.first(trx, { sessionId: message.sessionId });
-    throw session === undefined ? new UnknownSessionError(message.sessionId) : new RejectedWrite(error);
-  }
-  if (row === undefined) {
-    const first = await findFirstCopy(queries, trx, message);
-    // Impossible while the write lock is held; fail the batch rather than guess.
-    if (first === undefined) {
-      throw new Error(`message ${message.senderKey}/${message.clientMessageId} conflicted, but its first copy is gone`);
-    }
-    return { message: toStored(first), duplicate: true };
-  }
-  await queries.touchSession.execute(trx, { sessionId: message.sessionId, now });
-  return { message: toStored(row), duplicate: false, previousMessageId };
-}
-
-function isForeignKeyViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}
-
-/** A write refused by a constraint on its own, with the rest of its batch unharmed. */
-class RejectedWrite extends Error {
-  constructor(readonly reason: unknown) {
-    super('write refused');
-  }
-}
-
 /** Thrown inside the transaction to roll it back when the message is a duplicate. */
 class DuplicateMessage extends Error {}
 
 export class KyselyMessageRepository implements MessageRepository {
-  /** SQLite: messages are written in batches, one transaction per event-loop turn. */
-  private readonly sqliteBatches: GroupCommit<NewMessage, InsertResult>;
   private readonly queries: MessagePathQueries;
+  /** SQLite: messages are written in batches, one transaction per event-loop turn. */
+  private readonly sqliteBatches: GroupCommit<NewMessage, InsertResult> | undefined;
+  private readonly sqliteWriter: SqliteMessageWriter | undefined;
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
-    private readonly dialect: 'sqlite' | 'postgres',
+    /** The SQLite dialect the store was opened with; undefined on PostgreSQL. */
+    sqlite: LiveChatSqliteDialect | undefined,
   ) {
     this.queries = messagePathQueries(db);
-    this.sqliteBatches = new GroupCommit((messages) => this.writeSqliteBatch(messages));
+    if (sqlite === undefined) return;
+    const { queries } = this;
+    const writer = new SqliteMessageWriter(
+      sqlite.options,
+      sqlite.handle,
+      {
+        previousBroadcaster: queries.previousBroadcaster.statement,
+        insert: queries.insert.statement,
+        touchSession: queries.touchSession.statement,
+        firstCopy: queries.firstCopy.statement,
+        sessionExists: queries.sessionExists.statement,
+      },
+      (task) => db.connection().execute(async () => task()),
+    );
+    this.sqliteWriter = writer;
+    this.sqliteBatches = new GroupCommit((messages) => this.writeSqliteBatch(writer, messages));
+  }
+
+  /** Stops the SQLite message writer; call once no insert is in progress. */
+  close(): Promise<void> {
+    return this.sqliteWriter?.close() ?? Promise.resolve();
   }
 
   async insert(message: NewMessage, options: InsertOptions = {}): Promise<InsertResult> {
     const { afterCommit } = options;
     // One process owns a SQLite file; the batches are committed, then acked
     // and published, in the order the messages came.
-    if (this.dialect === 'sqlite') return this.sqliteBatches.submit(message, afterCommit);
+    if (this.sqliteBatches) return this.sqliteBatches.submit(message, afterCommit);
     if (afterCommit === undefined) return this.insertOnPostgres(this.db, message);
     // The row lock of the insert ends at COMMIT; this lock also covers the
     // publication, so the next write of the session (on any instance) is
@@ -238,23 +215,26 @@ export class KyselyMessageRepository implements MessageRepository {
     });
   }
 
-  private writeSqliteBatch(messages: readonly NewMessage[]): Promise<Array<WriteOutcome<InsertResult>>> {
-    return this.db.transaction().execute(async (trx) => {
-      const now = Date.now();
-      const outcomes: Array<WriteOutcome<InsertResult>> = [];
-      for (const message of messages) {
-        try {
-          outcomes.push({ ok: true, value: await insertInBatch(this.queries, trx, message, now) });
-        } catch (error) {
-          // Only an unknown session, a bad or gone adminId fails one write alone; any
-          // other error rolls the whole batch back (nothing half-stored).
-          if (error instanceof RejectedWrite) outcomes.push({ ok: false, error: error.reason });
-          else if (error instanceof UnknownSessionError || error instanceof RangeError)
-            outcomes.push({ ok: false, error });
-          else throw error;
-        }
+  /** Writes a batch through the SQLite message writer and turns its outcomes into results or errors. */
+  private async writeSqliteBatch(
+    writer: SqliteMessageWriter,
+    messages: readonly NewMessage[],
+  ): Promise<Array<WriteOutcome<InsertResult>>> {
+    const outcomes = await writer.write(messages);
+    return outcomes.map((outcome, index): WriteOutcome<InsertResult> => {
+      if (outcome.ok) {
+        const { row, duplicate, previousMessageId } = outcome;
+        return {
+          ok: true,
+          value: duplicate
+            ? { message: toStored(row), duplicate }
+            : { message: toStored(row), duplicate, previousMessageId },
+        };
       }
-      return outcomes;
+      if (outcome.reason === 'unknown_session')
+        return { ok: false, error: new UnknownSessionError(messages[index]!.sessionId) };
+      if (outcome.reason === 'invalid_admin') return { ok: false, error: new RangeError(outcome.detail) };
+      return { ok: false, error: new Error(outcome.detail) };
     });
   }
 

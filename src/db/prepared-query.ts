@@ -14,7 +14,22 @@ import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 /** Stands for a run-time value while the query is compiled; never reaches a database. */
 const PLACEHOLDER = '\u0000livechat-param:';
 
-type Slot<Name extends string> = { name: Name } | { fixed: unknown };
+/** Where one compiled parameter comes from: a named run-time value, or fixed in the query. */
+export type Slot<Name extends string = string> = { name: Name } | { fixed: unknown };
+
+/** The compiled query as plain data (can cross to a worker thread). */
+export interface CompiledStatement<Name extends string = string> {
+  sql: string;
+  slots: ReadonlyArray<Slot<Name>>;
+}
+
+/** The parameters of a compiled statement for these values, in placeholder order. */
+export function bindParameters<Name extends string>(
+  slots: ReadonlyArray<Slot<Name>>,
+  values: Readonly<Record<Name, unknown>>,
+): unknown[] {
+  return slots.map((slot) => ('name' in slot ? values[slot.name] : slot.fixed));
+}
 
 export class PreparedQuery<Schema, Name extends string, Row> {
   private readonly compiled: CompiledQuery<Row>;
@@ -30,10 +45,13 @@ export class PreparedQuery<Schema, Name extends string, Row> {
     );
   }
 
+  get statement(): CompiledStatement<Name> {
+    return { sql: this.compiled.sql, slots: this.slots };
+  }
+
   /** Runs on `db` (the store or a transaction of it) with these values. */
   execute(db: Kysely<Schema>, values: Readonly<Record<Name, unknown>>): Promise<QueryResult<Row>> {
-    const parameters = this.slots.map((slot) => ('name' in slot ? values[slot.name] : slot.fixed));
-    return db.executeQuery<Row>({ ...this.compiled, parameters });
+    return db.executeQuery<Row>({ ...this.compiled, parameters: bindParameters(this.slots, values) });
   }
 
   async first(db: Kysely<Schema>, values: Readonly<Record<Name, unknown>>): Promise<Row | undefined> {

@@ -3,7 +3,7 @@
  * BIGINT in PostgreSQL, where the pool parses int8 as a JS number); ids of
  * auto-increment rows are numbers here and decimal strings outside `src/db`.
  */
-import type { Generated } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 import type { Direction } from './types.js';
 
 export interface SessionsTable {
@@ -42,3 +42,9 @@ export interface DatabaseSchema {
   messages: MessagesTable;
   admins: AdminsTable;
 }
+
+/** The columns of a message that the service reads back. */
+export type MessageRow = Pick<
+  Selectable<MessagesTable>,
+  'id' | 'session_id' | 'direction' | 'sender_name' | 'text' | 'created_at'
+>;

@@ -1,6 +1,7 @@
 import { Kysely, Migrator, sql, type Dialect } from 'kysely';
 import { KyselyAdminRepository } from './admins.js';
 import { KyselyMessageRepository } from './messages.js';
+import { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
 import { KyselySessionRepository } from './sessions.js';
@@ -36,6 +37,7 @@ export class KyselyStore implements Store {
   readonly admins: AdminRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #calls = new CallTracker();
+  readonly #messages: KyselyMessageRepository;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -52,7 +54,11 @@ export class KyselyStore implements Store {
       get: (id) => run(() => sessions.get(id)),
       listRecent: (limit) => run(() => sessions.listRecent(limit)),
     };
-    const messages = new KyselyMessageRepository(db, dialect);
+    const messages = new KyselyMessageRepository(
+      db,
+      kyselyDialect instanceof LiveChatSqliteDialect ? kyselyDialect : undefined,
+    );
+    this.#messages = messages;
     this.messages = {
       insert: (message, options) => run(() => messages.insert(message, options)),
       listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
@@ -91,7 +97,10 @@ export class KyselyStore implements Store {
 
   /** Lets calls in progress finish, refuses new ones, then closes the connections. */
   close(): Promise<void> {
-    this.#closing ??= this.#calls.close().then(() => this.#db.destroy());
+    this.#closing ??= this.#calls
+      .close()
+      .then(() => this.#messages.close())
+      .then(() => this.#db.destroy());
     return this.#closing;
   }
 }

@@ -53,10 +53,16 @@ class TransactionalDdlAdapter extends SqliteAdapter {
   }
 }
 
-class LiveChatSqliteDialect extends SqliteDialect {
+export class LiveChatSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
 
-  constructor(config: SqliteDialectConfig) {
+  constructor(
+    /** How the file was opened, for the message writer's own handle (./message-writer.ts). */
+    readonly options: SqliteOptions,
+    /** The handle Kysely uses; an in-memory database's messages are written on it too. */
+    readonly handle: Database.Database,
+  ) {
+    const config = { database: withStatementCache(handle) };
     super(config);
     this.#config = config;
   }
@@ -93,8 +99,11 @@ function withStatementCache(database: Database.Database): SqliteDatabase {
   };
 }
 
-/** Opens the database file (creating its folder) and applies the connection pragmas. */
-export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
+/**
+ * Opens a better-sqlite3 handle on the file (creating its folder) with the
+ * connection pragmas; every handle on the file is opened this way.
+ */
+export function openSqliteHandle(options: SqliteOptions): Database.Database {
   const inMemory = options.path === ':memory:';
   if (!inMemory) mkdirSync(dirname(options.path), { recursive: true });
   const database = new Database(options.path);
@@ -108,5 +117,10 @@ export function createSqliteDialect(options: SqliteOptions): SqliteDialect {
     database.close();
     throw error;
   }
-  return new LiveChatSqliteDialect({ database: withStatementCache(database) });
+  return database;
+}
+
+/** Opens the database file and the Kysely dialect on it. */
+export function createSqliteDialect(options: SqliteOptions): LiveChatSqliteDialect {
+  return new LiveChatSqliteDialect(options, openSqliteHandle(options));
 }

@@ -1,0 +1,123 @@
+/**
+ * Where SQLite message batches are written. For a database file: on a worker
+ * thread with its own handle (./message-writer-worker.ts), so that commits,
+ * fsyncs and checkpoints never stop the event loop, and the SQLite work runs
+ * on another core beside it. For an in-memory database (one handle only): on
+ * the main thread, on Kysely's connection.
+ *
+ * The worker starts with the first write; if it dies, the batch it held fails
+ * (nothing of it was committed, or all of it was and the client resends a
+ * duplicate) and the next write starts a new one.
+ */
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import type { NewMessage } from '../types.js';
+import type { SqliteOptions } from './dialect.js';
+import { MessageBatchWriter, type MessageBatchStatements, type MessageWriteOutcome } from './message-batch.js';
+
+export type WriterRequest = { type: 'write'; id: number; messages: readonly NewMessage[] } | { type: 'close' };
+export type WriterReply =
+  | { id: number; outcomes: MessageWriteOutcome[] }
+  | { id: number; error: { message: string; code: string | undefined } };
+
+interface Pending {
+  resolve: (outcomes: MessageWriteOutcome[]) => void;
+  reject: (error: Error) => void;
+}
+
+/** A database error from the writer's thread, with SQLite's code. */
+export class MessageWriteError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'MessageWriteError';
+  }
+}
+
+/** A running writer thread and the batches it was sent and has not answered. */
+interface WriterThread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+}
+
+export class SqliteMessageWriter {
+  private thread: WriterThread | undefined;
+  private inline: MessageBatchWriter | undefined;
+  private nextId = 1;
+
+  constructor(
+    private readonly options: SqliteOptions,
+    private readonly handle: Database.Database,
+    private readonly statements: MessageBatchStatements,
+    /** Runs a synchronous task while Kysely's connection is not in use (in-memory databases). */
+    private readonly onKyselyConnection: <T>(task: () => T) => Promise<T>,
+  ) {}
+
+  write(messages: readonly NewMessage[]): Promise<MessageWriteOutcome[]> {
+    if (this.options.path === ':memory:') {
+      return this.onKyselyConnection(() => {
+        this.inline ??= new MessageBatchWriter(this.handle, this.statements);
+        return this.inline.write(messages, Date.now());
+      });
+    }
+    const { worker, pending } = this.thread ?? this.start();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      // The thread keeps the process alive only while a write is pending.
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ type: 'write', id, messages } satisfies WriterRequest);
+    });
+  }
+
+  /** Lets the writer's thread finish and close its handle. Call when no write is pending. */
+  async close(): Promise<void> {
+    const worker = this.thread?.worker;
+    this.thread = undefined;
+    if (worker === undefined) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.ref();
+    worker.postMessage({ type: 'close' } satisfies WriterRequest);
+    await exited;
+  }
+
+  private start(): WriterThread {
+    const fromSource = import.meta.url.endsWith('.ts');
+    const entry = new URL(`./message-writer-worker${fromSource ? '.ts' : '.js'}`, import.meta.url);
+    const workerData = { options: this.options, statements: this.statements };
+    // Running from TypeScript sources (tests, benchmark): the thread loads the
+    // TypeScript loader first, as the main thread was started with it.
+    const worker = fromSource
+      ? new Worker(
+          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
+          {
+            eval: true,
+            workerData,
+          },
+        )
+      : new Worker(entry, { workerData });
+    const thread: WriterThread = { worker, pending: new Map() };
+    const { pending } = thread;
+    worker.on('message', (reply: WriterReply) => {
+      const batch = pending.get(reply.id);
+      if (batch === undefined) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) worker.unref();
+      if ('outcomes' in reply) batch.resolve(reply.outcomes);
+      else batch.reject(new MessageWriteError(reply.error.message, reply.error.code));
+    });
+    const stopped = (error: Error) => {
+      if (this.thread === thread) this.thread = undefined;
+      for (const batch of pending.values()) batch.reject(error);
+      pending.clear();
+    };
+    worker.on('error', (error) => stopped(new MessageWriteError(`message writer failed: ${error.message}`, undefined)));
+    worker.on('exit', (code) =>
+      stopped(new MessageWriteError(`message writer stopped (exit code ${code})`, undefined)),
+    );
+    this.thread = thread;
+    return thread;
+  }
+}
