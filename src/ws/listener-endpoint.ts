@@ -60,7 +60,7 @@ export class ListenerEndpoint {
       );
       void this.recover(gapped);
     };
-    return this.run(connection, () => this.greet(connection, principal));
+    return this.run(connection, () => this.greet(connection, principal)).first;
   }
 
   private async greet(connection: Connection, principal: ListenerPrincipal): Promise<void> {
@@ -118,34 +118,41 @@ export class ListenerEndpoint {
       running.again = true;
       return running.done;
     }
-    void this.run(connection, () => this.replayFromCursor(connection));
-    return this.replays.get(connection)?.done ?? Promise.resolve();
+    return this.run(connection, () =>
+      this.replayFromCursor(connection).catch((error: unknown) => this.recoveryFailed(connection, error)),
+    ).done;
   }
 
   /**
    * Runs `job` as the connection's replay in flight, then the recoveries asked
-   * for meanwhile. Resolves when `job` is done.
+   * for meanwhile. `first` settles with `job`, `done` after the reruns.
    */
-  private run(connection: Connection, job: () => Promise<void>): Promise<void> {
+  private run(connection: Connection, job: () => Promise<void>): { first: Promise<void>; done: Promise<void> } {
     let settle!: () => void;
     const replay: ReplayRun = { again: false, done: new Promise<void>((resolve) => (settle = resolve)) };
     this.replays.set(connection, replay);
     const first = job();
     void (async () => {
       try {
-        await first;
+        // A failed opening is its caller's to handle (it closes the connection).
+        await first.catch(() => undefined);
         while (replay.again && connection.isOpen) {
           replay.again = false;
           await this.replayFromCursor(connection);
         }
       } catch (error) {
-        this.deps.logger.error({ err: error, connectionId: connection.id }, 'recovery failed');
+        this.recoveryFailed(connection, error);
       } finally {
         if (this.replays.get(connection) === replay) this.replays.delete(connection);
         settle();
       }
     })();
-    return first;
+    return { first, done: replay.done };
+  }
+
+  private recoveryFailed(connection: Connection, error: unknown): void {
+    this.deps.logger.error({ err: error, connectionId: connection.id }, 'recovery failed');
+    connection.close(CloseCode.InternalError, 'recovery failed');
   }
 
   private async replayFromCursor(connection: Connection): Promise<void> {

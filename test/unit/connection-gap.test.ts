@@ -272,6 +272,7 @@ describe('ListenerEndpoint: recovery of a missed publication', () => {
     const { connection: c, socket } = connection();
     await listeners.open(c, principal());
     assert.equal(c.cursor, 0n);
+    await tick(); // the opening is over
 
     let open!: () => void;
     store.gate = new Promise((resolve) => (open = resolve));
