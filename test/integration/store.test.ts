@@ -471,6 +471,22 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.messages.listAfter(second.id, { limit: 10 }), [theirs.message]);
     });
 
+    test('a resent reply into a session that does not exist is refused, not acked as a duplicate', async () => {
+      const admin = await store.admins.upsert({
+        username: 'penyiar-ghost',
+        displayName: 'Bang Ijal',
+        passwordHash: 'h',
+      });
+      const session = await newSession(store);
+      const first = await store.messages.insert(broadcasterMessage(session, admin, 'halo', 'ghost-reply'));
+      assert.equal(first.duplicate, false);
+      const ghost = { id: randomUUID(), name: 'Hantu' } as SessionRecord;
+      await assert.rejects(
+        store.messages.insert(broadcasterMessage(ghost, admin, 'halo', 'ghost-reply')),
+        UnknownSessionError,
+      );
+    });
+
     test('the same clientMessageId from different senders stores one row each', async () => {
       const admin = await store.admins.upsert({ username: 'penyiar-keys', displayName: 'Kak Tio', passwordHash: 'h' });
       const session = await newSession(store);

@@ -8,7 +8,7 @@
  * The transaction holds the database's write lock (BEGIN IMMEDIATE), so ids
  * are drawn and committed in order without a row lock, and no savepoint is
  * needed: lastMessageAt is only set once the insert went through, and a failed
- * statement (a foreign key pointing nowhere) is undone on its own.
+ * statement (an account's foreign key pointing nowhere) is undone on its own.
  */
 import type Database from 'better-sqlite3';
 import type { MessageRow } from '../schema.js';
@@ -83,6 +83,11 @@ export class MessageBatchWriter {
     if (adminId === undefined) {
       return { ok: false, reason: 'invalid_admin', detail: `adminId must be a decimal id, got "${message.adminId}"` };
     }
+    // The session first: a message into a session that does not exist is
+    // refused even when its key repeats an earlier message (as on PostgreSQL).
+    if (this.get('sessionExists', { sessionId: message.sessionId }) === undefined) {
+      return { ok: false, reason: 'unknown_session', detail: message.sessionId };
+    }
     const previousMessageId =
       message.direction === 'broadcaster' ? this.previousBroadcasterId(message.sessionId) : undefined;
     let row: MessageRow | undefined;
@@ -99,10 +104,7 @@ export class MessageBatchWriter {
       });
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw error;
-      // The session or the broadcaster's account is gone; the statement alone was undone.
-      if (this.get('sessionExists', { sessionId: message.sessionId }) === undefined) {
-        return { ok: false, reason: 'unknown_session', detail: message.sessionId };
-      }
+      // The broadcaster's account is gone; the statement alone was undone.
       return { ok: false, reason: 'rejected', detail: (error as Error).message };
     }
     if (row === undefined) {
