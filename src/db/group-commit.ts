@@ -17,12 +17,23 @@
 /** What the batch writer says about one write of the batch. */
 export type WriteOutcome<Out> = { ok: true; value: Out } | { ok: false; error: unknown };
 
+/** What the batch writer resolves with once the batch is committed. */
+export interface BatchResult<Out> {
+  /** One per input, in the same order. */
+  outcomes: Array<WriteOutcome<Out>>;
+  /**
+   * Called once every write of the batch has run its afterCommit (locks that
+   * hold other writers back until then are released here).
+   */
+  release?: (() => Promise<void>) | undefined;
+}
+
 /**
- * Writes a batch in one transaction and resolves when it is committed, with
- * one outcome per input in the same order. A per-write failure (an unknown
- * session, say) is an outcome; rejecting means nothing of the batch was stored.
+ * Writes a batch in one transaction and resolves when it is committed. A
+ * per-write failure (an unknown session, say) is an outcome; rejecting means
+ * nothing of the batch was stored.
  */
-export type BatchWriter<In, Out> = (inputs: readonly In[]) => Promise<Array<WriteOutcome<Out>>>;
+export type BatchWriter<In, Out> = (inputs: readonly In[]) => Promise<BatchResult<Out>>;
 
 interface PendingWrite<In, Out> {
   input: In;
@@ -61,19 +72,23 @@ export class GroupCommit<In, Out> {
     this.scheduled = false;
     this.writing = true;
     const batch = this.queue.splice(0, this.maxBatch);
-    let outcomes: Array<WriteOutcome<Out>>;
+    let result: BatchResult<Out>;
     try {
-      outcomes = await this.writeBatch(batch.map((write) => write.input));
-      if (outcomes.length !== batch.length) {
-        throw new Error(`batch writer answered ${outcomes.length} outcomes for ${batch.length} writes`);
+      result = await this.writeBatch(batch.map((write) => write.input));
+      if (result.outcomes.length !== batch.length) {
+        await result.release?.();
+        throw new Error(`batch writer answered ${result.outcomes.length} outcomes for ${batch.length} writes`);
       }
     } catch (error) {
-      outcomes = batch.map(() => ({ ok: false, error }));
+      result = { outcomes: batch.map(() => ({ ok: false, error })) };
     }
     this.writing = false;
     if (this.queue.length > 0) this.schedule();
     const previous = this.settling;
-    this.settling = previous.then(() => settle(batch, outcomes));
+    this.settling = previous.then(async () => {
+      await settle(batch, result.outcomes);
+      await result.release?.().catch(() => undefined);
+    });
   }
 }
 

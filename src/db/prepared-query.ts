@@ -1,15 +1,15 @@
 /**
- * A query that Kysely builds and compiles once and that then runs many times
+ * Queries that Kysely builds and compiles once and that then run many times
  * with new parameter values: the SQL text is the same every time, only the
- * parameters change. On the message path this saves building and compiling
- * the same query trees for every message (most of the store's CPU time once
- * the statements themselves are prepared once).
+ * parameters change. The SQLite message writer uses them (on its own thread,
+ * with statements prepared once), which saves building and compiling the same
+ * query trees for every message.
  *
  * The builder receives `param(name)`, which stands for a value given at run
  * time; every other value in the builder is fixed. The compiled parameters are
- * mapped back to their names once, at construction.
+ * mapped back to their names once, at compile time.
  */
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { Compilable, Kysely } from 'kysely';
 
 /** Stands for a run-time value while the query is compiled; never reaches a database. */
 const PLACEHOLDER = '\u0000livechat-param:';
@@ -31,30 +31,22 @@ export function bindParameters<Name extends string>(
   return slots.map((slot) => ('name' in slot ? values[slot.name] : slot.fixed));
 }
 
-export class PreparedQuery<Schema, Name extends string, Row> {
-  private readonly compiled: CompiledQuery<Row>;
-  private readonly slots: ReadonlyArray<Slot<Name>>;
-
-  constructor(db: Kysely<Schema>, build: (db: Kysely<Schema>, param: (name: Name) => never) => Compilable<Row>) {
-    const param = (name: Name) => `${PLACEHOLDER}${name}` as never;
-    this.compiled = build(db, param).compile();
-    this.slots = this.compiled.parameters.map((value) =>
+/**
+ * Builds the query with Kysely and compiles it once; `param(name)` stands for
+ * a value given at run time (see `bindParameters`).
+ */
+export function compileStatement<Schema, Name extends string>(
+  db: Kysely<Schema>,
+  build: (db: Kysely<Schema>, param: (name: Name) => never) => Compilable,
+): CompiledStatement<Name> {
+  const param = (name: Name) => `${PLACEHOLDER}${name}` as never;
+  const compiled = build(db, param).compile();
+  return {
+    sql: compiled.sql,
+    slots: compiled.parameters.map((value) =>
       typeof value === 'string' && value.startsWith(PLACEHOLDER)
         ? { name: value.slice(PLACEHOLDER.length) as Name }
         : { fixed: value },
-    );
-  }
-
-  get statement(): CompiledStatement<Name> {
-    return { sql: this.compiled.sql, slots: this.slots };
-  }
-
-  /** Runs on `db` (the store or a transaction of it) with these values. */
-  execute(db: Kysely<Schema>, values: Readonly<Record<Name, unknown>>): Promise<QueryResult<Row>> {
-    return db.executeQuery<Row>({ ...this.compiled, parameters: bindParameters(this.slots, values) });
-  }
-
-  async first(db: Kysely<Schema>, values: Readonly<Record<Name, unknown>>): Promise<Row | undefined> {
-    return (await this.execute(db, values)).rows[0];
-  }
+    ),
+  };
 }

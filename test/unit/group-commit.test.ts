@@ -1,19 +1,20 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { GroupCommit, type WriteOutcome } from '../../src/db/group-commit.js';
+import { GroupCommit, type BatchResult, type WriteOutcome } from '../../src/db/group-commit.js';
 
 /** A batch writer that records its batches and can be held open. */
 function recordingWriter(hold?: Promise<void>) {
   const batches: string[][] = [];
-  const write = async (inputs: readonly string[]): Promise<Array<WriteOutcome<string>>> => {
+  const write = async (inputs: readonly string[]): Promise<BatchResult<string>> => {
     batches.push([...inputs]);
     if (hold) await hold;
-    return inputs.map((input) =>
+    const outcomes = inputs.map((input): WriteOutcome<string> =>
       input.startsWith('bad')
         ? { ok: false, error: new Error(`refused ${input}`) }
         : { ok: true, value: `id-${input}` },
     );
+    return { outcomes };
   };
   return { batches, write };
 }
@@ -71,7 +72,7 @@ describe('group commit', () => {
     const group = new GroupCommit<string, string>(async (inputs) => {
       calls++;
       if (calls === 1) throw new Error('disk I/O error');
-      return inputs.map((input) => ({ ok: true, value: input }));
+      return { outcomes: inputs.map((input) => ({ ok: true, value: input })) };
     });
     const failed = await Promise.allSettled([group.submit('a'), group.submit('b')]);
     assert.deepEqual(
@@ -82,12 +83,30 @@ describe('group commit', () => {
   });
 
   test('a writer answering the wrong number of outcomes fails the batch instead of misattributing', async () => {
-    const group = new GroupCommit<string, string>(async () => [{ ok: true, value: 'only one' }]);
+    let released = 0;
+    const group = new GroupCommit<string, string>(async () => ({
+      outcomes: [{ ok: true, value: 'only one' }],
+      release: async () => void released++,
+    }));
     const results = await Promise.allSettled([group.submit('a'), group.submit('b')]);
     for (const result of results) {
       assert.equal(result.status, 'rejected');
       assert.match(String((result as PromiseRejectedResult).reason), /1 outcomes for 2 writes/);
     }
+    assert.equal(released, 1, 'what the batch held is released');
+  });
+
+  test('release runs once per batch, after every afterCommit of the batch', async () => {
+    const events: string[] = [];
+    const group = new GroupCommit<string, string>(async (inputs) => ({
+      outcomes: inputs.map((input) => ({ ok: true, value: input })),
+      release: async () => void events.push(`release ${inputs.join('+')}`),
+    }));
+    const after = (name: string) => async () => void events.push(`after ${name}`);
+    await Promise.all([group.submit('a', after('a')), group.submit('b', after('b'))]);
+    await group.submit('c', after('c'));
+    await nextTurn();
+    assert.deepEqual(events, ['after a', 'after b', 'release a+b', 'after c', 'release c']);
   });
 
   test('afterCommit runs in submission order across batches, one at a time, before the write resolves', async () => {

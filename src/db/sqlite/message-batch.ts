@@ -13,22 +13,20 @@
 import type Database from 'better-sqlite3';
 import type { MessageRow } from '../schema.js';
 import { formatRowId, parseRowId } from '../ids.js';
-import { bindParameters, type CompiledStatement } from '../prepared-query.js';
+import type { MessageWriteOutcome } from '../message-write.js';
+import { bindParameters, type CompiledStatement, type Slot } from '../prepared-query.js';
 import type { NewMessage } from '../types.js';
 
 /** The message path's statements, as compiled by Kysely for SQLite. */
 export interface MessageBatchStatements {
   previousBroadcaster: CompiledStatement<'sessionId'>;
-  insert: CompiledStatement;
+  insert: CompiledStatement<
+    'sessionId' | 'direction' | 'senderKey' | 'from' | 'adminId' | 'clientMessageId' | 'text' | 'now'
+  >;
   touchSession: CompiledStatement<'sessionId' | 'now'>;
   firstCopy: CompiledStatement<'senderKey' | 'clientMessageId'>;
   sessionExists: CompiledStatement<'sessionId'>;
 }
-
-/** The outcome of one message of a batch. */
-export type MessageWriteOutcome =
-  | { ok: true; row: MessageRow; duplicate: boolean; previousMessageId?: string | undefined }
-  | { ok: false; reason: 'unknown_session' | 'invalid_admin' | 'rejected'; detail: string };
 
 type Prepared = {
   [K in keyof MessageBatchStatements]: { statement: Database.Statement; compiled: MessageBatchStatements[K] };
@@ -120,7 +118,9 @@ export class MessageBatchWriter {
       }
       return { ok: true, row: first, duplicate: true };
     }
-    this.get('touchSession', { sessionId: message.sessionId, now });
+    this.prepared.touchSession.statement.run(
+      bindParameters(this.prepared.touchSession.compiled.slots, { sessionId: message.sessionId, now }),
+    );
     return { ok: true, row, duplicate: false, previousMessageId };
   }
 
@@ -132,6 +132,6 @@ export class MessageBatchWriter {
 
   private get<Row>(key: keyof MessageBatchStatements, values: Record<string, unknown>): Row | undefined {
     const { statement, compiled } = this.prepared[key];
-    return statement.get(bindParameters(compiled.slots, values)) as Row | undefined;
+    return statement.get(bindParameters(compiled.slots as ReadonlyArray<Slot>, values)) as Row | undefined;
   }
 }

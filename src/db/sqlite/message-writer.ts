@@ -11,14 +11,74 @@
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import { compileStatement } from '../prepared-query.js';
+import type { DatabaseSchema } from '../schema.js';
 import type { NewMessage } from '../types.js';
 import type { SqliteOptions } from './dialect.js';
-import { MessageBatchWriter, type MessageBatchStatements, type MessageWriteOutcome } from './message-batch.js';
+import type { MessageWriteOutcome } from '../message-write.js';
+import { MessageBatchWriter, type MessageBatchStatements } from './message-batch.js';
 
 export type WriterRequest = { type: 'write'; id: number; messages: readonly NewMessage[] } | { type: 'close' };
 export type WriterReply =
   | { id: number; outcomes: MessageWriteOutcome[] }
   | { id: number; error: { message: string; code: string | undefined } };
+
+const messageColumns = ['id', 'session_id', 'direction', 'sender_name', 'text', 'created_at'] as const;
+
+/** The batch writer's statements, built and compiled by Kysely for SQLite once per store. */
+export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): MessageBatchStatements {
+  return {
+    previousBroadcaster: compileStatement(db, (db, param: (name: 'sessionId') => never) =>
+      db
+        .selectFrom('messages')
+        .select('id')
+        .where('session_id', '=', param('sessionId'))
+        .where('direction', '=', 'broadcaster')
+        .orderBy('id', 'desc')
+        .limit(1),
+    ),
+    insert: compileStatement(
+      db,
+      (
+        db,
+        param: (
+          name: 'sessionId' | 'direction' | 'senderKey' | 'from' | 'adminId' | 'clientMessageId' | 'text' | 'now',
+        ) => never,
+      ) =>
+        db
+          .insertInto('messages')
+          .values({
+            session_id: param('sessionId'),
+            direction: param('direction'),
+            sender_key: param('senderKey'),
+            sender_name: param('from'),
+            admin_id: param('adminId'),
+            client_message_id: param('clientMessageId'),
+            text: param('text'),
+            created_at: param('now'),
+          })
+          .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
+          .returning(messageColumns),
+    ),
+    touchSession: compileStatement(db, (db, param: (name: 'sessionId' | 'now') => never) =>
+      db
+        .updateTable('sessions')
+        .set({ last_message_at: param('now') })
+        .where('id', '=', param('sessionId')),
+    ),
+    firstCopy: compileStatement(db, (db, param: (name: 'senderKey' | 'clientMessageId') => never) =>
+      db
+        .selectFrom('messages')
+        .select(messageColumns)
+        .where('sender_key', '=', param('senderKey'))
+        .where('client_message_id', '=', param('clientMessageId')),
+    ),
+    sessionExists: compileStatement(db, (db, param: (name: 'sessionId') => never) =>
+      db.selectFrom('sessions').select('id').where('id', '=', param('sessionId')),
+    ),
+  };
+}
 
 interface Pending {
   resolve: (outcomes: MessageWriteOutcome[]) => void;

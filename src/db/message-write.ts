@@ -1,0 +1,48 @@
+/**
+ * What a batch writer (./sqlite/message-batch.ts, ./postgres/message-batch.ts)
+ * reports for each message, as plain data, and how it becomes the storage
+ * interface's results and errors.
+ */
+import { UnknownSessionError } from './errors.js';
+import type { WriteOutcome } from './group-commit.js';
+import { formatRowId } from './ids.js';
+import type { MessageRow } from './schema.js';
+import type { InsertResult, NewMessage, StoredMessage } from './types.js';
+
+/** The outcome of one message of a batch. */
+export type MessageWriteOutcome =
+  | { ok: true; row: MessageRow; duplicate: boolean; previousMessageId?: string | undefined }
+  | { ok: false; reason: 'unknown_session' | 'invalid_admin' | 'rejected'; detail: string };
+
+export function toStored(row: MessageRow): StoredMessage {
+  return {
+    messageId: formatRowId(row.id),
+    sessionId: row.session_id,
+    direction: row.direction,
+    from: row.sender_name,
+    text: row.text,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+export function toInsertResults(
+  messages: readonly NewMessage[],
+  outcomes: readonly MessageWriteOutcome[],
+): Array<WriteOutcome<InsertResult>> {
+  return outcomes.map((outcome, index): WriteOutcome<InsertResult> => {
+    if (outcome.ok) {
+      const message = toStored(outcome.row);
+      return {
+        ok: true,
+        value: outcome.duplicate
+          ? { message, duplicate: true }
+          : { message, duplicate: false, previousMessageId: outcome.previousMessageId },
+      };
+    }
+    if (outcome.reason === 'unknown_session') {
+      return { ok: false, error: new UnknownSessionError(messages[index]!.sessionId) };
+    }
+    if (outcome.reason === 'invalid_admin') return { ok: false, error: new RangeError(outcome.detail) };
+    return { ok: false, error: new Error(outcome.detail) };
+  });
+}
