@@ -77,11 +77,6 @@ export const TARGETS: Record<string, TargetSpec> = {
 for (const base of ['livechat', 'livechat-normal']) {
   const spec = TARGETS[base]!;
   for (const t of [
-    experiment(spec, 'stmtcache', ['statement-cache'], 'prepared-statement cache'),
-    experiment(spec, 'cork', ['cork-per-tick'], 'one write per connection per tick'),
-    experiment(spec, 'both', ['statement-cache', 'cork-per-tick'], 'statement cache + one write per tick'),
-    experiment(spec, 'nockpt', ['no-auto-checkpoint'], 'no automatic WAL checkpoint'),
-    experiment(spec, 'all3', ['statement-cache', 'cork-per-tick', 'no-auto-checkpoint'], 'statement cache + one write per tick + no automatic checkpoint'),
     experiment(spec, 'loopmon', ['loop-monitor'], 'event-loop stalls logged'),
     {
       ...experiment(spec, 'nohb', ['loop-monitor'], 'no heartbeat sweep during the run, stalls logged'),
