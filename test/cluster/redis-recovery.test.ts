@@ -217,8 +217,16 @@ describe('recovery of a publication lost by the publishing instance', () => {
     await database?.drop();
   });
 
-  for (const withEarlierReply of [false, true]) {
-    test(`a reply whose publication never left arrives with the next one (${withEarlierReply ? 'after an earlier reply' : 'first reply of the session'})`, async () => {
+  const cases = [
+    { withEarlierReply: false, lostForGood: false },
+    { withEarlierReply: true, lostForGood: false },
+    { withEarlierReply: true, lostForGood: true },
+  ];
+  for (const { withEarlierReply, lostForGood } of cases) {
+    const what = lostForGood
+      ? 'a reply whose publication is lost for good arrives with the next one (gap detection)'
+      : 'a reply whose publication never left is published again once the connection is back';
+    test(`${what} (${withEarlierReply ? 'after an earlier reply' : 'first reply of the session'})`, async () => {
       const admin = await TestSocket.open(adminUrl(b, await loginAdmin(b)));
       await admin.next('connection:success');
       const session = await createSession(a);
@@ -238,6 +246,7 @@ describe('recovery of a publication lost by the publishing instance', () => {
       const brokerA = redisBroker(a.server.broker);
       const brokerB = redisBroker(b.server.broker);
       const failuresBefore = brokerB.stats().publishFailures;
+      const republishedBefore = brokerB.stats().republished;
       breaker.block(brokerB.connectionName('cmd'));
       try {
         await until('B has lost its command connection', async () => !brokerB.health().connected);
@@ -245,10 +254,22 @@ describe('recovery of a publication lost by the publishing instance', () => {
         expected.push(await reply('saat koneksi perintah B putus'));
         assert.ok(brokerB.stats().publishFailures > failuresBefore, 'its publication never reached Redis');
         assert.deepEqual(await listener.collect('message:receive', 300), [], 'so the listener did not get it');
+        // What B kept to publish again is gone (as when more than its bound waited, or B restarted).
+        if (lostForGood) (brokerB as unknown as { unsent: unknown[] }).unsent.length = 0;
       } finally {
         breaker.heal();
       }
       await until('B is ready again', async () => (await json(`${b.baseUrl}/readyz`)).status === 200);
+      if (lostForGood) {
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(listener.all('message:receive').length, expected.length - 1, 'nothing published it again');
+      } else {
+        await until(
+          'the kept publication reached the listener',
+          async () => listener.all('message:receive').length >= expected.length,
+        );
+        assert.equal(brokerB.stats().republished, republishedBefore + 1, 'B published the reply again');
+      }
       expected.push(await reply('sesudah'));
 
       await until(

@@ -20,7 +20,13 @@ import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Broker, BrokerHandlers, Publication, RateLimiterOptions } from '../types.js';
+import {
+  broadcastersChannel,
+  type Broker,
+  type BrokerHandlers,
+  type Publication,
+  type RateLimiterOptions,
+} from '../types.js';
 import { RedisRegistry, defineRegistryScripts } from './redis-registry.js';
 
 export interface RedisBrokerOptions {
@@ -68,8 +74,12 @@ export interface RedisBrokerHealth {
 export interface RedisBrokerStats {
   /** PUBLISHes Redis accepted (publications and probes excluded: see `probes`). */
   published: number;
-  /** Publications Redis did not take (delivered locally only). */
+  /** Publications Redis did not take (delivered locally at once; messages kept to publish again). */
   publishFailures: number;
+  /** Replies to listeners published again once the command connection was back. */
+  republished: number;
+  /** Replies to listeners not published again because more than `MAX_UNSENT` waited. */
+  unsentDropped: number;
   /** Publications from other instances handed to onDelivery. */
   received: number;
   /** Own publications that came back from Redis and were dropped. */
@@ -125,6 +135,9 @@ const DEFAULTS = {
  * store when they reconnect, e.g. when their instance is upgraded).
  */
 const ENVELOPE_VERSION = 2;
+
+/** Most replies kept while Redis does not take them (about 16 MiB of frames at most). */
+const MAX_UNSENT = 10_000;
 /** Envelope versions this instance reads. */
 const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
@@ -149,9 +162,19 @@ export class RedisBroker implements Broker {
   private readonly probeChannel: string;
   /** Channels (hub names) this instance wants, replayed on every subscriber (re)connection. */
   private readonly wanted = new Set<string>();
+  /**
+   * Replies to listeners that Redis did not take, oldest first, published
+   * again when the command connection is ready again: the other instances then
+   * get them without waiting for a listener to reconnect or for the session's
+   * next reply (receivers drop what a replay already sent).
+   */
+  private unsent: Array<{ channel: string; payload: string }> = [];
+  private republishing = false;
   private readonly counters: RedisBrokerStats = {
     published: 0,
     publishFailures: 0,
+    republished: 0,
+    unsentDropped: 0,
     received: 0,
     echoesDropped: 0,
     malformed: 0,
@@ -311,15 +334,52 @@ export class RedisBroker implements Broker {
       publication.trace ?? null,
       publication.previousMessageId ?? null,
     ]);
+    const channel = this.channelPrefix + publication.channel;
+    const payload = `${header}\n${publication.frame}`;
     try {
-      await this.cmd.publish(this.channelPrefix + publication.channel, `${header}\n${publication.frame}`);
+      await this.cmd.publish(channel, payload);
       this.counters.published += 1;
     } catch (error) {
       this.counters.publishFailures += 1;
+      // Replies to listeners must still reach the other instances: a listener connection places a
+      // late one by its messageId (or drops it as already replayed). Typing and presence are
+      // momentary, and a late `message:new` would reach dashboards out of order (they catch up by
+      // their periodic resync instead).
+      if (publication.messageId !== undefined && publication.channel !== broadcastersChannel) {
+        this.keepUnsent(channel, payload);
+      }
+      this.logger.debug({ err: error, channel: publication.channel }, 'publish to Redis failed, delivered locally');
+    }
+  }
+
+  private keepUnsent(channel: string, payload: string): void {
+    this.unsent.push({ channel, payload });
+    if (this.unsent.length > MAX_UNSENT) {
+      this.unsent.shift();
+      this.counters.unsentDropped += 1;
+    }
+    // The connection may have come back while this publish was failing.
+    if (this.cmd.status === 'ready') void this.republish();
+  }
+
+  /** Publishes what Redis did not take, in order; stops at the first failure (the next 'ready' resumes). */
+  private async republish(): Promise<void> {
+    if (this.republishing || this.closed) return;
+    this.republishing = true;
+    try {
+      while (this.unsent.length > 0 && !this.closed) {
+        const { channel, payload } = this.unsent[0]!;
+        await this.cmd.publish(channel, payload);
+        this.unsent.shift();
+        this.counters.republished += 1;
+      }
+    } catch (error) {
       this.logger.debug(
-        { err: error, channel: publication.channel },
-        'publish to Redis failed, delivered locally only',
+        { err: error, waiting: this.unsent.length },
+        'publishing again failed; retried when Redis is back',
       );
+    } finally {
+      this.republishing = false;
     }
   }
 
@@ -463,6 +523,7 @@ export class RedisBroker implements Broker {
       } else {
         // After an outage (maybe a restart that lost every key) put this instance's entries back.
         void this.refreshRegistry();
+        void this.republish();
       }
       this.emitStatus();
     });

@@ -65,6 +65,7 @@ export abstract class ChaosClient {
   readonly acks = new Map<string, string>();
   readonly violations: Violation[] = [];
   protected ws: WebSocket | undefined;
+  private currentUrl: string | undefined;
   /** When the current connection opened (ms). */
   protected openedAt = 0;
   private readonly outbox: Outgoing[] = [];
@@ -106,6 +107,11 @@ export abstract class ChaosClient {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
+  /** The base WebSocket URL of the instance this client is connected to (undefined when not connected). */
+  get connectedTo(): string | undefined {
+    return this.connected ? this.currentUrl : undefined;
+  }
+
   start(): void {
     void this.connect();
   }
@@ -140,7 +146,8 @@ export abstract class ChaosClient {
     this.connecting = true;
     try {
       while (!this.stopped) {
-        const ws = new WebSocket(this.endpointUrl(this.url()), { handshakeTimeout: 5000 });
+        this.currentUrl = this.url();
+        const ws = new WebSocket(this.endpointUrl(this.currentUrl), { handshakeTimeout: 5000 });
         const opened = await new Promise<boolean>((resolve) => {
           // Attach at once: the greeting can arrive in the same chunk as the 101.
           ws.once('open', () => {
