@@ -58,6 +58,9 @@ export class Gateway {
           'heartbeat reaped a dead peer',
         );
       },
+      (connection) => {
+        if (connection.kind === 'listener') void deps.listeners.catchUp(connection);
+      },
     );
   }
 

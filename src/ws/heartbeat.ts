@@ -9,6 +9,9 @@
  * the connections are snapshotted, and each tick handles the next share of
  * the snapshot. Connections that open mid-round wait for the next round;
  * connections closed meanwhile are skipped.
+ *
+ * `onPing` is told about every connection pinged (alive at its check): a hook
+ * for other once-per-interval work that must be spread the same way.
  */
 import type { Connection } from './connection.js';
 
@@ -26,6 +29,7 @@ export function startHeartbeat(
   intervalMs: number,
   connections: () => Iterable<Connection>,
   onReap: (connection: Connection) => void,
+  onPing?: (connection: Connection) => void,
 ): () => void {
   const slices = heartbeatSlices(intervalMs);
   let round: Connection[] = [];
@@ -53,7 +57,9 @@ export function startHeartbeat(
       socket.ping();
     } catch {
       // The socket is closing; its close handler cleans up.
+      return;
     }
+    onPing?.(connection);
   };
 
   const timer = setInterval(() => {

@@ -124,6 +124,32 @@ export class ListenerEndpoint {
   }
 
   /**
+   * Once per heartbeat interval for each listener connection: a broadcaster
+   * message stored after the last one the connection was sent, and still not
+   * delivered, was never published (its instance died between the commit and
+   * the publication) or its publication was lost with no later reply to show
+   * the gap: recover it now rather than at the listener's next reconnect. One
+   * indexed query per connection per interval; a message whose publication is
+   * merely on its way is replayed at worst, and its late publication dropped.
+   */
+  async catchUp(connection: Connection): Promise<void> {
+    const cursor = connection.cursor;
+    if (connection.kind !== 'listener' || cursor === undefined || this.replays.has(connection)) return;
+    let latest: string | undefined;
+    try {
+      latest = await this.deps.store.messages.latestId(connection.sessionId!, 'broadcaster');
+    } catch {
+      return; // The database is away; the next interval tries again.
+    }
+    if (latest === undefined || BigInt(latest) <= (connection.cursor ?? cursor)) return;
+    this.deps.logger.warn(
+      { connectionId: connection.id, sessionId: connection.sessionId, cursor: cursor.toString(), latest },
+      'a stored reply never reached this connection: recovering it from the store',
+    );
+    await this.recover(connection);
+  }
+
+  /**
    * Runs `job` as the connection's replay in flight, then the recoveries asked
    * for meanwhile. `first` settles with `job`, `done` after the reruns.
    */

@@ -32,6 +32,29 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15
   }
 }
 
+/**
+ * A broadcaster on `b` and a listener of a new session on `a`, both greeted;
+ * `reply` sends a reply and resolves with its messageId. With an earlier
+ * reply, one is sent and received first (it starts `expected`).
+ */
+async function conversation(a: TestServer, b: TestServer, withEarlierReply: boolean) {
+  const admin = await TestSocket.open(adminUrl(b, await loginAdmin(b)));
+  await admin.next('connection:success');
+  const session = await createSession(a);
+  const listener = await TestSocket.open(listenerUrl(a, session.sessionToken));
+  await listener.next('connection:success');
+  const reply = async (text: string) => {
+    admin.send('message:reply', { sessionId: session.sessionId, text });
+    return String((await admin.next('message:ack'))['messageId']);
+  };
+  const expected: string[] = [];
+  if (withEarlierReply) {
+    expected.push(await reply('sebelum'));
+    await listener.next('message:receive');
+  }
+  return { admin, listener, reply, expected };
+}
+
 describe('recovery of deliveries missed while Redis was down', () => {
   let redis: ThrowawayRedis;
   let database: TestDatabase;
@@ -59,20 +82,7 @@ describe('recovery of deliveries missed while Redis was down', () => {
 
   for (const withEarlierReply of [false, true]) {
     test(`a reply stored during the outage arrives after it (${withEarlierReply ? 'after an earlier reply' : 'first reply of the session'})`, async () => {
-      const admin = await TestSocket.open(adminUrl(b, await loginAdmin(b)));
-      await admin.next('connection:success');
-      const session = await createSession(a);
-      const listener = await TestSocket.open(listenerUrl(a, session.sessionToken));
-      await listener.next('connection:success');
-      const reply = async (text: string) => {
-        admin.send('message:reply', { sessionId: session.sessionId, text });
-        return String((await admin.next('message:ack'))['messageId']);
-      };
-      const expected: string[] = [];
-      if (withEarlierReply) {
-        expected.push(await reply('sebelum'));
-        await listener.next('message:receive');
-      }
+      const { admin, listener, reply, expected } = await conversation(a, b, withEarlierReply);
 
       await redis.stop();
       expected.push(await reply('saat redis mati'));
@@ -227,20 +237,7 @@ describe('recovery of a publication lost by the publishing instance', () => {
       ? 'a reply whose publication is lost for good arrives with the next one (gap detection)'
       : 'a reply whose publication never left is published again once the connection is back';
     test(`${what} (${withEarlierReply ? 'after an earlier reply' : 'first reply of the session'})`, async () => {
-      const admin = await TestSocket.open(adminUrl(b, await loginAdmin(b)));
-      await admin.next('connection:success');
-      const session = await createSession(a);
-      const listener = await TestSocket.open(listenerUrl(a, session.sessionToken));
-      await listener.next('connection:success');
-      const reply = async (text: string) => {
-        admin.send('message:reply', { sessionId: session.sessionId, text });
-        return String((await admin.next('message:ack'))['messageId']);
-      };
-      const expected: string[] = [];
-      if (withEarlierReply) {
-        expected.push(await reply('sebelum'));
-        await listener.next('message:receive');
-      }
+      const { admin, listener, reply, expected } = await conversation(a, b, withEarlierReply);
 
       // Break B's command connection (the one that publishes); Redis, B's subscriber and A stay up.
       const brokerA = redisBroker(a.server.broker);

@@ -35,7 +35,7 @@ describe('resume before the first reply', () => {
     return String((await admin.next('message:ack'))['messageId']);
   };
 
-  test('the server replays after the listener\'s own messageId, and nothing without lastMessageId', async () => {
+  test("the server replays after the listener's own messageId, and nothing without lastMessageId", async () => {
     const session = await createSession(server);
     const first = await TestSocket.open(listenerUrl(server, session.sessionToken));
     await first.next('connection:success');
@@ -94,5 +94,36 @@ describe('resume before the first reply', () => {
       client.close();
       await proxy.close();
     }
+  });
+});
+
+describe('a reply stored but never published', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ env: { LIVECHAT_HEARTBEAT_INTERVAL_MS: '600' } });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  test('reaches the connected listener within a heartbeat interval, once, without a reconnect', async () => {
+    const session = await createSession(server);
+    const listener = await TestSocket.open(listenerUrl(server, session.sessionToken));
+    await listener.next('connection:success');
+    // Stored as an instance that died between its commit and its publication would leave it.
+    const { message } = await server.server.store.messages.insert({
+      sessionId: session.sessionId,
+      direction: 'broadcaster',
+      senderKey: 'admin:gone',
+      from: 'Penyiar',
+      text: 'Balasan yang tidak pernah dikirim',
+    });
+    const received = await listener.next('message:receive');
+    assert.equal(received['messageId'], message.messageId);
+    assert.equal(received['text'], 'Balasan yang tidak pernah dikirim');
+    assert.deepEqual(await listener.collect('message:receive', 1500), [], 'once');
+    assert.equal(listener.all('connection:success').length, 1, 'without reconnecting');
+    await listener.close();
   });
 });
