@@ -188,10 +188,10 @@ describe('checker: two instances, PostgreSQL and Redis, under random faults', ()
 
         const result = check(sent, listeners, broadcasters, rows);
         const closes1001 = clients.reduce((n, c) => n + (c.stats.closes['1001'] ?? 0), 0);
-        // Left as is (docs/reliability.md): a reply whose publication is lost for good during a bus
-        // fault (its instance killed before publishing it again) and that is its conversation's last
-        // reply reaches a listener on another instance only when that listener reconnects; a later
-        // reply would show the gap. Such losses are counted; any other loss fails the test.
+        // A reply whose publication is lost for good during a bus fault (its instance killed before
+        // publishing it again) and that is its conversation's last reply reaches a listener on
+        // another instance at its next heartbeat catch-up (docs/reliability.md), which may come after
+        // this run ends. Such losses are counted; any other loss fails the test.
         const RECOVERY_MS = 3000;
         const lostReplies = result.violations
           .map((v) => /^(L\d+): reply (\d+) never arrived$/.exec(v))
