@@ -5,7 +5,7 @@
  */
 import { UnknownSessionError } from './errors.js';
 import type { WriteOutcome } from './group-commit.js';
-import { formatRowId } from './ids.js';
+import { formatRowId, parseRowId } from './ids.js';
 import type { MessageRow } from './schema.js';
 import type { InsertResult, NewMessage, StoredMessage } from './types.js';
 
@@ -13,6 +13,23 @@ import type { InsertResult, NewMessage, StoredMessage } from './types.js';
 export type MessageWriteOutcome =
   | { ok: true; row: MessageRow; duplicate: boolean; previousMessageId?: string | undefined }
   | { ok: false; reason: 'unknown_session' | 'invalid_admin' | 'rejected'; detail: string };
+
+/**
+ * The `admin_id` column of a message (null for a listener's), or the outcome
+ * refusing it when `adminId` is not a row id.
+ */
+export function adminIdColumn(message: NewMessage): { adminId: number | null } | MessageWriteOutcome {
+  if (message.adminId === undefined) return { adminId: null };
+  const adminId = parseRowId(message.adminId);
+  return adminId === undefined
+    ? { ok: false, reason: 'invalid_admin', detail: `adminId must be a decimal id, got "${message.adminId}"` }
+    : { adminId };
+}
+
+/** A conflicting insert whose first copy cannot be read: the batch fails rather than guess. */
+export function firstCopyGone(message: NewMessage): Error {
+  return new Error(`message ${message.senderKey}/${message.clientMessageId} conflicted, but its first copy is gone`);
+}
 
 export function toStored(row: MessageRow): StoredMessage {
   return {

@@ -9,13 +9,11 @@ import { GroupCommit } from './group-commit.js';
 import { formatRowId, parseRowId } from './ids.js';
 import { toInsertResults, toStored } from './message-write.js';
 import { writePostgresBatch } from './postgres/message-batch.js';
-import type { DatabaseSchema } from './schema.js';
+import { messageColumns, type DatabaseSchema } from './schema.js';
 import { assertLimit } from './sessions.js';
 import type { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { compileMessageBatchStatements, SqliteMessageWriter } from './sqlite/message-writer.js';
 import type { Direction, InsertOptions, InsertResult, MessageRepository, NewMessage, StoredMessage } from './types.js';
-
-const messageColumns = ['id', 'session_id', 'direction', 'sender_name', 'text', 'created_at'] as const;
 
 export class KyselyMessageRepository implements MessageRepository {
   /** Writes are batched: the messages of one event-loop turn share one transaction. */

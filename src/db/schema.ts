@@ -44,7 +44,5 @@ export interface DatabaseSchema {
 }
 
 /** The columns of a message that the service reads back. */
-export type MessageRow = Pick<
-  Selectable<MessagesTable>,
-  'id' | 'session_id' | 'direction' | 'sender_name' | 'text' | 'created_at'
->;
+export const messageColumns = ['id', 'session_id', 'direction', 'sender_name', 'text', 'created_at'] as const;
+export type MessageRow = Pick<Selectable<MessagesTable>, (typeof messageColumns)[number]>;

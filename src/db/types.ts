@@ -76,8 +76,9 @@ export interface SessionRepository {
 
 export interface MessageRepository {
   /**
-   * Stores one message in its own transaction (committed when the promise
-   * resolves), updating the session's lastMessageAt. Race-safe dedup: a second
+   * Stores one message (in one transaction with the other messages stored at
+   * the same moment; committed when the promise resolves), updating the
+   * session's lastMessageAt. Race-safe dedup: a second
    * insert with the same (senderKey, clientMessageId), even from another
    * process, resolves with the first row and `duplicate: true` (for a
    * broadcaster that row may belong to another session) and changes nothing.
@@ -85,13 +86,13 @@ export interface MessageRepository {
    * database error rejects too, and then nothing was stored.
    */
   insert(message: NewMessage, options?: InsertOptions): Promise<InsertResult>;
+  /** The newest messageId of a session (optionally of one direction), undefined when it has none. */
+  latestId(sessionId: string, direction?: Direction): Promise<string | undefined>;
   /**
    * Messages of one session stored after `afterMessageId` (all when undefined),
    * in stored order (ascending messageId), at most `limit`. `afterMessageId`
    * must be a decimal messageId (RangeError otherwise); validate input first.
    */
-  /** The newest messageId of a session (optionally of one direction), undefined when it has none. */
-  latestId(sessionId: string, direction?: Direction): Promise<string | undefined>;
   listAfter(
     sessionId: string,
     options: { afterMessageId?: string | undefined; limit: number; direction?: Direction | undefined },

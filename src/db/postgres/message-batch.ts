@@ -22,13 +22,13 @@
  * 5. for duplicates, their first copies.
  */
 import { sql, type Kysely } from 'kysely';
-import { formatRowId, parseRowId } from '../ids.js';
-import type { MessageWriteOutcome } from '../message-write.js';
+import { formatRowId } from '../ids.js';
+import { adminIdColumn, firstCopyGone, type MessageWriteOutcome } from '../message-write.js';
 import type { DatabaseSchema, MessageRow } from '../schema.js';
 import type { NewMessage } from '../types.js';
 
 /** First key of the advisory locks that order one session's writes and publications. */
-export const SESSION_ORDER_LOCK = 0x4c43;
+const SESSION_ORDER_LOCK = 0x4c43;
 
 type Db = Kysely<DatabaseSchema>;
 type InsertedRow = MessageRow & { sender_key: string; client_message_id: string | null };
@@ -88,17 +88,13 @@ async function writeInTransaction(trx: Db, messages: readonly NewMessage[]): Pro
   const outcomes: Array<MessageWriteOutcome | undefined> = new Array(messages.length);
   const accepted: Array<{ index: number; message: NewMessage; adminId: number | null }> = [];
   for (const [index, message] of messages.entries()) {
-    const adminId = message.adminId === undefined ? null : parseRowId(message.adminId);
-    if (adminId === undefined) {
-      outcomes[index] = {
-        ok: false,
-        reason: 'invalid_admin',
-        detail: `adminId must be a decimal id, got "${message.adminId}"`,
-      };
+    const admin = adminIdColumn(message);
+    if (!('adminId' in admin)) {
+      outcomes[index] = admin;
     } else if (!known.has(message.sessionId)) {
       outcomes[index] = { ok: false, reason: 'unknown_session', detail: message.sessionId };
     } else {
-      accepted.push({ index, message, adminId });
+      accepted.push({ index, message, adminId: admin.adminId });
     }
   }
   if (accepted.length === 0) return outcomes as MessageWriteOutcome[];
@@ -177,11 +173,7 @@ async function writeInTransaction(trx: Db, messages: readonly NewMessage[]): Pro
     const first = new Map(firstCopies.rows.map((row) => [dedupKey(row.sender_key, row.client_message_id!), row]));
     for (const { index, message } of duplicates) {
       const row = first.get(dedupKey(message.senderKey, message.clientMessageId!));
-      if (row === undefined) {
-        throw new Error(
-          `message ${message.senderKey}/${message.clientMessageId} conflicted, but its first copy is gone`,
-        );
-      }
+      if (row === undefined) throw firstCopyGone(message);
       outcomes[index] = { ok: true, row, duplicate: true };
     }
   }

@@ -12,8 +12,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { MessageRow } from '../schema.js';
-import { formatRowId, parseRowId } from '../ids.js';
-import type { MessageWriteOutcome } from '../message-write.js';
+import { formatRowId } from '../ids.js';
+import { adminIdColumn, firstCopyGone, type MessageWriteOutcome } from '../message-write.js';
 import { bindParameters, type CompiledStatement, type Slot } from '../prepared-query.js';
 import type { NewMessage } from '../types.js';
 
@@ -77,10 +77,8 @@ export class MessageBatchWriter {
   }
 
   private writeOne(message: NewMessage, now: number): MessageWriteOutcome {
-    const adminId = message.adminId === undefined ? null : parseRowId(message.adminId);
-    if (adminId === undefined) {
-      return { ok: false, reason: 'invalid_admin', detail: `adminId must be a decimal id, got "${message.adminId}"` };
-    }
+    const admin = adminIdColumn(message);
+    if (!('adminId' in admin)) return admin;
     // The session first: a message into a session that does not exist is
     // refused even when its key repeats an earlier message (as on PostgreSQL).
     if (this.get('sessionExists', { sessionId: message.sessionId }) === undefined) {
@@ -95,7 +93,7 @@ export class MessageBatchWriter {
         direction: message.direction,
         senderKey: message.senderKey,
         from: message.from,
-        adminId,
+        adminId: admin.adminId,
         clientMessageId: message.clientMessageId ?? null,
         text: message.text,
         now,
@@ -110,12 +108,8 @@ export class MessageBatchWriter {
         senderKey: message.senderKey,
         clientMessageId: message.clientMessageId ?? null,
       });
-      // Impossible while the write lock is held; fail the batch rather than guess.
-      if (first === undefined) {
-        throw new Error(
-          `message ${message.senderKey}/${message.clientMessageId} conflicted, but its first copy is gone`,
-        );
-      }
+      // Impossible while the write lock is held.
+      if (first === undefined) throw firstCopyGone(message);
       return { ok: true, row: first, duplicate: true };
     }
     this.prepared.touchSession.statement.run(

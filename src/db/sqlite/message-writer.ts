@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { compileStatement } from '../prepared-query.js';
-import type { DatabaseSchema } from '../schema.js';
+import { messageColumns, type DatabaseSchema } from '../schema.js';
 import type { NewMessage } from '../types.js';
 import type { SqliteOptions } from './dialect.js';
 import type { MessageWriteOutcome } from '../message-write.js';
@@ -23,8 +23,6 @@ export type WriterRequest = { type: 'write'; id: number; messages: readonly NewM
 export type WriterReply =
   | { id: number; outcomes: MessageWriteOutcome[] }
   | { id: number; error: { message: string; code: string | undefined } };
-
-const messageColumns = ['id', 'session_id', 'direction', 'sender_name', 'text', 'created_at'] as const;
 
 /** The batch writer's statements, built and compiled by Kysely for SQLite once per store. */
 export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): MessageBatchStatements {
