@@ -52,7 +52,17 @@ async function conversation(a: TestServer, b: TestServer, withEarlierReply: bool
     expected.push(await reply('sebelum'));
     await listener.next('message:receive');
   }
-  return { admin, listener, reply, expected };
+  /** Waits for every expected reply, then checks that each arrived once, in stored order. */
+  const receivedInOrder = async () => {
+    await until('the listener has every reply', async () => listener.all('message:receive').length >= expected.length);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      listener.all('message:receive').map((m) => m['messageId']),
+      expected,
+      'every reply once, in stored order',
+    );
+  };
+  return { admin, listener, reply, expected, receivedInOrder };
 }
 
 describe('recovery of deliveries missed while Redis was down', () => {
@@ -82,7 +92,7 @@ describe('recovery of deliveries missed while Redis was down', () => {
 
   for (const withEarlierReply of [false, true]) {
     test(`a reply stored during the outage arrives after it (${withEarlierReply ? 'after an earlier reply' : 'first reply of the session'})`, async () => {
-      const { admin, listener, reply, expected } = await conversation(a, b, withEarlierReply);
+      const { admin, listener, reply, expected, receivedInOrder } = await conversation(a, b, withEarlierReply);
 
       await redis.stop();
       expected.push(await reply('saat redis mati'));
@@ -95,16 +105,7 @@ describe('recovery of deliveries missed while Redis was down', () => {
       );
       expected.push(await reply('sesudah'));
 
-      await until(
-        'the listener has every reply',
-        async () => listener.all('message:receive').length >= expected.length,
-      );
-      await new Promise((r) => setTimeout(r, 300));
-      assert.deepEqual(
-        listener.all('message:receive').map((m) => m['messageId']),
-        expected,
-        'every reply once, in stored order',
-      );
+      await receivedInOrder();
       await listener.close();
       await admin.close();
     });
@@ -237,7 +238,7 @@ describe('recovery of a publication lost by the publishing instance', () => {
       ? 'a reply whose publication is lost for good arrives with the next one (gap detection)'
       : 'a reply whose publication never left is published again once the connection is back';
     test(`${what} (${withEarlierReply ? 'after an earlier reply' : 'first reply of the session'})`, async () => {
-      const { admin, listener, reply, expected } = await conversation(a, b, withEarlierReply);
+      const { admin, listener, reply, expected, receivedInOrder } = await conversation(a, b, withEarlierReply);
 
       // Break B's command connection (the one that publishes); Redis, B's subscriber and A stay up.
       const brokerA = redisBroker(a.server.broker);
@@ -269,16 +270,7 @@ describe('recovery of a publication lost by the publishing instance', () => {
       }
       expected.push(await reply('sesudah'));
 
-      await until(
-        'the listener has every reply',
-        async () => listener.all('message:receive').length >= expected.length,
-      );
-      await new Promise((r) => setTimeout(r, 300));
-      assert.deepEqual(
-        listener.all('message:receive').map((m) => m['messageId']),
-        expected,
-        'every reply once, in stored order',
-      );
+      await receivedInOrder();
       assert.equal(listener.all('connection:success').length, 1, 'without reconnecting');
       await listener.close();
       await admin.close();
