@@ -15,6 +15,9 @@ import type { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { compileMessageBatchStatements, SqliteMessageWriter } from './sqlite/message-writer.js';
 import type { Direction, InsertOptions, InsertResult, MessageRepository, NewMessage, StoredMessage } from './types.js';
 
+/** Sessions per latestIds query: far below either database's limit on bound parameters. */
+const LATEST_IDS_CHUNK = 1000;
+
 export class KyselyMessageRepository implements MessageRepository {
   /** Writes are batched: the messages of one event-loop turn share one transaction. */
   private readonly batches: GroupCommit<NewMessage, InsertResult>;
@@ -60,6 +63,22 @@ export class KyselyMessageRepository implements MessageRepository {
     if (direction !== undefined) query = query.where('direction', '=', direction);
     const row = await query.orderBy('id', 'desc').limit(1).executeTakeFirst();
     return row === undefined ? undefined : formatRowId(row.id);
+  }
+
+  async latestIds(sessionIds: readonly string[], direction: Direction): Promise<Map<string, string>> {
+    const latest = new Map<string, string>();
+    const unique = [...new Set(sessionIds)];
+    for (let start = 0; start < unique.length; start += LATEST_IDS_CHUNK) {
+      const rows = await this.db
+        .selectFrom('messages')
+        .select(({ fn }) => ['session_id', fn.max('id').as('id')])
+        .where('session_id', 'in', unique.slice(start, start + LATEST_IDS_CHUNK))
+        .where('direction', '=', direction)
+        .groupBy('session_id')
+        .execute();
+      for (const row of rows) latest.set(row.session_id, formatRowId(Number(row.id)));
+    }
+    return latest;
   }
 
   async listAfter(

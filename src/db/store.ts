@@ -63,6 +63,7 @@ export class KyselyStore implements Store {
       insert: (message, options) => run(() => messages.insert(message, options)),
       listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
       latestId: (sessionId, direction) => run(() => messages.latestId(sessionId, direction)),
+      latestIds: (sessionIds, direction) => run(() => messages.latestIds(sessionIds, direction)),
     };
     const admins = new KyselyAdminRepository(db);
     this.admins = {

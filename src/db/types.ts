@@ -89,6 +89,11 @@ export interface MessageRepository {
   /** The newest messageId of a session (optionally of one direction), undefined when it has none. */
   latestId(sessionId: string, direction?: Direction): Promise<string | undefined>;
   /**
+   * The newest messageId of one direction for each of several sessions, in
+   * one query: sessionId → messageId, sessions without such a message absent.
+   */
+  latestIds(sessionIds: readonly string[], direction: Direction): Promise<Map<string, string>>;
+  /**
    * Messages of one session stored after `afterMessageId` (all when undefined),
    * in stored order (ascending messageId), at most `limit`. `afterMessageId`
    * must be a decimal messageId (RangeError otherwise); validate input first.

@@ -58,9 +58,7 @@ export class Gateway {
           'heartbeat reaped a dead peer',
         );
       },
-      (connection) => {
-        if (connection.kind === 'listener') void deps.listeners.catchUp(connection);
-      },
+      (pinged) => void deps.listeners.catchUp(pinged),
     );
   }
 

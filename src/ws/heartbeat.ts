@@ -3,33 +3,33 @@
  * has not answered the ping of its previous check is terminated, the others
  * are pinged again.
  *
- * The checks of an interval are spread over slices so that no single timer
- * callback pings every connection (at 10,000 connections one sweep blocked
- * the event loop for 200–400 ms): at the start of each round (one interval)
- * the connections are snapshotted, and each tick handles the next share of
- * the snapshot. Connections that open mid-round wait for the next round;
- * connections closed meanwhile are skipped.
+ * The checks of an interval are spread over ticks 50 ms apart so that no
+ * timer callback handles many connections at once (at 10,000 connections one
+ * sweep blocked the event loop for 200–400 ms, and 30 slices a round still
+ * stopped it for 40–60 ms every second): at the start of each round (one
+ * interval) the connections are snapshotted, and each tick handles the next
+ * share of the snapshot. Connections that open mid-round wait for the next
+ * round; connections closed meanwhile are skipped.
  *
- * `onPing` is told about every connection pinged (alive at its check): a hook
- * for other once-per-interval work that must be spread the same way.
+ * `onPinged` is told, once per tick, about the connections pinged in it
+ * (alive at their check): a hook for other once-per-interval work that must
+ * be spread the same way, and can be done for a tick's share at once.
  */
 import type { Connection } from './connection.js';
 
-/** At most this many ticks per interval… */
-export const HEARTBEAT_MAX_SLICES = 30;
-/** …and ticks at least this far apart (shorter intervals get fewer slices). */
-export const HEARTBEAT_MIN_TICK_MS = 100;
+/** Ticks are this far apart (an interval shorter than two ticks has one slice). */
+export const HEARTBEAT_TICK_MS = 50;
 
-/** How many slices an interval is cut into. */
+/** How many slices (ticks) an interval is cut into. */
 export function heartbeatSlices(intervalMs: number): number {
-  return Math.max(1, Math.min(HEARTBEAT_MAX_SLICES, Math.floor(intervalMs / HEARTBEAT_MIN_TICK_MS)));
+  return Math.max(1, Math.floor(intervalMs / HEARTBEAT_TICK_MS));
 }
 
 export function startHeartbeat(
   intervalMs: number,
   connections: () => Iterable<Connection>,
   onReap: (connection: Connection) => void,
-  onPing?: (connection: Connection) => void,
+  onPinged?: (connections: Connection[]) => void,
 ): () => void {
   const slices = heartbeatSlices(intervalMs);
   let round: Connection[] = [];
@@ -39,17 +39,18 @@ export function startHeartbeat(
   let ticks = 0;
   const pingedAt = new WeakMap<Connection, number>();
 
-  const check = (connection: Connection): void => {
+  /** Whether the connection was pinged (false: closed, reaped or left for later). */
+  const check = (connection: Connection): boolean => {
     const socket = connection.socket;
-    if (socket.readyState === socket.CLOSED) return;
+    if (socket.readyState === socket.CLOSED) return false;
     if (!connection.alive) {
       // A connection moves up in the round when connections before it close,
       // so its checks can come closer together than an interval; give a pong
       // at least half an interval before declaring the peer dead.
-      if (ticks - (pingedAt.get(connection) ?? -Infinity) < slices / 2) return;
+      if (ticks - (pingedAt.get(connection) ?? -Infinity) < slices / 2) return false;
       onReap(connection);
       socket.terminate();
-      return;
+      return false;
     }
     connection.alive = false;
     pingedAt.set(connection, ticks);
@@ -57,16 +58,18 @@ export function startHeartbeat(
       socket.ping();
     } catch {
       // The socket is closing; its close handler cleans up.
-      return;
+      return false;
     }
-    onPing?.(connection);
+    return true;
   };
 
   const timer = setInterval(() => {
     if (slice === 0) round = Array.from(connections());
     const start = Math.floor((slice * round.length) / slices);
     const end = Math.floor(((slice + 1) * round.length) / slices);
-    for (let i = start; i < end; i++) check(round[i]!);
+    const pinged: Connection[] = [];
+    for (let i = start; i < end; i++) if (check(round[i]!)) pinged.push(round[i]!);
+    if (pinged.length > 0) onPinged?.(pinged);
     ticks++;
     slice = (slice + 1) % slices;
     if (slice === 0) round = []; // hold no closed connection until the next round

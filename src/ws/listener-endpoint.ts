@@ -124,29 +124,41 @@ export class ListenerEndpoint {
   }
 
   /**
-   * Once per heartbeat interval for each listener connection: a broadcaster
-   * message stored after the last one the connection was sent, and still not
-   * delivered, was never published (its instance died between the commit and
-   * the publication) or its publication was lost with no later reply to show
-   * the gap: recover it now rather than at the listener's next reconnect. One
-   * indexed query per connection per interval; a message whose publication is
-   * merely on its way is replayed at worst, and its late publication dropped.
+   * Once per heartbeat interval for each listener connection (a tick's share
+   * of them at a time): a broadcaster message stored after the last one the
+   * connection was sent, and still not delivered, was never published (its
+   * instance died between the commit and the publication) or its publication
+   * was lost with no later reply to show the gap: recover it now rather than
+   * at the listener's next reconnect. One indexed query per tick for all the
+   * sessions of the share; a message whose publication is merely on its way
+   * is replayed at worst, and its late publication dropped.
    */
-  async catchUp(connection: Connection): Promise<void> {
-    const cursor = connection.cursor;
-    if (connection.kind !== 'listener' || cursor === undefined || this.replays.has(connection)) return;
-    let latest: string | undefined;
+  async catchUp(connections: readonly Connection[]): Promise<void> {
+    const checked = connections.filter(
+      (connection) =>
+        connection.kind === 'listener' && connection.cursor !== undefined && !this.replays.has(connection),
+    );
+    if (checked.length === 0) return;
+    const cursors = new Map(checked.map((connection) => [connection, connection.cursor!]));
+    let latest: Map<string, string>;
     try {
-      latest = await this.deps.store.messages.latestId(connection.sessionId!, 'broadcaster');
+      latest = await this.deps.store.messages.latestIds(
+        checked.map((connection) => connection.sessionId!),
+        'broadcaster',
+      );
     } catch {
       return; // The database is away; the next interval tries again.
     }
-    if (latest === undefined || BigInt(latest) <= (connection.cursor ?? cursor)) return;
-    this.deps.logger.warn(
-      { connectionId: connection.id, sessionId: connection.sessionId, cursor: cursor.toString(), latest },
-      'a stored reply never reached this connection: recovering it from the store',
-    );
-    await this.recover(connection);
+    for (const [connection, cursor] of cursors) {
+      const newest = latest.get(connection.sessionId!);
+      // The cursor may have moved on while the query ran: compare with the newer of the two.
+      if (newest === undefined || BigInt(newest) <= (connection.cursor ?? cursor) || !connection.isOpen) continue;
+      this.deps.logger.warn(
+        { connectionId: connection.id, sessionId: connection.sessionId, cursor: cursor.toString(), latest: newest },
+        'a stored reply never reached this connection: recovering it from the store',
+      );
+      void this.recover(connection);
+    }
   }
 
   /**

@@ -363,6 +363,47 @@ for (const dialect of dialects) {
       await assert.rejects(store.messages.listAfter(session.id, { afterMessageId: 'abc', limit: 10 }), RangeError);
     });
 
+    test('latestId and latestIds: the newest message of a direction, per session, in one query', async () => {
+      const admin = await store.admins.upsert({
+        username: 'penyiar-latest',
+        displayName: 'Kak Rina',
+        passwordHash: 'h',
+      });
+      const [a, b, quiet] = [await newSession(store), await newSession(store), await newSession(store)];
+      const replyA1 = (await store.messages.insert(broadcasterMessage(a, admin, 'satu'))).message;
+      await store.messages.insert(broadcasterMessage(b, admin, 'dua'));
+      const replyA2 = (await store.messages.insert(broadcasterMessage(a, admin, 'tiga'))).message;
+      const replyB = (await store.messages.insert(broadcasterMessage(b, admin, 'empat'))).message;
+      const lastFromA = (await store.messages.insert(listenerMessage(a, 'lima'))).message;
+      const fromQuiet = (await store.messages.insert(listenerMessage(quiet, 'enam'))).message;
+
+      assert.equal(await store.messages.latestId(a.id, 'broadcaster'), replyA2.messageId);
+      assert.equal(await store.messages.latestId(a.id), lastFromA.messageId);
+      assert.equal(await store.messages.latestId(quiet.id, 'broadcaster'), undefined);
+      assert.notEqual(replyA1.messageId, replyA2.messageId);
+
+      const latest = await store.messages.latestIds([a.id, b.id, quiet.id, randomUUID(), a.id], 'broadcaster');
+      assert.deepEqual(
+        [...latest].sort(),
+        [
+          [a.id, replyA2.messageId],
+          [b.id, replyB.messageId],
+        ].sort(),
+      );
+      assert.deepEqual(
+        [...(await store.messages.latestIds([quiet.id], 'listener'))],
+        [[quiet.id, fromQuiet.messageId]],
+      );
+      assert.equal((await store.messages.latestIds([], 'broadcaster')).size, 0);
+      const many: string[] = Array.from({ length: 2500 }, () => randomUUID());
+      many[2100] = b.id;
+      assert.deepEqual(
+        [...(await store.messages.latestIds(many, 'broadcaster'))],
+        [[b.id, replyB.messageId]],
+        'past one chunk',
+      );
+    });
+
     test('insert updates lastMessageAt; a duplicate does not', async () => {
       const session = await newSession(store);
       assert.equal((await store.sessions.get(session.id))!.lastMessageAt, null);

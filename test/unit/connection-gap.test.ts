@@ -169,7 +169,10 @@ describe('Connection: gap check on listener deliveries', () => {
       [10, 9],
       [30, 20],
     ] as const) {
-      c.deliver({ ...reply(id, previous), frame: JSON.stringify({ event: 'message:new', data: { messageId: `${id}` } }) });
+      c.deliver({
+        ...reply(id, previous),
+        frame: JSON.stringify({ event: 'message:new', data: { messageId: `${id}` } }),
+      });
     }
     assert.deepEqual(socket.messageIds(), ['11', '10', '30']);
   });
@@ -210,12 +213,18 @@ describe('Connection: gap check on listener deliveries', () => {
 class FakeStore {
   readonly messages: number[] = [];
   listAfterCalls: string[] = [];
+  latestIdsCalls: string[][] = [];
   /** While set, listAfter waits for it. */
   gate: Promise<void> | undefined;
 
   readonly store = {
     messages: {
       latestId: async () => (this.messages.length ? String(Math.max(...this.messages)) : undefined),
+      latestIds: async (sessionIds: readonly string[]) => {
+        this.latestIdsCalls.push([...sessionIds]);
+        const newest = this.messages.length ? String(Math.max(...this.messages)) : undefined;
+        return new Map(sessionIds.includes('s1') && newest !== undefined ? [['s1', newest]] : []);
+      },
       listAfter: async (_sessionId: string, options: { afterMessageId?: string; limit: number }) => {
         this.listAfterCalls.push(options.afterMessageId ?? '');
         if (this.gate) await this.gate;
@@ -321,5 +330,57 @@ describe('ListenerEndpoint: recovery of a missed publication', () => {
     await all;
     assert.deepEqual(socket.messageIds(), ['2', '3']);
     assert.deepEqual(store.listAfterCalls, ['1', '3']);
+  });
+});
+
+describe('ListenerEndpoint: catch-up with the heartbeat', () => {
+  test('one query for a tick of connections; only a connection behind the store is recovered', async () => {
+    const store = new FakeStore();
+    store.messages.push(3);
+    const listeners = endpoint(store);
+    const behind = connection();
+    const current = connection();
+    await listeners.open(behind.connection, principal());
+    await tick();
+    store.messages.push(4); // stored; its publication never came
+    await listeners.open(current.connection, principal());
+    await tick();
+    assert.equal(behind.connection.cursor, 3n);
+    assert.equal(current.connection.cursor, 4n);
+    const broadcaster = connection('broadcaster').connection;
+    store.listAfterCalls = [];
+
+    await listeners.catchUp([behind.connection, current.connection, broadcaster]);
+    await tick();
+    await tick();
+    assert.deepEqual(store.latestIdsCalls, [['s1', 's1']], 'one query, listener sessions only');
+    assert.deepEqual(behind.socket.messageIds(), ['4'], 'the missed reply is recovered');
+    assert.deepEqual(current.socket.messageIds(), [], 'an up-to-date connection is left alone');
+    assert.deepEqual(store.listAfterCalls, ['3']);
+
+    await listeners.catchUp([behind.connection, current.connection]);
+    await tick();
+    assert.deepEqual(behind.socket.messageIds(), ['4'], 'nothing twice');
+    assert.deepEqual(store.listAfterCalls, ['3']);
+  });
+
+  test('a failing query changes nothing; the next tick tries again', async () => {
+    const store = new FakeStore();
+    const listeners = endpoint(store);
+    const { connection: c, socket } = connection();
+    await listeners.open(c, principal());
+    await tick();
+    store.messages.push(1);
+    const latestIds = store.store.messages.latestIds;
+    store.store.messages.latestIds = async () => {
+      throw new Error('database away');
+    };
+    await listeners.catchUp([c]);
+    assert.deepEqual(socket.messageIds(), []);
+    store.store.messages.latestIds = latestIds;
+    await listeners.catchUp([c]);
+    await tick();
+    await tick();
+    assert.deepEqual(socket.messageIds(), ['1']);
   });
 });

@@ -149,6 +149,8 @@ describe('startHeartbeat (spread over slices)', () => {
       create,
       touches,
       reaped,
+      /** The ids each tick told onPinged about (ticks that pinged nobody add nothing). */
+      pingedPerTick: [] as number[][],
       advance(ticks: number) {
         for (let i = 0; i < ticks; i++) {
           touches.push(0);
@@ -162,6 +164,7 @@ describe('startHeartbeat (spread over slices)', () => {
       intervalMs,
       () => h.connections as unknown as Connection[],
       (c) => reaped.push((c as unknown as FakeConnection).id),
+      (pinged) => h.pingedPerTick.push((pinged as unknown as FakeConnection[]).map((c) => c.id)),
     );
     h.stop = () => {
       stop();
@@ -170,19 +173,20 @@ describe('startHeartbeat (spread over slices)', () => {
     return h;
   }
 
-  test('slices: 30 per interval at most, ticks at least 100 ms apart', () => {
-    assert.equal(heartbeatSlices(30_000), 30);
-    assert.equal(heartbeatSlices(3_000), 30);
-    assert.equal(heartbeatSlices(500), 5);
-    assert.equal(heartbeatSlices(100), 1);
+  test('slices: one per 50 ms tick, at least one', () => {
+    assert.equal(heartbeatSlices(30_000), 600);
+    assert.equal(heartbeatSlices(1_500), 30);
+    assert.equal(heartbeatSlices(100), 2);
+    assert.equal(heartbeatSlices(75), 1);
   });
 
   test('each connection is pinged exactly once per interval, and no tick handles more than its share', () => {
-    const h = harness(3000, 300);
+    const h = harness(1500, 300);
     try {
       for (let interval = 1; interval <= 3; interval++) {
         h.advance(30);
-        for (const c of h.connections) assert.equal(c.pings, interval, `connection ${c.id} after ${interval} intervals`);
+        for (const c of h.connections)
+          assert.equal(c.pings, interval, `connection ${c.id} after ${interval} intervals`);
       }
       assert.equal(h.touches.length, 90);
       assert.deepEqual(new Set(h.touches), new Set([10]), 'every tick handles 10 of the 300, no more, no fewer');
@@ -192,8 +196,29 @@ describe('startHeartbeat (spread over slices)', () => {
     }
   });
 
+  test('onPinged hears once per tick about the connections that tick pinged, and only those', () => {
+    const h = harness(1500, 60);
+    try {
+      h.connections[3]!.socket.readyState = 3; // closed: skipped, not reported
+      h.connections[40]!.silent = true;
+      h.advance(30);
+      assert.equal(h.pingedPerTick.length, 30, 'one call per tick');
+      assert.deepEqual(
+        h.pingedPerTick.flat(),
+        h.connections.map((c) => c.id).filter((id) => id !== 3),
+        'each pinged connection once, in round order',
+      );
+      h.pingedPerTick.length = 0;
+      h.advance(30);
+      assert.ok(!h.pingedPerTick.flat().includes(40), 'a reaped connection is not reported');
+      assert.equal(h.connections[40]!.terminated, true);
+    } finally {
+      h.stop();
+    }
+  });
+
   test('a silent connection is reaped at its second check, the others are kept', () => {
-    const h = harness(3000, 300);
+    const h = harness(1500, 300);
     try {
       const silent = h.connections[137]!;
       silent.silent = true;
@@ -214,7 +239,7 @@ describe('startHeartbeat (spread over slices)', () => {
   });
 
   test('connections that open mid-round wait for the next round; closed ones are skipped', () => {
-    const h = harness(3000, 30);
+    const h = harness(1500, 30);
     try {
       h.advance(15);
       const late = h.create();
@@ -234,7 +259,7 @@ describe('startHeartbeat (spread over slices)', () => {
   });
 
   test('a connection moved up the round by closures gets half an interval to answer before it is reaped', () => {
-    const h = harness(3000, 30);
+    const h = harness(1500, 30);
     try {
       const last = h.connections[29]!;
       last.silent = true;
