@@ -4,14 +4,15 @@
  * (and, with SQLite `synchronous=FULL`, one fsync) instead of one each.
  *
  * Writes submitted during one event-loop turn are collected and committed at
- * the end of that turn (setImmediate); while a batch is being committed, new
- * writes wait for the next one. Nothing waits for a timer: a lone write is
- * committed as soon as the turn that submitted it ends.
+ * the end of that turn (setImmediate). At most `maxInFlight` batches are with
+ * the batch writer at once (one by default); while that many are, new writes
+ * wait and go together in the next batch. Nothing waits for a timer: a lone
+ * write is sent as soon as the turn that submitted it ends.
  *
  * After the commit each write's `afterCommit` runs (acknowledge, publish), one
- * at a time in submission order, and batch n+1's only after batch n's: what
- * is published leaves in stored order. A write's promise settles after its
- * own `afterCommit`.
+ * at a time in submission order, and batch n+1's only after batch n's, even
+ * when batch n+1 is answered first: what is published leaves in stored order.
+ * A write's promise settles after its own `afterCommit`.
  */
 
 /** What the batch writer says about one write of the batch. */
@@ -45,15 +46,27 @@ interface PendingWrite<In, Out> {
 export class GroupCommit<In, Out> {
   private queue: Array<PendingWrite<In, Out>> = [];
   private scheduled = false;
-  private writing = false;
+  /** Batches sent to the batch writer and not answered yet. */
+  private inFlight = 0;
   /** The afterCommit callbacks of committed batches, chained in commit order. */
   private settling: Promise<void> = Promise.resolve();
 
+  /** Most writes per transaction; the rest wait for the next one. */
+  private readonly maxBatch: number;
+  /**
+   * Most batches with the writer at once. More than one only for a writer
+   * that keeps its batches in order and can take the next one while an
+   * earlier one is still being made durable (the SQLite writer's thread).
+   */
+  private readonly maxInFlight: number;
+
   constructor(
     private readonly writeBatch: BatchWriter<In, Out>,
-    /** Most writes per transaction; the rest wait for the next one. */
-    private readonly maxBatch = 512,
-  ) {}
+    options: { maxBatch?: number; maxInFlight?: number } = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 512;
+    this.maxInFlight = options.maxInFlight ?? 1;
+  }
 
   submit(input: In, afterCommit?: (value: Out) => Promise<void>): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
@@ -63,32 +76,41 @@ export class GroupCommit<In, Out> {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.writing) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
-    setImmediate(() => void this.flush());
+    setImmediate(() => this.flush());
   }
 
-  private async flush(): Promise<void> {
+  private flush(): void {
     this.scheduled = false;
-    this.writing = true;
     const batch = this.queue.splice(0, this.maxBatch);
-    let result: BatchResult<Out>;
-    try {
-      result = await this.writeBatch(batch.map((write) => write.input));
-      if (result.outcomes.length !== batch.length) {
-        await result.release?.();
-        throw new Error(`batch writer answered ${result.outcomes.length} outcomes for ${batch.length} writes`);
-      }
-    } catch (error) {
-      result = { outcomes: batch.map(() => ({ ok: false, error })) };
-    }
-    this.writing = false;
-    if (this.queue.length > 0) this.schedule();
-    const previous = this.settling;
-    this.settling = previous.then(async () => {
+    if (batch.length === 0) return;
+    this.inFlight++;
+    const written = this.write(batch.map((write) => write.input));
+    void written.then(() => {
+      this.inFlight--;
+      if (this.queue.length > 0) this.schedule();
+    });
+    // Chained at send time, so batches settle in the order they were sent.
+    this.settling = this.settling.then(async () => {
+      const result = await written;
       await settle(batch, result.outcomes);
       await result.release?.().catch(() => undefined);
     });
+  }
+
+  /** The batch writer's answer; a failure becomes a failed outcome for every write. */
+  private async write(inputs: In[]): Promise<BatchResult<Out>> {
+    try {
+      const result = await this.writeBatch(inputs);
+      if (result.outcomes.length !== inputs.length) {
+        await result.release?.();
+        throw new Error(`batch writer answered ${result.outcomes.length} outcomes for ${inputs.length} writes`);
+      }
+      return result;
+    } catch (error) {
+      return { outcomes: inputs.map(() => ({ ok: false, error })) };
+    }
   }
 }
 

@@ -15,6 +15,9 @@ import type { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { compileMessageBatchStatements, SqliteMessageWriter } from './sqlite/message-writer.js';
 import type { Direction, InsertOptions, InsertResult, MessageRepository, NewMessage, StoredMessage } from './types.js';
 
+/** SQLite batches with the writer's thread at once (committed, waiting for their WAL sync). */
+const WRITER_BATCHES_IN_FLIGHT = 4;
+
 /** Sessions per latestIds query: far below either database's limit on bound parameters. */
 const LATEST_IDS_CHUNK = 1000;
 
@@ -39,9 +42,11 @@ export class KyselyMessageRepository implements MessageRepository {
       db.connection().execute(async () => task()),
     );
     this.sqliteWriter = writer;
-    this.batches = new GroupCommit(async (messages) => ({
-      outcomes: toInsertResults(messages, await writer.write(messages)),
-    }));
+    this.batches = new GroupCommit(
+      async (messages) => ({ outcomes: toInsertResults(messages, await writer.write(messages)) }),
+      // The writer's thread commits the next batches while an earlier one's WAL sync runs.
+      { maxInFlight: sqlite.options.path === ':memory:' ? 1 : WRITER_BATCHES_IN_FLIGHT },
+    );
   }
 
   /** Stops the SQLite message writer; call once no insert is in progress. */

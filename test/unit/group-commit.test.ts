@@ -49,9 +49,45 @@ describe('group commit', () => {
     assert.deepEqual(batches, [['a'], ['b', 'c']]);
   });
 
+  test('with maxInFlight 2: a second batch goes while the first is out, a third waits; they settle in send order', async () => {
+    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const batches: string[][] = [];
+    const group = new GroupCommit<string, string>(
+      async (inputs) => {
+        batches.push([...inputs]);
+        const gate = deferred();
+        gates.set(inputs[0]!, gate);
+        await gate.promise;
+        return { outcomes: inputs.map((input) => ({ ok: true, value: `id-${input}` })) };
+      },
+      { maxInFlight: 2 },
+    );
+    const settled: string[] = [];
+    const acked: string[] = [];
+    const submit = (input: string) =>
+      group.submit(input, async () => void acked.push(input)).then(() => void settled.push(input));
+    const all = [submit('a')];
+    await nextTurn();
+    all.push(submit('b'));
+    await nextTurn();
+    all.push(submit('c'), submit('d'));
+    await nextTurn();
+    assert.deepEqual(batches, [['a'], ['b']], 'two batches out, the third held back');
+    gates.get('b')!.resolve(); // answered before the first
+    await nextTurn();
+    await nextTurn();
+    assert.deepEqual(batches, [['a'], ['b'], ['c', 'd']], 'a slot is free again');
+    assert.deepEqual(acked, [], "b's afterCommit waits for a's");
+    gates.get('a')!.resolve();
+    gates.get('c')!.resolve();
+    await Promise.all(all);
+    assert.deepEqual(acked, ['a', 'b', 'c', 'd']);
+    assert.deepEqual(settled, ['a', 'b', 'c', 'd']);
+  });
+
   test('a batch holds at most maxBatch writes; the rest follow', async () => {
     const { batches, write } = recordingWriter();
-    const group = new GroupCommit(write, 2);
+    const group = new GroupCommit(write, { maxBatch: 2 });
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((input) => group.submit(input)));
     assert.deepEqual(batches, [['a', 'b'], ['c', 'd'], ['e']]);
   });
