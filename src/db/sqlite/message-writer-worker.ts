@@ -2,16 +2,21 @@
  * The message writer's thread: its own handle on the SQLite file, writing the
  * batches the main thread sends (./message-writer.ts). Commits, their fsync
  * (`synchronous=FULL`) and WAL checkpoints happen here, off the event loop
- * that serves the connections.
+ * that serves the connections. With FULL the WAL is synced beside the commits
+ * (./wal-sync.ts): a batch is answered once it is on disk, and the next
+ * batches are written meanwhile.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteHandle, type SqliteOptions } from './dialect.js';
 import { MessageBatchWriter, type MessageBatchStatements } from './message-batch.js';
 import type { WriterReply, WriterRequest } from './message-writer.js';
+import { WalSync } from './wal-sync.js';
 
 const { options, statements } = workerData as { options: SqliteOptions; statements: MessageBatchStatements };
 const port = parentPort!;
-const database = openSqliteHandle(options);
+const walSync = options.synchronous === 'FULL' ? new WalSync(`${options.path}-wal`) : undefined;
+// The commits themselves skip the sync that walSync does for them.
+const database = openSqliteHandle(walSync ? { ...options, synchronous: 'NORMAL' } : options);
 const writer = new MessageBatchWriter(database, statements);
 
 port.on('message', (request: WriterRequest) => {
@@ -25,10 +30,29 @@ port.on('message', (request: WriterRequest) => {
     reply = { id: request.id, outcomes: writer.write(request.messages, Date.now()) };
   } catch (error) {
     const { message, code } = error as { message?: unknown; code?: unknown };
-    reply = {
+    port.postMessage({
       id: request.id,
       error: { message: String(message ?? error), code: typeof code === 'string' ? code : undefined },
-    };
+    } satisfies WriterReply);
+    return;
   }
-  port.postMessage(reply);
+  if (walSync === undefined) {
+    port.postMessage(reply);
+    return;
+  }
+  walSync.afterCommit((error) => {
+    if (error === undefined) {
+      port.postMessage(reply);
+      return;
+    }
+    // Committed but maybe not on disk, and after a failed sync the file's state
+    // is unknown: fail the batch (the client resends; a copy that did survive is
+    // acked as a duplicate) and stop this thread; the next write starts a new one.
+    const { message, code } = error as NodeJS.ErrnoException;
+    port.postMessage({
+      id: request.id,
+      error: { message: `syncing the WAL failed: ${message}`, code },
+    } satisfies WriterReply);
+    process.exit(1);
+  });
 });
