@@ -5,7 +5,16 @@
  * Trace context travels inside broker publications (W3C traceparent), so one
  * trace follows a message from the sender's instance to every delivering one.
  */
-import { context, propagation, trace, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  propagation,
+  ProxyTracerProvider,
+  trace,
+  SpanStatusCode,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -40,8 +49,24 @@ export function startTracing(env: Record<string, string | undefined>, version: s
   return provider;
 }
 
+/** What the API's global provider hands out while no tracer provider is registered. */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+/** Passed to `inSpan` callbacks while tracing is off: records nothing. */
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * True once a tracer provider is registered. Until then the helpers below
+ * skip the API altogether: its no-op spans still cost a context and several
+ * closures per call, and the message path makes four such calls per message.
+ */
+export function tracingActive(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+}
+
 /** The current trace context as a carrier for a publication (undefined when not tracing). */
 export function injectTraceContext(ctx: Context = context.active()): Record<string, string> | undefined {
+  if (!tracingActive()) return undefined;
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return Object.keys(carrier).length > 0 ? carrier : undefined;
@@ -58,6 +83,7 @@ export async function inSpan<T>(
   fn: (span: Span) => Promise<T>,
   parent?: Context,
 ): Promise<T> {
+  if (!tracingActive()) return fn(NO_SPAN);
   return tracer().startActiveSpan(name, { attributes }, parent ?? context.active(), async (span) => {
     try {
       return await fn(span);

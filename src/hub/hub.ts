@@ -106,10 +106,8 @@ export class Hub {
           extractTraceContext(publication.trace),
         )
       : undefined;
-    for (const connection of members) {
-      connection.deliver(publication);
-      if (event) this.metrics.messagesDeliveredTotal.inc({ event });
-    }
+    for (const connection of members) connection.deliver(publication);
+    if (event) this.metrics.messagesDeliveredTotal.inc({ event }, members.size);
     span?.end();
   };
 }
