@@ -5,11 +5,11 @@
  *
  * The checks of an interval are spread over ticks 50 ms apart so that no
  * timer callback handles many connections at once (at 10,000 connections one
- * sweep blocked the event loop for 200–400 ms, and 30 slices a round still
- * stopped it for 40–60 ms every second): at the start of each round (one
- * interval) the connections are snapshotted, and each tick handles the next
- * share of the snapshot. Connections that open mid-round wait for the next
- * round; connections closed meanwhile are skipped.
+ * sweep blocked the event loop for 200–400 ms; 30 slices a round, with a
+ * catch-up query per connection, still stopped it for 40–60 ms every second):
+ * at the start of each round (one interval) the connections are snapshotted,
+ * and each tick handles the next share of the snapshot. Connections that open
+ * mid-round wait for the next round; connections closed meanwhile are skipped.
  *
  * `onPinged` is told, once per tick, about the connections pinged in it
  * (alive at their check): a hook for other once-per-interval work that must
