@@ -84,7 +84,6 @@ export class GroupCommit<In, Out> {
   private flush(): void {
     this.scheduled = false;
     const batch = this.queue.splice(0, this.maxBatch);
-    if (batch.length === 0) return;
     this.inFlight++;
     const written = this.write(batch.map((write) => write.input));
     void written.then(() => {

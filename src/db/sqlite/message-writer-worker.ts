@@ -19,6 +19,15 @@ const walSync = options.synchronous === 'FULL' ? new WalSync(`${options.path}-wa
 const database = openSqliteHandle(walSync ? { ...options, synchronous: 'NORMAL' } : options);
 const writer = new MessageBatchWriter(database, statements);
 
+/** The reply for a batch that failed: the error's message (after `context`, if given) and SQLite's or the OS's code. */
+function failed(id: number, error: unknown, context = ''): WriterReply {
+  const { message, code } = error as { message?: unknown; code?: unknown };
+  return {
+    id,
+    error: { message: `${context}${String(message ?? error)}`, code: typeof code === 'string' ? code : undefined },
+  };
+}
+
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'close') {
     database.close();
@@ -29,11 +38,7 @@ port.on('message', (request: WriterRequest) => {
   try {
     reply = { id: request.id, outcomes: writer.write(request.messages, Date.now()) };
   } catch (error) {
-    const { message, code } = error as { message?: unknown; code?: unknown };
-    port.postMessage({
-      id: request.id,
-      error: { message: String(message ?? error), code: typeof code === 'string' ? code : undefined },
-    } satisfies WriterReply);
+    port.postMessage(failed(request.id, error));
     return;
   }
   if (walSync === undefined) {
@@ -48,11 +53,7 @@ port.on('message', (request: WriterRequest) => {
     // Committed but maybe not on disk, and after a failed sync the file's state
     // is unknown: fail the batch (the client resends; a copy that did survive is
     // acked as a duplicate) and stop this thread; the next write starts a new one.
-    const { message, code } = error as NodeJS.ErrnoException;
-    port.postMessage({
-      id: request.id,
-      error: { message: `syncing the WAL failed: ${message}`, code },
-    } satisfies WriterReply);
+    port.postMessage(failed(request.id, error, 'syncing the WAL failed: '));
     process.exit(1);
   });
 });
