@@ -9,10 +9,15 @@
  * wait and go together in the next batch. Nothing waits for a timer: a lone
  * write is sent as soon as the turn that submitted it ends.
  *
- * After the commit each write's `afterCommit` runs (acknowledge, publish), one
- * at a time in submission order, and batch n+1's only after batch n's, even
- * when batch n+1 is answered first: what is published leaves in stored order.
- * A write's promise settles after its own `afterCommit`.
+ * After the commit each write's `afterCommit` runs (acknowledge, publish) in
+ * submission order, and batch n+1's only after batch n's, even when batch n+1
+ * is answered first: what is published leaves in stored order. By default one
+ * runs at a time. With `orderKey`, writes of different keys start one after
+ * another without waiting for each other (what each sends before its first
+ * await still leaves in submission order), and only writes sharing a key wait
+ * for the one before: a batch of messages into different sessions costs one
+ * publication round trip, not one per message. A write's promise settles after
+ * its own `afterCommit`.
  */
 
 /** What the batch writer says about one write of the batch. */
@@ -59,13 +64,16 @@ export class GroupCommit<In, Out> {
    * earlier one is still being made durable (the SQLite writer's thread).
    */
   private readonly maxInFlight: number;
+  /** Writes whose afterCommit must wait for each other; undefined: all of them. */
+  private readonly orderKey: ((input: In) => unknown) | undefined;
 
   constructor(
     private readonly writeBatch: BatchWriter<In, Out>,
-    options: { maxBatch?: number; maxInFlight?: number } = {},
+    options: { maxBatch?: number; maxInFlight?: number; orderKey?: (input: In) => unknown } = {},
   ) {
     this.maxBatch = options.maxBatch ?? 512;
     this.maxInFlight = options.maxInFlight ?? 1;
+    this.orderKey = options.orderKey;
   }
 
   submit(input: In, afterCommit?: (value: Out) => Promise<void>): Promise<Out> {
@@ -93,7 +101,7 @@ export class GroupCommit<In, Out> {
     // Chained at send time, so batches settle in the order they were sent.
     this.settling = this.settling.then(async () => {
       const result = await written;
-      await settle(batch, result.outcomes);
+      await settle(batch, result.outcomes, this.orderKey);
       await result.release?.().catch(() => undefined);
     });
   }
@@ -113,18 +121,34 @@ export class GroupCommit<In, Out> {
   }
 }
 
-async function settle<In, Out>(batch: Array<PendingWrite<In, Out>>, outcomes: Array<WriteOutcome<Out>>): Promise<void> {
+/**
+ * Runs the batch's afterCommit callbacks, each write's after the previous one
+ * of the same key (`orderKey`; without it, after the previous one), and
+ * settles each write after its own. Resolves when all have run.
+ */
+async function settle<In, Out>(
+  batch: Array<PendingWrite<In, Out>>,
+  outcomes: Array<WriteOutcome<Out>>,
+  orderKey: ((input: In) => unknown) | undefined,
+): Promise<void> {
+  const tails = new Map<unknown, Promise<void>>();
   for (const [index, write] of batch.entries()) {
     const outcome = outcomes[index]!;
     if (!outcome.ok) {
       write.reject(outcome.error);
       continue;
     }
-    try {
-      if (write.afterCommit) await write.afterCommit(outcome.value);
-      write.resolve(outcome.value);
-    } catch (error) {
-      write.reject(error);
-    }
+    const run = async (): Promise<void> => {
+      try {
+        if (write.afterCommit) await write.afterCommit(outcome.value);
+        write.resolve(outcome.value);
+      } catch (error) {
+        write.reject(error);
+      }
+    };
+    const key = orderKey?.(write.input);
+    const previous = tails.get(key);
+    tails.set(key, previous ? previous.then(run) : run());
   }
+  await Promise.all(tails.values());
 }

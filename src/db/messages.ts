@@ -21,6 +21,9 @@ const WRITER_BATCHES_IN_FLIGHT = 4;
 /** Sessions per latestIds query: far below either database's limit on bound parameters. */
 const LATEST_IDS_CHUNK = 1000;
 
+/** One session's messages are acked and published one after another; different sessions' side by side. */
+const bySession = (message: NewMessage): string => message.sessionId;
+
 export class KyselyMessageRepository implements MessageRepository {
   /** Writes are batched: the messages of one event-loop turn share one transaction. */
   private readonly batches: GroupCommit<NewMessage, InsertResult>;
@@ -32,10 +35,13 @@ export class KyselyMessageRepository implements MessageRepository {
     sqlite: LiveChatSqliteDialect | undefined,
   ) {
     if (sqlite === undefined) {
-      this.batches = new GroupCommit(async (messages) => {
-        const { outcomes, release } = await writePostgresBatch(db, messages);
-        return { outcomes: toInsertResults(messages, outcomes), release };
-      });
+      this.batches = new GroupCommit(
+        async (messages) => {
+          const { outcomes, release } = await writePostgresBatch(db, messages);
+          return { outcomes: toInsertResults(messages, outcomes), release };
+        },
+        { orderKey: bySession },
+      );
       return;
     }
     const writer = new SqliteMessageWriter(sqlite.options, sqlite.handle, compileMessageBatchStatements(db), (task) =>
@@ -45,7 +51,7 @@ export class KyselyMessageRepository implements MessageRepository {
     this.batches = new GroupCommit(
       async (messages) => ({ outcomes: toInsertResults(messages, await writer.write(messages)) }),
       // The writer's thread commits the next batches while an earlier one's WAL sync runs.
-      { maxInFlight: sqlite.options.path === ':memory:' ? 1 : WRITER_BATCHES_IN_FLIGHT },
+      { maxInFlight: sqlite.options.path === ':memory:' ? 1 : WRITER_BATCHES_IN_FLIGHT, orderKey: bySession },
     );
   }
 

@@ -178,6 +178,32 @@ describe('group commit', () => {
     }
   });
 
+  test('with orderKey: other keys start at once, in submission order; a shared key waits; the next batch waits for all', async () => {
+    const { write } = recordingWriter();
+    // Key: the input's first letter.
+    const group = new GroupCommit(write, { orderKey: (input: string) => input[0] });
+    const events: string[] = [];
+    const slow = deferred();
+    const after = (name: string, wait?: Promise<void>) => async () => {
+      events.push(`start ${name}`);
+      if (wait) await wait;
+      events.push(`end ${name}`);
+    };
+    const first = ['a1', 'b1', 'a2', 'c1'].map((name) =>
+      group.submit(name, after(name, name === 'a1' ? slow.promise : undefined)),
+    );
+    await nextTurn();
+    await nextTurn();
+    const next = group.submit('d1', after('d1'));
+    await nextTurn();
+    await nextTurn();
+    // a2 waits for a1; b1 and c1 do not; d1 (next batch) waits for the whole first batch.
+    assert.deepEqual(events, ['start a1', 'start b1', 'end b1', 'start c1', 'end c1']);
+    slow.resolve();
+    await Promise.all([...first, next]);
+    assert.deepEqual(events.slice(5), ['end a1', 'start a2', 'end a2', 'start d1', 'end d1']);
+  });
+
   test('a failing afterCommit rejects its own write only', async () => {
     const { write } = recordingWriter();
     const group = new GroupCommit(write);
