@@ -109,8 +109,9 @@ export function openSqliteHandle(options: SqliteOptions): Database.Database {
   const database = new Database(options.path);
   try {
     // busy_timeout first: switching to WAL needs a lock another process may hold.
-    database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    if (!inMemory) database.pragma('journal_mode = WAL');
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    database.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    if (!inMemory) switchToWal(database, busyTimeoutMs);
     database.pragma(`synchronous = ${options.synchronous}`);
     database.pragma('foreign_keys = ON');
   } catch (error) {
@@ -118,6 +119,26 @@ export function openSqliteHandle(options: SqliteOptions): Database.Database {
     throw error;
   }
   return database;
+}
+
+/**
+ * `journal_mode = WAL`, tried again until `timeoutMs` has passed while
+ * another process holds the lock it needs: on a new file that several
+ * processes open at once, SQLite answers SQLITE_BUSY here without waiting
+ * for its busy timeout.
+ */
+function switchToWal(database: Database.Database, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      database.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      // Opening is synchronous: a short blocking pause before the next try.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
 }
 
 /** Opens the database file and the Kysely dialect on it. */
