@@ -25,8 +25,24 @@ const types: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** Statement texts run as named prepared statements, by text. */
+const statementNames = new Map<string, string>();
+
 /**
- * A pg client whose queries have a deadline. A server that stops answering
+ * Runs `text` as the named prepared statement `name` from now on: each pooled
+ * connection parses it once instead of on every call (and PostgreSQL may
+ * keep its plan). Only for a fixed statement, on the
+ * hot path: the same text on every call, whatever its parameters.
+ */
+export function nameStatement(name: string, text: string): void {
+  const known = statementNames.get(text);
+  if (known !== undefined && known !== name) throw new Error(`statement already named "${known}", not "${name}"`);
+  statementNames.set(text, name);
+}
+
+/**
+ * A pg client whose queries have a deadline (and which runs the statements
+ * named by `nameStatement` as prepared statements). A server that stops answering
  * without closing the connection (a network partition, a frozen host) would
  * otherwise hold a query - and the message waiting on it - forever: no error,
  * no ack. At the deadline the connection is destroyed, which fails every
@@ -37,6 +53,9 @@ const types: pg.CustomTypesConfig = {
 function clientWithDeadline(timeoutMs: number): typeof pg.Client {
   return class DeadlineClient extends pg.Client {
     override query(...args: unknown[]): any {
+      const [text, values] = args;
+      const name = typeof text === 'string' ? statementNames.get(text) : undefined;
+      if (name !== undefined && Array.isArray(values) && args.length === 2) args = [{ name, text, values }];
       const result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
       if (result instanceof Promise) {
         const timer = setTimeout(() => {

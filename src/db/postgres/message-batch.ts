@@ -1,28 +1,36 @@
 /**
- * PostgreSQL: one batch of messages in one transaction on one pooled
- * connection, in a fixed number of round trips whatever the batch size
- * (instead of six per message).
+ * PostgreSQL: one batch of messages in three round trips whatever its size:
+ * take the sessions' order locks, write the batch in one statement, and (after
+ * the acks and publications) drop the locks. A batch with duplicates takes one
+ * more, to read their first copies.
  *
- * Order across instances: before the transaction the connection takes the
- * session-level advisory lock of every session in the batch (in one global
- * order, so two instances never wait for each other in a circle), and keeps
- * them until every message of the batch was acknowledged and published
- * (`release`). The next write into one of these sessions, on any instance,
- * waits for that: one session's messages are stored, and published, in order.
+ * Order across instances: first the connection takes the session-level
+ * advisory lock of every session in the batch (in one global order, so two
+ * instances never wait for each other in a circle), and keeps them until every
+ * message of the batch was acknowledged and published (`release`). The next
+ * write into one of these sessions, on any instance, waits for that: one
+ * session's messages are stored, and published, in order. The lock is taken in
+ * its own statement so that the write's snapshot, taken after it, sees every
+ * message the previous holder committed.
  *
- * In the transaction:
- * 1. the sessions' rows are locked (`FOR UPDATE`, as the one-message path
- *    does) and read: messages into a session that does not exist are refused;
+ * The write is a single statement, so it commits or fails as a whole without
+ * BEGIN and COMMIT round trips. In it:
+ * 1. the sessions' rows are locked (`FOR UPDATE`: not deleted meanwhile) and
+ *    read: messages into a session that does not exist are refused;
  * 2. replies: each session's newest broadcaster message, to chain
  *    `previousMessageId`;
- * 3. one INSERT of all the batch's messages in batch order, doing nothing on a
- *    (sender_key, client_message_id) conflict (a conflicting insert still
- *    uncommitted elsewhere makes PostgreSQL wait for its outcome);
- * 4. lastMessageAt of the sessions that got a new message;
- * 5. for duplicates, their first copies.
+ * 3. one INSERT of the batch's messages into known sessions, in batch order,
+ *    doing nothing on a (sender_key, client_message_id) conflict (a
+ *    conflicting insert still uncommitted elsewhere makes PostgreSQL wait for
+ *    its outcome);
+ * 4. lastMessageAt of the sessions that got a new message.
+ * Duplicates' first copies are read after the commit; if that read fails,
+ * only the duplicates fail (their first copies stay stored, the clients'
+ * resends are acked with them).
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryResult, type RawBuilder } from 'kysely';
 import { formatRowId } from '../ids.js';
+import { nameStatement } from './dialect.js';
 import { adminIdColumn, firstCopyGone, type MessageWriteOutcome } from '../message-write.js';
 import type { DatabaseSchema, MessageRow } from '../schema.js';
 import type { NewMessage } from '../types.js';
@@ -49,14 +57,16 @@ export function writePostgresBatch(
     db.connection()
       .execute(async (connection) => {
         const sessionIds = unique(messages.map((message) => message.sessionId));
-        await sql`select pg_advisory_lock(${SESSION_ORDER_LOCK}, h)
-          from (select distinct hashtext(s) as h from unnest(${sessionIds}::text[]) as s order by 1) as locks`.execute(
+        await executeNamed(
           connection,
+          'livechat_lock_sessions',
+          sql`select pg_advisory_lock(${SESSION_ORDER_LOCK}, h)
+            from (select distinct hashtext(s) as h from unnest(${sessionIds}::text[]) as s order by 1) as locks`,
         );
         try {
           let outcomes: MessageWriteOutcome[];
           try {
-            outcomes = await connection.transaction().execute((trx) => writeInTransaction(trx, messages));
+            outcomes = await writeBatch(connection, messages);
           } catch (error) {
             reject(error);
             return;
@@ -74,64 +84,93 @@ export function writePostgresBatch(
   });
 }
 
-async function writeInTransaction(trx: Db, messages: readonly NewMessage[]): Promise<MessageWriteOutcome[]> {
-  const now = Date.now();
-  const sessionIds = unique(messages.map((message) => message.sessionId));
-  const known = new Set(
-    (
-      await sql<{
-        id: string;
-      }>`select id from sessions where id = any(${sessionIds}::text[]) order by id for update`.execute(trx)
-    ).rows.map((row) => row.id),
-  );
+/** Runs a statement of this module as a named prepared statement (its text is the same on every call). */
+function executeNamed<Row>(db: Db, name: string, query: RawBuilder<Row>): Promise<QueryResult<Row>> {
+  const compiled = query.compile(db);
+  nameStatement(name, compiled.sql);
+  return db.executeQuery(compiled);
+}
 
+/** What the batch statement answers: one row of JSON arrays. */
+interface BatchStatementRow {
+  known: string[];
+  latest: Array<[sessionId: string, id: number]>;
+  inserted: InsertedRow[];
+}
+
+async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<MessageWriteOutcome[]> {
+  const now = Date.now();
   const outcomes: Array<MessageWriteOutcome | undefined> = new Array(messages.length);
-  const accepted: Array<{ index: number; message: NewMessage; adminId: number | null }> = [];
+  const candidates: Array<{ index: number; message: NewMessage; adminId: number | null }> = [];
   for (const [index, message] of messages.entries()) {
     const admin = adminIdColumn(message);
-    if (!('adminId' in admin)) {
-      outcomes[index] = admin;
-    } else if (!known.has(message.sessionId)) {
-      outcomes[index] = { ok: false, reason: 'unknown_session', detail: message.sessionId };
-    } else {
-      accepted.push({ index, message, adminId: admin.adminId });
-    }
+    if ('adminId' in admin) candidates.push({ index, message, adminId: admin.adminId });
+    else outcomes[index] = admin;
   }
-  if (accepted.length === 0) return outcomes as MessageWriteOutcome[];
+  if (candidates.length === 0) return outcomes as MessageWriteOutcome[];
 
-  const latestReply = await latestBroadcasterIds(
-    trx,
-    accepted.map((item) => item.message),
+  const column = <T>(pick: (item: (typeof candidates)[number]) => T): T[] => candidates.map(pick);
+  const replySessions = unique(
+    candidates.filter((item) => item.message.direction === 'broadcaster').map((item) => item.message.sessionId),
   );
-  const column = <T>(pick: (item: (typeof accepted)[number]) => T): T[] => accepted.map(pick);
-  const inserted = await sql<InsertedRow>`
-    insert into messages (session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, created_at)
-    select session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ${now}::bigint
-    from unnest(
-      ${column((item) => item.message.sessionId)}::text[],
-      ${column((item) => item.message.direction)}::text[],
-      ${column((item) => item.message.senderKey)}::text[],
-      ${column((item) => item.message.from)}::text[],
-      ${column((item) => item.adminId)}::bigint[],
-      ${column((item) => item.message.clientMessageId ?? null)}::text[],
-      ${column((item) => item.message.text)}::text[]
-    ) with ordinality as m(session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ord)
-    order by ord
-    on conflict (sender_key, client_message_id) do nothing
-    returning id, session_id, direction, sender_name, text, created_at, sender_key, client_message_id`.execute(trx);
+  const result = await executeNamed(
+    db,
+    'livechat_write_batch',
+    sql<BatchStatementRow>`
+    with known as (
+      select id from sessions where id = any(${unique(column((item) => item.message.sessionId))}::text[])
+      order by id for update
+    ),
+    latest as (
+      select distinct on (session_id) session_id, id from messages
+      where session_id = any(${replySessions}::text[]) and direction = 'broadcaster'
+      order by session_id, id desc
+    ),
+    inserted as (
+      insert into messages (session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, created_at)
+      select session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ${now}::bigint
+      from unnest(
+        ${column((item) => item.message.sessionId)}::text[],
+        ${column((item) => item.message.direction)}::text[],
+        ${column((item) => item.message.senderKey)}::text[],
+        ${column((item) => item.message.from)}::text[],
+        ${column((item) => item.adminId)}::bigint[],
+        ${column((item) => item.message.clientMessageId ?? null)}::text[],
+        ${column((item) => item.message.text)}::text[]
+      ) with ordinality as m(session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ord)
+      where session_id in (select id from known)
+      order by ord
+      on conflict (sender_key, client_message_id) do nothing
+      returning id, session_id, direction, sender_name, text, created_at, sender_key, client_message_id
+    ),
+    touched as (
+      update sessions set last_message_at = ${now}::bigint where id in (select session_id from inserted)
+    )
+    select
+      (select coalesce(json_agg(id), '[]') from known) as known,
+      (select coalesce(json_agg(json_build_array(session_id, id)), '[]') from latest) as latest,
+      (select coalesce(json_agg(inserted), '[]') from inserted) as inserted`,
+  );
+  const { known, latest, inserted } = result.rows[0]!;
+  const knownSessions = new Set(known);
+  const latestReply = new Map(latest.map(([sessionId, id]) => [sessionId, formatRowId(id)]));
 
   // Rows back to messages: by dedup key when there is one (the first message
   // with a key got the row, later ones are duplicates), else in id order,
   // which is batch order; every pairing is checked.
   const byKey = new Map<string, InsertedRow>();
   const withoutKey: InsertedRow[] = [];
-  for (const row of [...inserted.rows].sort((a, b) => a.id - b.id)) {
+  for (const row of [...inserted].sort((a, b) => a.id - b.id)) {
     if (row.client_message_id === null) withoutKey.push(row);
     else byKey.set(dedupKey(row.sender_key, row.client_message_id), row);
   }
   const duplicates: Array<{ index: number; message: NewMessage }> = [];
   let nextWithoutKey = 0;
-  for (const { index, message } of accepted) {
+  for (const { index, message } of candidates) {
+    if (!knownSessions.has(message.sessionId)) {
+      outcomes[index] = { ok: false, reason: 'unknown_session', detail: message.sessionId };
+      continue;
+    }
     let row: InsertedRow | undefined;
     if (message.clientMessageId === undefined) {
       row = withoutKey[nextWithoutKey++];
@@ -155,12 +194,22 @@ async function writeInTransaction(trx: Db, messages: readonly NewMessage[]): Pro
     }
     outcomes[index] = { ok: true, row, duplicate: false, previousMessageId };
   }
+  if (duplicates.length > 0) await readFirstCopies(db, duplicates, outcomes);
+  return outcomes as MessageWriteOutcome[];
+}
 
-  const touched = unique(inserted.rows.map((row) => row.session_id));
-  if (touched.length > 0) {
-    await sql`update sessions set last_message_at = ${now}::bigint where id = any(${touched}::text[])`.execute(trx);
-  }
-  if (duplicates.length > 0) {
+/**
+ * The outcomes of duplicates: their first copies, stored before or earlier in
+ * this batch. The batch is committed already, so a failed read fails the
+ * duplicates alone.
+ */
+async function readFirstCopies(
+  db: Db,
+  duplicates: ReadonlyArray<{ index: number; message: NewMessage }>,
+  outcomes: Array<MessageWriteOutcome | undefined>,
+): Promise<void> {
+  let first: Map<string, InsertedRow>;
+  try {
     const firstCopies = await sql<InsertedRow>`
       select id, session_id, direction, sender_name, text, created_at, sender_key, client_message_id
       from messages
@@ -169,24 +218,23 @@ async function writeInTransaction(trx: Db, messages: readonly NewMessage[]): Pro
           ${duplicates.map((item) => item.message.senderKey)}::text[],
           ${duplicates.map((item) => item.message.clientMessageId!)}::text[]
         )
-      )`.execute(trx);
-    const first = new Map(firstCopies.rows.map((row) => [dedupKey(row.sender_key, row.client_message_id!), row]));
-    for (const { index, message } of duplicates) {
-      const row = first.get(dedupKey(message.senderKey, message.clientMessageId!));
-      if (row === undefined) throw firstCopyGone(message);
-      outcomes[index] = { ok: true, row, duplicate: true };
+      )`.execute(db);
+    first = new Map(firstCopies.rows.map((row) => [dedupKey(row.sender_key, row.client_message_id!), row]));
+  } catch (error) {
+    for (const { index } of duplicates) {
+      outcomes[index] = {
+        ok: false,
+        reason: 'rejected',
+        detail: `reading a duplicate's first copy failed: ${String(error)}`,
+      };
     }
+    return;
   }
-  return outcomes as MessageWriteOutcome[];
-}
-
-/** The newest broadcaster messageId of each session the batch replies into. */
-async function latestBroadcasterIds(trx: Db, messages: readonly NewMessage[]): Promise<Map<string, string>> {
-  const sessions = unique(messages.filter((m) => m.direction === 'broadcaster').map((m) => m.sessionId));
-  if (sessions.length === 0) return new Map();
-  const rows = await sql<{ session_id: string; id: number }>`
-    select distinct on (session_id) session_id, id from messages
-    where session_id = any(${sessions}::text[]) and direction = 'broadcaster'
-    order by session_id, id desc`.execute(trx);
-  return new Map(rows.rows.map((row) => [row.session_id, formatRowId(row.id)]));
+  for (const { index, message } of duplicates) {
+    const row = first.get(dedupKey(message.senderKey, message.clientMessageId!));
+    outcomes[index] =
+      row === undefined
+        ? { ok: false, reason: 'rejected', detail: firstCopyGone(message).message }
+        : { ok: true, row, duplicate: true };
+  }
 }
