@@ -47,7 +47,9 @@ const dedupKey = (senderKey: string, clientMessageId: string): string => JSON.st
 /**
  * Writes the batch and resolves once it is committed; `release` (called after
  * the batch's acks and publications) drops the session locks and gives the
- * connection back. Rejects, with nothing stored, on any database error.
+ * connection back. Rejects, with nothing stored, when the write statement
+ * fails; also (stored, but unanswerable) when the rows it returns cannot be
+ * paired with the messages, which only a bug would cause.
  */
 export function writePostgresBatch(
   db: Db,
