@@ -79,7 +79,9 @@ export function writePostgresBatch(
           await released;
         } finally {
           // A failed unlock means the connection broke, which releases the locks too.
-          await sql`select pg_advisory_unlock_all()`.execute(connection).catch(() => undefined);
+          await executeNamed(connection, 'livechat_unlock_sessions', sql`select pg_advisory_unlock_all()`).catch(
+            () => undefined,
+          );
         }
       })
       .catch(reject);
