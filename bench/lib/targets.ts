@@ -74,7 +74,7 @@ export const TARGETS: Record<string, TargetSpec> = {
   socketio: { id: 'socketio', label: 'Socket.IO relay (websocket only)', kind: 'socketio', instances: 1 },
 };
 
-for (const base of ['livechat', 'livechat-normal']) {
+for (const base of ['livechat', 'livechat-normal', 'livechat-cluster']) {
   const spec = TARGETS[base]!;
   for (const t of [
     experiment(spec, 'loopmon', ['loop-monitor'], 'event-loop stalls logged'),
