@@ -4,7 +4,7 @@
  * reported to the commits it covered.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -35,6 +35,19 @@ describe('WalSync', () => {
       ['a', 'b', 'c'],
     );
     assert.ok(answered.every(([, error]) => error === undefined));
+  });
+
+  test('the WAL file stays open between syncs (opened once, not once per sync)', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-sync-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const wal = join(dir, 'db-wal');
+    writeFileSync(wal, 'frames');
+    const sync = new WalSync(wal);
+    t.after(() => sync.close());
+    assert.equal(await new Promise<Error | undefined>((resolve) => sync.afterCommit(resolve)), undefined);
+    // Gone from the folder, still open here: the next sync needs no open.
+    unlinkSync(wal);
+    assert.equal(await new Promise<Error | undefined>((resolve) => sync.afterCommit(resolve)), undefined);
   });
 
   test('a sync that fails is reported to the commits it covered; the next one is tried again', async (t) => {

@@ -30,6 +30,7 @@ function failed(id: number, error: unknown, context = ''): WriterReply {
 
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'close') {
+    walSync?.close();
     database.close();
     port.close();
     return;

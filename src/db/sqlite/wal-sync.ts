@@ -13,8 +13,10 @@
  * guarantee FULL gives. Meanwhile the next batches are committed; one sync
  * then covers all of them (group commit at the disk).
  *
- * The WAL file is opened for each sync, so a WAL that SQLite removed and
- * created again (when every connection closed) is still the one synced.
+ * The WAL file stays open between syncs: SQLite removes it only when the
+ * last connection to the database closes, and the writer's own connection
+ * is open for as long as this class is used (it starts the WAL over in the
+ * same file). After a failed sync it is opened again.
  */
 import { close, fdatasync, open } from 'node:fs';
 
@@ -24,6 +26,7 @@ export class WalSync {
   /** Commits that finished since the running sync started: they wait for the next one. */
   private waiting: Done[] = [];
   private syncing = false;
+  private fd: number | undefined;
 
   constructor(private readonly walPath: string) {}
 
@@ -33,21 +36,35 @@ export class WalSync {
     if (!this.syncing) this.sync();
   }
 
+  /** Closes the WAL file (after the last commit was answered). */
+  close(): void {
+    if (this.fd !== undefined) close(this.fd, () => undefined);
+    this.fd = undefined;
+  }
+
   private sync(): void {
     const covered = this.waiting;
     this.waiting = [];
     this.syncing = true;
-    syncFile(this.walPath, (error) => {
+    this.syncFile((error) => {
       this.syncing = false;
       for (const done of covered) done(error);
       if (this.waiting.length > 0) this.sync();
     });
   }
-}
 
-function syncFile(path: string, callback: (error: Error | undefined) => void): void {
-  open(path, 'r', (openError, fd) => {
-    if (openError) return callback(openError);
-    fdatasync(fd, (syncError) => close(fd, (closeError) => callback(syncError ?? closeError ?? undefined)));
-  });
+  private syncFile(callback: (error: Error | undefined) => void): void {
+    if (this.fd === undefined) {
+      open(this.walPath, 'r', (openError, fd) => {
+        if (openError) return callback(openError);
+        this.fd = fd;
+        this.syncFile(callback);
+      });
+      return;
+    }
+    fdatasync(this.fd, (error) => {
+      if (error) this.close();
+      callback(error ?? undefined);
+    });
+  }
 }
