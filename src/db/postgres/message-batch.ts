@@ -17,8 +17,8 @@
  * BEGIN and COMMIT round trips. In it:
  * 1. the sessions' rows are locked (`FOR UPDATE`: not deleted meanwhile) and
  *    read: messages into a session that does not exist are refused;
- * 2. replies: each session's newest broadcaster message, to chain
- *    `previousMessageId`;
+ * 2. replies: each session's newest broadcaster message (one index entry
+ *    read per session), to chain `previousMessageId`;
  * 3. one INSERT of the batch's messages into known sessions, in batch order,
  *    doing nothing on a (sender_key, client_message_id) conflict (a
  *    conflicting insert still uncommitted elsewhere makes PostgreSQL wait for
@@ -126,9 +126,12 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
       order by id for update
     ),
     latest as (
-      select distinct on (session_id) session_id, id from messages
-      where session_id = any(${replySessions}::text[]) and direction = 'broadcaster'
-      order by session_id, id desc
+      select r.session_id, (
+        select m.id from messages as m
+        where m.session_id = r.session_id and m.direction = 'broadcaster'
+        order by m.id desc limit 1
+      ) as id
+      from unnest(${replySessions}::text[]) as r(session_id)
     ),
     inserted as (
       insert into messages (session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, created_at)
@@ -152,7 +155,7 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
     )
     select
       (select coalesce(json_agg(id), '[]') from known) as known,
-      (select coalesce(json_agg(json_build_array(session_id, id)), '[]') from latest) as latest,
+      (select coalesce(json_agg(json_build_array(session_id, id)), '[]') from latest where id is not null) as latest,
       (select coalesce(json_agg(inserted), '[]') from inserted) as inserted`,
   );
   const { known, latest, inserted } = result.rows[0]!;
