@@ -80,14 +80,23 @@ export class KyselyMessageRepository implements MessageRepository {
     const latest = new Map<string, string>();
     const unique = [...new Set(sessionIds)];
     for (let start = 0; start < unique.length; start += LATEST_IDS_CHUNK) {
+      // Per session, its newest message of the direction: one backward step on (session_id, id).
       const rows = await this.db
-        .selectFrom('messages')
-        .select(({ fn }) => ['session_id', fn.max('id').as('id')])
-        .where('session_id', 'in', unique.slice(start, start + LATEST_IDS_CHUNK))
-        .where('direction', '=', direction)
-        .groupBy('session_id')
+        .selectFrom('sessions')
+        .select((eb) => [
+          'sessions.id as session_id',
+          eb
+            .selectFrom('messages')
+            .select('messages.id')
+            .whereRef('messages.session_id', '=', 'sessions.id')
+            .where('messages.direction', '=', direction)
+            .orderBy('messages.id', 'desc')
+            .limit(1)
+            .as('id'),
+        ])
+        .where('sessions.id', 'in', unique.slice(start, start + LATEST_IDS_CHUNK))
         .execute();
-      for (const row of rows) latest.set(row.session_id, formatRowId(Number(row.id)));
+      for (const row of rows) if (row.id !== null) latest.set(row.session_id, formatRowId(Number(row.id)));
     }
     return latest;
   }
