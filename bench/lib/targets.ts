@@ -38,6 +38,12 @@ const experiment = (base: TargetSpec, suffix: string, files: string[], what: str
   experiments: files,
 });
 
+/**
+ * The Node.js flags the service runs with: `npm start`, the systemd unit and
+ * docs/deploy.md pass the same (a unit test compares them).
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 export const TARGETS: Record<string, TargetSpec> = {
   livechat: {
     id: 'livechat',
@@ -269,7 +275,7 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
       const port = await freePort();
       const logFile = join(dir, `instance-${i}.log`);
       const preloads = (spec.experiments ?? []).flatMap((name) => ['--import', pathToFileURL(join(REPO_ROOT, `bench/experiments/${name}.ts`)).href]);
-      const child = spawnNode([...profileFlags(options, `${spec.id}-${i}`), '--expose-gc', '--import', 'tsx', '--import', GC_HOOK, ...preloads, 'bench/lib/server-entry.ts'], {
+      const child = spawnNode([...profileFlags(options, `${spec.id}-${i}`), ...SERVER_NODE_FLAGS, '--expose-gc', '--import', 'tsx', '--import', GC_HOOK, ...preloads, 'bench/lib/server-entry.ts'], {
         env: childEnv({ ...env, PORT: String(port), LIVECHAT_DATA_DIR: join(dir, `data-${i}`), ...options.extraEnv }),
         logFile,
       });
