@@ -77,6 +77,9 @@ export function cleanText(input: string): string {
   // Controls go first, so `<scr\u0000ipt>` is seen as the tag it would become.
   // Stripping markup only ever removes characters, so none come back later.
   let current = input.replace(CONTROL_EXCEPT_NEWLINE, '').trim();
+  // Without a `<` nothing can start markup (entities are not decoded): the
+  // tokenizer would hand the whole text back as one text node.
+  if (!current.includes('<')) return current;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const next = stripMarkupOnce(current).trim();
     if (next === current) return current;
@@ -104,7 +107,17 @@ export function cleanField(
 ): CleanFieldResult {
   const value = cleanText(input);
   if (value === '' && !options.allowEmpty) return { ok: false, reason: 'empty' };
-  // The string iterator walks code points, not UTF-16 units.
-  if ([...value].length > maxLength) return { ok: false, reason: 'too_long' };
+  if (codePointsExceed(value, maxLength)) return { ok: false, reason: 'too_long' };
   return { ok: true, value };
+}
+
+/** Whether `value` has more than `max` Unicode code points (an emoji such as 🎵 counts as one). */
+function codePointsExceed(value: string, max: number): boolean {
+  // Every code point takes one or two UTF-16 units.
+  if (value.length <= max) return false;
+  if (value.length > 2 * max) return true;
+  let count = 0;
+  // The string iterator walks code points, not UTF-16 units.
+  for (const _ of value) if (++count > max) return true;
+  return false;
 }

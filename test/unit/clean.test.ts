@@ -193,5 +193,20 @@ describe('cleanField', () => {
     assert.equal(notes.length, 20);
     assert.deepEqual(cleanField(notes, 10), { ok: true, value: notes });
     assert.deepEqual(cleanField(notes + '🎵', 10), { ok: false, reason: 'too_long' });
+    // More UTF-16 units than the limit, but not more code points.
+    assert.deepEqual(cleanField(`${'a'.repeat(9)}🎵`, 10), { ok: true, value: `${'a'.repeat(9)}🎵` });
+    assert.deepEqual(cleanField(`${'a'.repeat(10)}🎵`, 10), { ok: false, reason: 'too_long' });
+  });
+
+  test('the length check agrees with counting code points, for any mix of units', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'é', '🎵', '👍🏽', '\u{10FFFF}', 'ß'), maxLength: 30 });
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 40 }), (s, max) => {
+        const expected = [...s].length > max ? 'too_long' : 'ok';
+        const result = cleanField(s, max);
+        assert.equal(result.ok ? 'ok' : result.reason, s === '' ? 'empty' : expected);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
