@@ -76,17 +76,44 @@ export function extractTraceContext(carrier: Record<string, string> | undefined)
   return carrier ? propagation.extract(context.active(), carrier) : context.active();
 }
 
-/** Runs `fn` inside a new active span, ending it (with the error recorded) when `fn` settles. */
-export async function inSpan<T>(
+type SpanAttributes = Record<string, string | number | boolean | undefined>;
+
+/**
+ * Runs `fn` inside a new active span, ending it (with the error recorded) when
+ * `fn` settles. While tracing is off it only calls `fn`: no promise of its own.
+ */
+export function inSpan<T>(
   name: string,
-  attributes: Record<string, string | number | boolean | undefined>,
+  attributes: SpanAttributes,
   fn: (span: Span) => Promise<T>,
   parent?: Context,
 ): Promise<T> {
-  if (!tracingActive()) return fn(NO_SPAN);
+  if (!tracingActive()) {
+    try {
+      return fn(NO_SPAN);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   return tracer().startActiveSpan(name, { attributes }, parent ?? context.active(), async (span) => {
     try {
       return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Runs the synchronous `fn` inside a new span (see `inSpan`). */
+export function inSpanSync<T>(name: string, attributes: SpanAttributes, fn: (span: Span) => T): T {
+  if (!tracingActive()) return fn(NO_SPAN);
+  return tracer().startActiveSpan(name, { attributes }, (span) => {
+    try {
+      return fn(span);
     } catch (error) {
       span.recordException(error as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });

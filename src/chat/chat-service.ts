@@ -14,7 +14,7 @@ import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics.js';
 import { MAX_TEXT_LENGTH, type Message } from '../protocol/events.js';
 import { cleanField } from '../text/clean.js';
-import { inSpan } from '../tracing.js';
+import { inSpan, inSpanSync } from '../tracing.js';
 import { KeyedQueue } from '../keyed-queue.js';
 
 /** Where the outcome of one client message goes (the sending connection). */
@@ -114,7 +114,8 @@ export class ChatService {
 
   private track<T>(promise: Promise<T>): Promise<T> {
     this.inFlight.add(promise);
-    void promise.finally(() => this.inFlight.delete(promise)).catch(() => undefined);
+    const untrack = () => this.inFlight.delete(promise);
+    void promise.then(untrack, untrack);
     return promise;
   }
 
@@ -152,7 +153,7 @@ export class ChatService {
       return 'unavailable';
     }
 
-    const cleaned = await inSpan('livechat.validate', {}, async () => cleanField(draft.text, MAX_TEXT_LENGTH));
+    const cleaned = inSpanSync('livechat.validate', {}, () => cleanField(draft.text, MAX_TEXT_LENGTH));
     if (!cleaned.ok) {
       metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
       const message = cleaned.reason === 'empty' ? wsMessages.textEmpty : wsMessages.textTooLong;

@@ -157,13 +157,16 @@ export class Gateway {
       principal.kind === 'listener'
         ? this.deps.listeners.frameHandler(connection)
         : this.deps.broadcasters.frameHandler(connection);
+    const frameFailed = (error: unknown) => {
+      log.error({ err: error }, 'handling a frame failed');
+      connection.close(CloseCode.InternalError, 'internal error');
+    };
+    // Set before the frames that waited for the greeting start (their callbacks come after this one).
+    let greeted = false;
+    void ready.then(() => (greeted = true));
     ws.on('message', (raw: Buffer, isBinary: boolean) => {
-      void ready
-        .then(() => handler(raw, isBinary))
-        .catch((error: unknown) => {
-          log.error({ err: error }, 'handling a frame failed');
-          connection.close(CloseCode.InternalError, 'internal error');
-        });
+      const handled = greeted ? handler(raw, isBinary) : ready.then(() => handler(raw, isBinary));
+      handled.catch(frameFailed);
     });
     ws.on('error', (error) => log.info({ err: error }, 'socket error'));
     ws.on('close', (code) => {

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { injectTraceContext, inSpan, tracingActive } from '../../src/tracing.js';
+import { injectTraceContext, inSpan, inSpanSync, tracingActive } from '../../src/tracing.js';
 
 describe('tracing helpers', () => {
   test('off until a provider is registered, then every span is recorded', async () => {
@@ -25,6 +25,15 @@ describe('tracing helpers', () => {
         throw new Error('boom');
       }),
       /boom/,
+    );
+    // A callback that throws before returning its promise still rejects, never throws.
+    const thrown = inSpan('livechat.test', {}, () => {
+      throw new Error('sync boom');
+    });
+    await assert.rejects(thrown, /sync boom/);
+    assert.equal(
+      inSpanSync('livechat.test', {}, (span) => (span.isRecording() ? 'recording' : 'off')),
+      'off',
     );
 
     const exporter = new InMemorySpanExporter();
@@ -44,11 +53,26 @@ describe('tracing helpers', () => {
           throw new Error('boom');
         }),
       );
+      assert.equal(
+        inSpanSync('livechat.sync', {}, (span) => {
+          assert.equal(trace.getActiveSpan(), span);
+          return 42;
+        }),
+        42,
+      );
+      assert.throws(
+        () =>
+          inSpanSync('livechat.sync-failing', {}, () => {
+            throw new Error('sync boom');
+          }),
+        /sync boom/,
+      );
       const spans = exporter.getFinishedSpans();
       assert.deepEqual(
         spans.map((span) => span.name),
-        ['livechat.outer', 'livechat.failing'],
+        ['livechat.outer', 'livechat.failing', 'livechat.sync', 'livechat.sync-failing'],
       );
+      assert.equal(spans[3]!.status.code, 2, 'the error is recorded on the synchronous span');
       assert.equal(spans[0]!.attributes['livechat.direction'], 'listener');
       assert.equal(spans[1]!.status.code, 2, 'the error is recorded on the span');
     } finally {
