@@ -99,8 +99,7 @@ export function inSpan<T>(
     try {
       return await fn(span);
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      recordFailure(span, error);
       throw error;
     } finally {
       span.end();
@@ -115,11 +114,16 @@ export function inSpanSync<T>(name: string, attributes: SpanAttributes, fn: (spa
     try {
       return fn(span);
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
+      recordFailure(span, error);
       throw error;
     } finally {
       span.end();
     }
   });
+}
+
+/** Marks the span failed, with the error as an exception event. */
+function recordFailure(span: Span, error: unknown): void {
+  span.recordException(error as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR });
 }
