@@ -42,7 +42,7 @@ const experiment = (base: TargetSpec, suffix: string, files: string[], what: str
  * The Node.js flags the service runs with: `npm start`, the systemd unit and
  * docs/deploy.md pass the same (a unit test compares them).
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64', '--heap-growing-percent=100'];
 
 export const TARGETS: Record<string, TargetSpec> = {
   livechat: {
