@@ -64,7 +64,10 @@ export class Gateway {
 
   /** Listener for the HTTP server's `upgrade` event. */
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
+    // A plain function, not a closure: the listener lives as long as the socket,
+    // and a closure here would keep the upgrade request (its headers, the URL
+    // with the token) and `head` alive with it.
+    socket.on('error', destroySocket);
     void inSpan('livechat.upgrade', { 'url.path': safePath(req.url) }, () => this.upgrade(req, socket, head)).catch(
       (error: unknown) => {
         this.deps.logger.error({ err: error, path: safePath(req.url) }, 'upgrade failed');
@@ -243,4 +246,9 @@ export class Gateway {
     await Promise.allSettled([...this.closing]);
     this.wss.close();
   }
+}
+
+/** `error` listener of an upgrading socket. */
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
