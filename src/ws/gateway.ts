@@ -143,17 +143,16 @@ export class Gateway {
         logger.warn({ connectionId: slow.id, sessionId: slow.sessionId }, 'slow consumer dropped');
       },
     });
-    const log = logger.child({
-      connectionId: connection.id,
-      sessionId: connection.sessionId,
-      adminId: connection.adminId,
-    });
+    // What every line about this connection carries. A plain object rather
+    // than a pino child: each connection would keep a child logger and its
+    // bindings string, built in a dozen pieces, for as long as it is open.
+    const ids = { connectionId: connection.id, sessionId: connection.sessionId, adminId: connection.adminId };
     metrics.connectsTotal.inc({ kind: connection.kind });
-    log.info({ kind: connection.kind, ip: entry.ip }, 'connected');
+    logger.info({ ...ids, kind: connection.kind, ip: entry.ip }, 'connected');
 
     // Frames wait until the greeting (and replay) are out, then run in arrival order.
     const ready = this.greet(connection, principal, firstForSession).catch((error: unknown) => {
-      log.error({ err: error }, 'opening the connection failed');
+      logger.error({ ...ids, err: error }, 'opening the connection failed');
       connection.close(CloseCode.InternalError, 'internal error');
     });
     const handler =
@@ -161,7 +160,7 @@ export class Gateway {
         ? this.deps.listeners.frameHandler(connection)
         : this.deps.broadcasters.frameHandler(connection);
     const frameFailed = (error: unknown) => {
-      log.error({ err: error }, 'handling a frame failed');
+      logger.error({ ...ids, err: error }, 'handling a frame failed');
       connection.close(CloseCode.InternalError, 'internal error');
     };
     // Set before the frames that waited for the greeting start (their callbacks come after this one).
@@ -171,7 +170,7 @@ export class Gateway {
       const handled = greeted ? handler(raw, isBinary) : ready.then(() => handler(raw, isBinary));
       handled.catch(frameFailed);
     });
-    ws.on('error', (error) => log.info({ err: error }, 'socket error'));
+    ws.on('error', (error) => logger.info({ ...ids, err: error }, 'socket error'));
     ws.on('close', (code) => {
       const done = ready.then(() => this.closed(connection, principal, entry, code));
       this.closing.add(done);

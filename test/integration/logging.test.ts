@@ -80,6 +80,7 @@ describe('logging', () => {
     const connected = entries.filter((e) => e['msg'] === 'connected');
     assert.ok(connected.length >= 2);
     assert.ok(connected.every((e) => typeof e['connectionId'] === 'string'));
+    assert.ok(connected.some((e) => e['sessionId'] === session.sessionId && e['kind'] === 'listener'));
     const refused = entries.filter((e) => e['msg'] === 'upgrade refused');
     assert.ok(refused.length >= 3);
     assert.ok(refused.every((e) => typeof e['reason'] === 'string' && typeof e['status'] === 'number'));
