@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const GC_HOOK = pathToFileURL(join(REPO_ROOT, 'bench/lib/gc-hook.ts')).href;
+export const GC_HOOK = pathToFileURL(join(REPO_ROOT, 'bench/lib/gc-hook.mjs')).href;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -106,7 +106,7 @@ export function rssKiB(pid: number): number {
   }
 }
 
-/** Asks the process for a full GC (see gc-hook.ts), lets it settle, then reads its RSS. */
+/** Asks the process for a full GC (see gc-hook.mjs), lets it settle, then reads its RSS. */
 export async function settledRssKiB(pid: number): Promise<number> {
   for (let i = 0; i < 2; i++) {
     try {

@@ -4,13 +4,14 @@
  * Redis broker) and the two baselines. Every target gets its own database,
  * Redis prefix and data folder, removed again by `stop()`.
  */
-import type { ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort, GC_HOOK, REPO_ROOT, spawnNode, stopProcess, tail, waitReady } from './proc.js';
 import type { Wire } from './types.js';
 
@@ -25,7 +26,7 @@ export interface TargetSpec {
   database?: 'sqlite' | 'postgres';
   redis?: boolean;
   sqliteSynchronous?: 'FULL' | 'NORMAL';
-  /** Experiments (bench/experiments/*.ts) preloaded into the server: proposed changes measured without editing the server. */
+  /** Experiments (bench/experiments/*.mjs, plain JavaScript) preloaded into the server: proposed changes measured without editing the server. */
   experiments?: string[];
   /** Extra server environment of an experiment. */
   experimentEnv?: Record<string, string>;
@@ -43,6 +44,27 @@ const experiment = (base: TargetSpec, suffix: string, files: string[], what: str
  * docs/deploy.md pass the same (a unit test compares them).
  */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64', '--heap-growing-percent=100'];
+
+/**
+ * The live-chat servers run the compiled service, `bin/livechat.js start`, as
+ * `npm start` does, with no TypeScript loader (the one that runs the bench's
+ * own TypeScript wraps every function it compiles to keep its name: a call and
+ * a property store per closure the service does not pay), so their preloads
+ * are plain JavaScript. It is compiled into dist/ as by `npm run build`, once
+ * per process, before the first live-chat target starts.
+ */
+let compiled: Promise<unknown> | undefined;
+function compileService(): Promise<unknown> {
+  compiled ??= promisify(execFile)(
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: REPO_ROOT },
+  ).catch((error: Error & { stdout?: string }) => {
+    compiled = undefined;
+    throw new Error(`compiling the service failed: ${error.message}\n${error.stdout ?? ''}`);
+  });
+  return compiled;
+}
 
 export const TARGETS: Record<string, TargetSpec> = {
   livechat: {
@@ -271,11 +293,12 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
       settings['broker'] = 'memory';
     }
 
+    await compileService();
     for (let i = 0; i < spec.instances; i++) {
       const port = await freePort();
       const logFile = join(dir, `instance-${i}.log`);
-      const preloads = (spec.experiments ?? []).flatMap((name) => ['--import', pathToFileURL(join(REPO_ROOT, `bench/experiments/${name}.ts`)).href]);
-      const child = spawnNode([...profileFlags(options, `${spec.id}-${i}`), ...SERVER_NODE_FLAGS, '--expose-gc', '--import', 'tsx', '--import', GC_HOOK, ...preloads, 'bench/lib/server-entry.ts'], {
+      const preloads = (spec.experiments ?? []).flatMap((name) => ['--import', pathToFileURL(join(REPO_ROOT, `bench/experiments/${name}.mjs`)).href]);
+      const child = spawnNode([...profileFlags(options, `${spec.id}-${i}`), ...SERVER_NODE_FLAGS, '--expose-gc', '--import', GC_HOOK, ...preloads, 'bin/livechat.js', 'start'], {
         env: childEnv({ ...env, PORT: String(port), LIVECHAT_DATA_DIR: join(dir, `data-${i}`), ...options.extraEnv }),
         logFile,
       });
