@@ -14,8 +14,9 @@ import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics.js';
 import { MAX_TEXT_LENGTH, type Message } from '../protocol/events.js';
 import { cleanField } from '../text/clean.js';
-import { inSpan, inSpanSync } from '../tracing.js';
+import { InFlight } from '../in-flight.js';
 import { KeyedQueue } from '../keyed-queue.js';
+import { inSpan, inSpanSync, tracingActive } from '../tracing.js';
 
 /** Where the outcome of one client message goes (the sending connection). */
 export interface Replier {
@@ -45,7 +46,7 @@ export interface ChatServiceDeps {
 
 export class ChatService {
   private readonly perSession = new KeyedQueue();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly inFlight = new InFlight();
   private accepting = true;
 
   constructor(private readonly deps: ChatServiceDeps) {}
@@ -56,7 +57,7 @@ export class ChatService {
     payload: { text: string; clientMessageId?: string | undefined },
     replier: Replier,
   ): Promise<SendOutcome> {
-    return this.track(
+    return this.inFlight.track(
       this.handle(
         {
           sessionId: sender.sessionId,
@@ -79,7 +80,7 @@ export class ChatService {
     payload: { sessionId: string; text: string; clientMessageId?: string | undefined },
     replier: Replier,
   ): Promise<SendOutcome> {
-    return this.track(
+    return this.inFlight.track(
       this.handle(
         {
           sessionId: payload.sessionId,
@@ -108,15 +109,8 @@ export class ChatService {
   }
 
   /** Resolves when every message being handled now has been answered. */
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-  }
-
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    const untrack = () => this.inFlight.delete(promise);
-    void promise.then(untrack, untrack);
-    return promise;
+  drain(): Promise<void> {
+    return this.inFlight.idle();
   }
 
   private handle(
@@ -125,6 +119,8 @@ export class ChatService {
     limiterKey: string,
     replier: Replier,
   ): Promise<SendOutcome> {
+    // Untraced, no span and so no attributes to build: the common case, once per message.
+    if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier);
     return inSpan(
       'livechat.message',
       { 'livechat.direction': draft.direction, 'livechat.session_id': draft.sessionId },
@@ -172,7 +168,7 @@ export class ChatService {
       }
 
       const writeStarted = performance.now();
-      const messageContext = context.active();
+      const messageContext = tracingActive() ? context.active() : undefined;
       // Ack and publish run right after the commit, while the store still holds
       // this session's next write back (on every instance): one session's
       // publications leave in stored order.
@@ -191,6 +187,10 @@ export class ChatService {
         metrics.ackLatency.observe({ direction: draft.direction }, (performance.now() - started) / 1000);
         if (duplicate) return;
         metrics.messagesStoredTotal.inc({ direction: draft.direction });
+        if (messageContext === undefined) {
+          await this.publish(message, result.previousMessageId);
+          return;
+        }
         // A sibling of the store span under the message span, though it runs inside the store call.
         await inSpan(
           'livechat.publish',
@@ -229,17 +229,33 @@ export class ChatService {
    * awaited: they leave in this order, and cost one bus round trip together.
    */
   private async publish(message: StoredMessage, previousMessageId: string | undefined): Promise<void> {
-    const { hub, logger } = this.deps;
-    const published = [
+    const { hub } = this.deps;
+    const toListener =
       message.direction === 'broadcaster'
-        ? hub.toSession(message.sessionId, 'message:receive', toReceive(message), message.messageId, previousMessageId)
-        : undefined,
+        ? this.logFailure(
+            hub.toSession(
+              message.sessionId,
+              'message:receive',
+              toReceive(message),
+              message.messageId,
+              previousMessageId,
+            ),
+            message,
+          )
+        : undefined;
+    const toBroadcasters = this.logFailure(
       hub.toBroadcasters('message:new', toMessage(message), message.messageId),
-    ];
-    for (const result of await Promise.allSettled(published)) {
-      if (result.status === 'rejected') {
-        logger.error({ err: result.reason, messageId: message.messageId }, 'publishing a message failed');
-      }
+      message,
+    );
+    await toListener;
+    await toBroadcasters;
+  }
+
+  private async logFailure(publication: Promise<void>, message: StoredMessage): Promise<void> {
+    try {
+      await publication;
+    } catch (error) {
+      this.deps.logger.error({ err: error, messageId: message.messageId }, 'publishing a message failed');
     }
   }
 

@@ -1,4 +1,5 @@
 import { Kysely, Migrator, sql, type Dialect } from 'kysely';
+import { InFlight } from '../in-flight.js';
 import { KyselyAdminRepository } from './admins.js';
 import { KyselyMessageRepository } from './messages.js';
 import { LiveChatSqliteDialect } from './sqlite/dialect.js';
@@ -12,21 +13,17 @@ import type { AdminRepository, MessageRepository, SessionRepository, Store } fro
  * go away (instead of failing them half-way), and refuses calls after it.
  */
 class CallTracker {
-  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #inFlight = new InFlight();
   #closed = false;
 
   run<T>(call: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('the store is closed'));
-    const promise = call();
-    this.#inFlight.add(promise);
-    const forget = () => void this.#inFlight.delete(promise);
-    promise.then(forget, forget);
-    return promise;
+    return this.#inFlight.track(call());
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.allSettled([...this.#inFlight]);
+    await this.#inFlight.idle();
   }
 }
 

@@ -85,9 +85,10 @@ export class Hub {
     });
   }
 
-  private async publish(publication: Publication): Promise<void> {
+  private publish(publication: Publication): Promise<void> {
     this.metrics.busPublishedTotal.inc({ channel_kind: kindOf(publication.channel) });
-    await this.broker.publish(publication);
+    // Both brokers' publish is async: a failure is a rejection, never a throw.
+    return this.broker.publish(publication);
   }
 
   /** Called by the broker for every publication on a channel this instance subscribed to. */
