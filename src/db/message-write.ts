@@ -9,9 +9,15 @@ import { formatRowId, parseRowId } from './ids.js';
 import type { MessageRow } from './schema.js';
 import type { InsertResult, NewMessage, StoredMessage } from './types.js';
 
-/** The outcome of one message of a batch. */
+/**
+ * The outcome of one message of a batch. A message stored now is what was
+ * given plus its id and creation time: only those cross back (from the SQLite
+ * writer's thread, a copy per message), not the row. A duplicate brings its
+ * first copy, as stored.
+ */
 export type MessageWriteOutcome =
-  | { ok: true; row: MessageRow; duplicate: boolean; previousMessageId?: string | undefined }
+  | { ok: true; duplicate: false; id: number; createdAt: number; previousMessageId?: string | undefined }
+  | { ok: true; duplicate: true; row: MessageRow }
   | { ok: false; reason: 'unknown_session' | 'invalid_admin' | 'rejected'; detail: string };
 
 /**
@@ -42,19 +48,29 @@ export function toStored(row: MessageRow): StoredMessage {
   };
 }
 
+/** A message stored now: as given, with the id and creation time the store gave it. */
+function storedNow(message: NewMessage, id: number, createdAt: number): StoredMessage {
+  return {
+    messageId: formatRowId(id),
+    sessionId: message.sessionId,
+    direction: message.direction,
+    from: message.from,
+    text: message.text,
+    createdAt: new Date(createdAt),
+  };
+}
+
 export function toInsertResults(
   messages: readonly NewMessage[],
   outcomes: readonly MessageWriteOutcome[],
 ): Array<WriteOutcome<InsertResult>> {
   return outcomes.map((outcome, index): WriteOutcome<InsertResult> => {
+    if (outcome.ok && outcome.duplicate) {
+      return { ok: true, value: { message: toStored(outcome.row), duplicate: true } };
+    }
     if (outcome.ok) {
-      const message = toStored(outcome.row);
-      return {
-        ok: true,
-        value: outcome.duplicate
-          ? { message, duplicate: true }
-          : { message, duplicate: false, previousMessageId: outcome.previousMessageId },
-      };
+      const message = storedNow(messages[index]!, outcome.id, outcome.createdAt);
+      return { ok: true, value: { message, duplicate: false, previousMessageId: outcome.previousMessageId } };
     }
     if (outcome.reason === 'unknown_session') {
       return { ok: false, error: new UnknownSessionError(messages[index]!.sessionId) };

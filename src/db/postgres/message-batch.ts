@@ -199,7 +199,7 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
       previousMessageId = latestReply.get(message.sessionId) ?? '0';
       latestReply.set(message.sessionId, formatRowId(row.id));
     }
-    outcomes[index] = { ok: true, row, duplicate: false, previousMessageId };
+    outcomes[index] = { ok: true, duplicate: false, id: row.id, createdAt: row.created_at, previousMessageId };
   }
   if (duplicates.length > 0) await readFirstCopies(db, duplicates, outcomes);
   return outcomes as MessageWriteOutcome[];

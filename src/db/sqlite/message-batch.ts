@@ -86,9 +86,9 @@ export class MessageBatchWriter {
     }
     const previousMessageId =
       message.direction === 'broadcaster' ? this.previousBroadcasterId(message.sessionId) : undefined;
-    let row: MessageRow | undefined;
+    let inserted: { id: number } | undefined;
     try {
-      row = this.get<MessageRow>('insert', {
+      inserted = this.get<{ id: number }>('insert', {
         sessionId: message.sessionId,
         direction: message.direction,
         senderKey: message.senderKey,
@@ -103,7 +103,7 @@ export class MessageBatchWriter {
       // The broadcaster's account is gone; the statement alone was undone.
       return { ok: false, reason: 'rejected', detail: (error as Error).message };
     }
-    if (row === undefined) {
+    if (inserted === undefined) {
       const first = this.get<MessageRow>('firstCopy', {
         senderKey: message.senderKey,
         clientMessageId: message.clientMessageId ?? null,
@@ -115,7 +115,7 @@ export class MessageBatchWriter {
     this.prepared.touchSession.statement.run(
       bindParameters(this.prepared.touchSession.compiled.slots, { sessionId: message.sessionId, now }),
     );
-    return { ok: true, row, duplicate: false, previousMessageId };
+    return { ok: true, duplicate: false, id: inserted.id, createdAt: now, previousMessageId };
   }
 
   /** The session's newest broadcaster messageId ('0' when none). */

@@ -57,7 +57,8 @@ export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): Messa
             created_at: param('now'),
           })
           .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
-          .returning(messageColumns),
+          // The rest of the row is the message as given (see MessageWriteOutcome).
+          .returning('id'),
     ),
     touchSession: compileStatement(db, (db, param: (name: 'sessionId' | 'now') => never) =>
       db
