@@ -85,3 +85,28 @@ test('keys are forgotten once their last task settled', async () => {
   await turn();
   assert.equal(queue.size, 0);
 });
+
+test('a key keeps its slot between tasks; slots unused for a whole sweep generation are swept', async () => {
+  const queue = new KeyedQueue();
+  for (let i = 0; i < 1024; i++) await queue.run(`a${i}`, async () => undefined);
+  await turn();
+  assert.equal(queue.slotCount, 1024, 'settled keys keep their slots');
+  assert.equal(queue.size, 0);
+  // The first new key past 1,024 slots sweeps, but every slot was used since the last sweep (none yet).
+  await queue.run('b0', async () => undefined);
+  assert.equal(queue.slotCount, 1025);
+  const blocker = deferred();
+  const busy = queue.run('a1', () => blocker.promise);
+  for (let i = 1; i < 1023; i++) await queue.run(`b${i}`, async () => undefined);
+  assert.equal(queue.slotCount, 2047);
+  await queue.run('b1023', async () => undefined);
+  await turn();
+  // 2,048 slots: the next new key sweeps the a-keys not used since the first sweep, except the busy a1.
+  await queue.run('c', async () => undefined);
+  assert.equal(queue.slotCount, 2048 - 1023 + 1);
+  assert.equal(queue.size, 1, 'a1 is still busy');
+  const after = queue.run('a1', async () => 'after a1');
+  blocker.resolve();
+  await busy;
+  assert.equal(await after, 'after a1', 'a busy key still runs its tasks in order after a sweep');
+});
