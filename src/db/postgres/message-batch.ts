@@ -39,7 +39,15 @@ import type { NewMessage } from '../types.js';
 const SESSION_ORDER_LOCK = 0x4c43;
 
 type Db = Kysely<DatabaseSchema>;
-type InsertedRow = MessageRow & { sender_key: string; client_message_id: string | null };
+/** What the insert hands back of a row: enough to pair it with its message (the rest is the message as given). */
+interface InsertedRow {
+  id: number;
+  session_id: string;
+  sender_key: string;
+  client_message_id: string | null;
+}
+/** A duplicate's first copy, as stored. */
+type FirstCopyRow = MessageRow & { sender_key: string; client_message_id: string | null };
 
 const unique = <T>(values: Iterable<T>): T[] => [...new Set(values)];
 const dedupKey = (senderKey: string, clientMessageId: string): string => JSON.stringify([senderKey, clientMessageId]);
@@ -148,7 +156,7 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
       where session_id in (select id from known)
       order by ord
       on conflict (sender_key, client_message_id) do nothing
-      returning id, session_id, direction, sender_name, text, created_at, sender_key, client_message_id
+      returning id, session_id, sender_key, client_message_id
     ),
     touched as (
       update sessions set last_message_at = ${now}::bigint where id in (select session_id from inserted)
@@ -199,7 +207,7 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
       previousMessageId = latestReply.get(message.sessionId) ?? '0';
       latestReply.set(message.sessionId, formatRowId(row.id));
     }
-    outcomes[index] = { ok: true, duplicate: false, id: row.id, createdAt: row.created_at, previousMessageId };
+    outcomes[index] = { ok: true, duplicate: false, id: row.id, createdAt: now, previousMessageId };
   }
   if (duplicates.length > 0) await readFirstCopies(db, duplicates, outcomes);
   return outcomes as MessageWriteOutcome[];
@@ -215,9 +223,9 @@ async function readFirstCopies(
   duplicates: ReadonlyArray<{ index: number; message: NewMessage }>,
   outcomes: Array<MessageWriteOutcome | undefined>,
 ): Promise<void> {
-  let first: Map<string, InsertedRow>;
+  let first: Map<string, FirstCopyRow>;
   try {
-    const firstCopies = await sql<InsertedRow>`
+    const firstCopies = await sql<FirstCopyRow>`
       select id, session_id, direction, sender_name, text, created_at, sender_key, client_message_id
       from messages
       where (sender_key, client_message_id) in (
