@@ -6,8 +6,13 @@
  * Writes submitted during one event-loop turn are collected and committed at
  * the end of that turn (setImmediate). At most `maxInFlight` batches are with
  * the batch writer at once (one by default); while that many are, new writes
- * wait and go together in the next batch. Nothing waits for a timer: a lone
- * write is sent as soon as the turn that submitted it ends.
+ * wait and go together in the next batch. A write that finds no batch with
+ * the writer never waits for a timer: it is sent as soon as the turn that
+ * submitted it ends. With `gatherMs`, a write that finds a batch already out
+ * (the writer is busy: load) waits up to that long for company, as
+ * PostgreSQL's `commit_delay` does when other transactions are active: under
+ * load, fewer and larger transactions, each costing one hand-over to the
+ * writer and one commit.
  *
  * After the commit each write's `afterCommit` runs (acknowledge, publish) in
  * submission order, and batch n+1's only after batch n's, even when batch n+1
@@ -64,15 +69,18 @@ export class GroupCommit<In, Out> {
    * earlier one is still being made durable (the SQLite writer's thread).
    */
   private readonly maxInFlight: number;
+  /** How long a batch waits for more writes while another is with the writer; 0: no wait. */
+  private readonly gatherMs: number;
   /** Writes whose afterCommit must wait for each other; undefined: all of them. */
   private readonly orderKey: ((input: In) => unknown) | undefined;
 
   constructor(
     private readonly writeBatch: BatchWriter<In, Out>,
-    options: { maxBatch?: number; maxInFlight?: number; orderKey?: (input: In) => unknown } = {},
+    options: { maxBatch?: number; maxInFlight?: number; gatherMs?: number; orderKey?: (input: In) => unknown } = {},
   ) {
     this.maxBatch = options.maxBatch ?? 512;
     this.maxInFlight = options.maxInFlight ?? 1;
+    this.gatherMs = options.gatherMs ?? 0;
     this.orderKey = options.orderKey;
   }
 
@@ -86,7 +94,8 @@ export class GroupCommit<In, Out> {
   private schedule(): void {
     if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    if (this.gatherMs > 0 && this.inFlight > 0) setTimeout(() => this.flush(), this.gatherMs);
+    else setImmediate(() => this.flush());
   }
 
   private flush(): void {

@@ -85,6 +85,41 @@ describe('group commit', () => {
     assert.deepEqual(settled, ['a', 'b', 'c', 'd']);
   });
 
+  test('with gatherMs: a write finding a batch out waits that long for company; with none out, it goes at once', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const gates: Array<() => void> = [];
+    const batches: string[][] = [];
+    const group = new GroupCommit<string, string>(
+      async (inputs) => {
+        batches.push([...inputs]);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return { outcomes: inputs.map((input) => ({ ok: true, value: `id-${input}` })) };
+      },
+      { maxInFlight: 2, gatherMs: 5 },
+    );
+    const a = group.submit('a');
+    await nextTurn();
+    assert.deepEqual(batches, [['a']], 'nothing was out: sent at the end of its turn');
+    const b = group.submit('b');
+    await nextTurn();
+    const c = group.submit('c');
+    await nextTurn();
+    assert.deepEqual(batches, [['a']], 'a batch is out: b waits, and c joins it');
+    t.mock.timers.tick(4);
+    await nextTurn();
+    assert.deepEqual(batches, [['a']], 'still within the window');
+    t.mock.timers.tick(1);
+    await nextTurn();
+    assert.deepEqual(batches, [['a'], ['b', 'c']]);
+    for (const open of gates) open();
+    assert.deepEqual(await Promise.all([a, b, c]), ['id-a', 'id-b', 'id-c']);
+    const d = group.submit('d');
+    await nextTurn();
+    assert.deepEqual(batches, [['a'], ['b', 'c'], ['d']], 'the writer is idle again: no wait');
+    gates.at(-1)!();
+    assert.equal(await d, 'id-d');
+  });
+
   test('a batch holds at most maxBatch writes; the rest follow', async () => {
     const { batches, write } = recordingWriter();
     const group = new GroupCommit(write, { maxBatch: 2 });
