@@ -1,8 +1,9 @@
 /**
  * Messages: inserts go through group commit (./group-commit.ts), one
- * transaction per event-loop turn — on SQLite written by the message writer's
- * thread (./sqlite/message-writer.ts), on PostgreSQL in a fixed number of
- * round trips per batch (./postgres/message-batch.ts). Reads run here.
+ * transaction per event-loop turn, or per gathering while the writer is busy
+ * — on SQLite written by the message writer's thread
+ * (./sqlite/message-writer.ts), on PostgreSQL in a fixed number of round trips
+ * per batch (./postgres/message-batch.ts). Reads run here.
  */
 import type { Kysely } from 'kysely';
 import { GroupCommit } from './group-commit.js';
@@ -31,7 +32,7 @@ const LATEST_IDS_CHUNK = 1000;
 const bySession = (message: NewMessage): string => message.sessionId;
 
 export class KyselyMessageRepository implements MessageRepository {
-  /** Writes are batched: the messages of one event-loop turn share one transaction. */
+  /** Writes are batched: the messages of one event-loop turn (or, under load, of one gathering) share one transaction. */
   private readonly batches: GroupCommit<NewMessage, InsertResult>;
   private readonly sqliteWriter: SqliteMessageWriter | undefined;
 
