@@ -26,6 +26,8 @@ export interface TargetSpec {
   database?: 'sqlite' | 'postgres';
   redis?: boolean;
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  /** SQLite in memory: no file, no writer thread, no fsync (a diagnostic that leaves the disk out). */
+  sqliteInMemory?: boolean;
   /** Experiments (bench/experiments/*.mjs, plain JavaScript) preloaded into the server: proposed changes measured without editing the server. */
   experiments?: string[];
   /** Extra server environment of an experiment. */
@@ -82,6 +84,14 @@ export const TARGETS: Record<string, TargetSpec> = {
     instances: 1,
     database: 'sqlite',
     sqliteSynchronous: 'NORMAL',
+  },
+  'livechat-memory': {
+    id: 'livechat-memory',
+    label: 'live chat (SQLite in memory, no disk: diagnostic)',
+    kind: 'livechat',
+    instances: 1,
+    database: 'sqlite',
+    sqliteInMemory: true,
   },
   'livechat-pg': {
     id: 'livechat-pg',
@@ -254,6 +264,9 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
       url.pathname = `/${name}`;
       databaseUrl = url.toString();
       settings['database'] = 'PostgreSQL (fresh database)';
+    } else if (spec.sqliteInMemory) {
+      databaseUrl = 'sqlite::memory:';
+      settings['database'] = 'SQLite in memory (no file, messages written on the event loop)';
     } else {
       databaseUrl = `sqlite:${join(dir, 'livechat.sqlite')}`;
       settings['database'] = `SQLite, synchronous=${spec.sqliteSynchronous ?? 'FULL'}`;
@@ -282,7 +295,7 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
       settings['LIVECHAT_RATE_LIMIT_MESSAGES'] = 'default (10 per 10 s)';
     }
     Object.assign(env, spec.experimentEnv ?? {});
-    if (spec.database !== 'postgres') env['LIVECHAT_SQLITE_SYNCHRONOUS'] = spec.sqliteSynchronous ?? 'FULL';
+    if (spec.database !== 'postgres' && !spec.sqliteInMemory) env['LIVECHAT_SQLITE_SYNCHRONOUS'] = spec.sqliteSynchronous ?? 'FULL';
     if (spec.redis) {
       const prefix = `livechat-bench:${randomBytes(4).toString('hex')}:`;
       env['REDIS_URL'] = options.redisUrl;
