@@ -1,7 +1,7 @@
 /**
  * Smoke run of the benchmark's load generator — correctness, not speed: a
- * real live-chat server process (SQLite) and the bare relay, 20 listeners and
- * one broadcaster for a few seconds. Every message must be acked and
+ * real live-chat server process (SQLite on disk, and in memory) and the bare
+ * relay, 20 listeners and one broadcaster for a few seconds. Every message must be acked and
  * delivered, nothing lost, and the histograms must have counted exactly what
  * was measured. A relay that drops messages on purpose checks that loss is
  * caught and counted exactly.
@@ -86,6 +86,12 @@ function assertComplete(run: TargetRun): void {
 
 test('generator against a real live-chat server (SQLite): every message acked and delivered', async () => {
   assertComplete(await runTarget(TARGETS['livechat']!, plan()));
+});
+
+test('the diagnostic in-memory target (livechat-memory) serves the same load completely', async () => {
+  const run = await runTarget(TARGETS['livechat-memory']!, plan());
+  assertComplete(run);
+  assert.match(run.target.settings['database'] ?? '', /^SQLite in memory/);
 });
 
 test('generator against the bare relay: every message acked and delivered', async () => {
