@@ -47,7 +47,8 @@ function fail(message: string): never {
 function positive(name: string, raw: string | undefined, integer = true): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) fail(`--${name} must be a positive ${integer ? 'whole ' : ''}number`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    fail(`--${name} must be a positive ${integer ? 'whole ' : ''}number`);
   return n;
 }
 
@@ -58,7 +59,8 @@ function loopbackUrl(name: string, raw: string): string {
   } catch {
     fail(`--${name} is not a URL`);
   }
-  if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(host)) fail(`--${name} must point at loopback (traffic stays on this machine)`);
+  if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(host))
+    fail(`--${name} must point at loopback (traffic stays on this machine)`);
   return raw;
 }
 
@@ -102,9 +104,11 @@ if (values.render) {
 }
 
 const requested = values.scenario === 'all' ? [...SCENARIOS] : values.scenario.split(',').map((s) => s.trim());
-for (const name of requested) if (!(SCENARIOS as readonly string[]).includes(name)) fail(`unknown scenario "${name}"\n${USAGE}`);
+for (const name of requested)
+  if (!(SCENARIOS as readonly string[]).includes(name)) fail(`unknown scenario "${name}"\n${USAGE}`);
 const targets = values.targets?.split(',').map((t) => t.trim());
-for (const t of targets ?? []) if (!TARGETS[t]) fail(`unknown target "${t}"; known: ${Object.keys(TARGETS).join(', ')}`);
+for (const t of targets ?? [])
+  if (!TARGETS[t]) fail(`unknown target "${t}"; known: ${Object.keys(TARGETS).join(', ')}`);
 const warmup = values.warmup === undefined ? undefined : Number(values.warmup);
 if (warmup !== undefined && !(warmup >= 0)) fail('--warmup must be 0 or more seconds');
 
@@ -135,7 +139,9 @@ const limit = fdLimit();
 for (const plan of plans) {
   // The generator holds every client socket; each server holds its share.
   if (plan.listeners + 1000 > limit) {
-    fail(`${plan.name}: ${plan.listeners} listeners need more than the ${limit} file descriptors a process may open here (ulimit -Hn)`);
+    fail(
+      `${plan.name}: ${plan.listeners} listeners need more than the ${limit} file descriptors a process may open here (ulimit -Hn)`,
+    );
   }
 }
 
@@ -200,7 +206,9 @@ for (const plan of plans) {
 }
 
 const files = saveResults(join(REPO_ROOT, 'bench/results'), `${stamp}-${requested.join('+')}`, results, save);
-log(`results: ${files.runMd}${files.latestMd ? ` and ${files.latestMd}` : ' (latest.md not updated: quick run or --no-save)'}`);
+log(
+  `results: ${files.runMd}${files.latestMd ? ` and ${files.latestMd}` : ' (latest.md not updated: quick run or --no-save)'}`,
+);
 if (values.keep) log(`logs kept in ${workDir}`);
 else rmSync(workDir, { recursive: true, force: true });
 const failed = results.flatMap((r) => r.runs).filter((r) => r.error);

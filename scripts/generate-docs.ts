@@ -866,7 +866,6 @@ interface RestOperation {
   security?: JsonSchema[];
 }
 
-
 const restOperations: RestOperation[] = [
   {
     method: 'post',

@@ -20,13 +20,21 @@ export async function ensureBroadcasters(
 ): Promise<void> {
   if (config.bootstrapAdmin) {
     const { username, password, name } = config.bootstrapAdmin;
-    const admin = await store.admins.upsert({ username, displayName: name, passwordHash: await hashPassword(password) });
+    const admin = await store.admins.upsert({
+      username,
+      displayName: name,
+      passwordHash: await hashPassword(password),
+    });
     logger.info({ adminId: admin.id, username }, 'broadcaster account from LIVECHAT_ADMIN_* is ready');
     return;
   }
   if (config.env === 'production' || (await store.admins.count()) > 0) return;
   const password = randomBytes(12).toString('base64url');
-  await store.admins.upsert({ username: FIRST_RUN_USERNAME, displayName: FIRST_RUN_NAME, passwordHash: await hashPassword(password) });
+  await store.admins.upsert({
+    username: FIRST_RUN_USERNAME,
+    displayName: FIRST_RUN_NAME,
+    passwordHash: await hashPassword(password),
+  });
   logger.warn({ username: FIRST_RUN_USERNAME }, 'no broadcaster account existed: created a first-run account');
   announce(
     [

@@ -34,7 +34,8 @@ export async function main(argv: string[]): Promise<void> {
     }
   } catch (error) {
     if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
-    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail(`${error.message}\n${USAGE}`);
+    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      fail(`${error.message}\n${USAGE}`);
     throw error;
   }
 }
@@ -69,7 +70,11 @@ async function adminCreate(args: string[]): Promise<void> {
   const store = await openStore({ database: config.database, sqliteSynchronous: config.sqliteSynchronous });
   try {
     await store.migrate();
-    const admin = await store.admins.upsert({ username, displayName: name, passwordHash: await hashPassword(password) });
+    const admin = await store.admins.upsert({
+      username,
+      displayName: name,
+      passwordHash: await hashPassword(password),
+    });
     process.stdout.write(`broadcaster "${admin.username}" (${admin.displayName}) is ready\n`);
   } finally {
     await store.close();

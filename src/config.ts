@@ -118,14 +118,20 @@ function parseTrustProxy(raw: string | undefined): TrustProxy {
   if (raw === undefined || raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new ConfigError('LIVECHAT_TRUST_PROXY', 'is empty');
   return list;
 }
 
 function parseOrigins(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
-  const origins = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     let url: URL;
     try {
@@ -207,7 +213,9 @@ export function loadConfig(env: Env = process.env): Config {
 
   const allowedOrigins = parseOrigins(read(env, 'LIVECHAT_ALLOWED_ORIGINS'));
   if (allowedOrigins === undefined) {
-    warnings.push('LIVECHAT_ALLOWED_ORIGINS is not set: WebSocket upgrades and browser requests from any origin are accepted.');
+    warnings.push(
+      'LIVECHAT_ALLOWED_ORIGINS is not set: WebSocket upgrades and browser requests from any origin are accepted.',
+    );
   }
 
   const listenerMessages = integer(env, 'LIVECHAT_RATE_LIMIT_MESSAGES', 10, 1);
@@ -249,7 +257,10 @@ export function loadConfig(env: Env = process.env): Config {
     warnings,
   };
   if (config.workers > 1 && redisUrl === undefined) {
-    throw new ConfigError('LIVECHAT_WORKERS', 'more than one worker needs REDIS_URL (workers share state through Redis)');
+    throw new ConfigError(
+      'LIVECHAT_WORKERS',
+      'more than one worker needs REDIS_URL (workers share state through Redis)',
+    );
   }
   return deepFreeze(config);
 }
@@ -286,7 +297,8 @@ function parseLogLevel(raw: string | undefined, mode: Config['env']): string {
 
 function parseSynchronous(raw: string | undefined): 'FULL' | 'NORMAL' {
   const value = (raw ?? 'FULL').toUpperCase();
-  if (value !== 'FULL' && value !== 'NORMAL') throw new ConfigError('LIVECHAT_SQLITE_SYNCHRONOUS', 'must be FULL or NORMAL');
+  if (value !== 'FULL' && value !== 'NORMAL')
+    throw new ConfigError('LIVECHAT_SQLITE_SYNCHRONOUS', 'must be FULL or NORMAL');
   return value;
 }
 

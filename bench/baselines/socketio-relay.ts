@@ -30,7 +30,12 @@ io.on('connection', (socket) => {
       const messageId = String(++nextMessageId);
       const createdAt = new Date().toISOString();
       socket.emit('message:ack', { messageId, clientMessageId: data.clientMessageId, createdAt });
-      io.to(`session:${data.sessionId}`).emit('message:receive', { messageId, from: 'Penyiar Relay', text: data.text, createdAt });
+      io.to(`session:${data.sessionId}`).emit('message:receive', {
+        messageId,
+        from: 'Penyiar Relay',
+        text: data.text,
+        createdAt,
+      });
       io.to('broadcasters').emit('message:new', {
         messageId,
         sessionId: data.sessionId,
@@ -50,7 +55,13 @@ io.on('connection', (socket) => {
   const room = `session:${sessionId}`;
   const first = (io.sockets.adapter.rooms.get(room)?.size ?? 0) === 0;
   void socket.join(room);
-  socket.emit('connection:success', { sessionId, name: sessionId, city: '', connectionId: `c${++nextConnection}`, expiresAt: '' });
+  socket.emit('connection:success', {
+    sessionId,
+    name: sessionId,
+    city: '',
+    connectionId: `c${++nextConnection}`,
+    expiresAt: '',
+  });
   if (first) io.to('broadcasters').emit('presence:update', { sessionId, online: true });
   socket.on('message:send', (data: { text?: unknown; clientMessageId?: unknown }) => {
     if (typeof data?.text !== 'string') {
@@ -60,7 +71,14 @@ io.on('connection', (socket) => {
     const messageId = String(++nextMessageId);
     const createdAt = new Date().toISOString();
     socket.emit('message:ack', { messageId, clientMessageId: data.clientMessageId, createdAt });
-    io.to('broadcasters').emit('message:new', { messageId, sessionId, direction: 'listener', from: sessionId, text: data.text, createdAt });
+    io.to('broadcasters').emit('message:new', {
+      messageId,
+      sessionId,
+      direction: 'listener',
+      from: sessionId,
+      text: data.text,
+      createdAt,
+    });
   });
   socket.on('disconnect', () => {
     if ((io.sockets.adapter.rooms.get(room)?.size ?? 0) === 0) {

@@ -9,7 +9,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { createStubServer, listen } from './http-stub.js';
 
 const server = createStubServer();
-const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024, clientTracking: false });
+const wss = new WebSocketServer({
+  noServer: true,
+  perMessageDeflate: false,
+  maxPayload: 16 * 1024,
+  clientTracking: false,
+});
 const sessions = new Map<string, Set<WebSocket>>();
 const broadcasters = new Set<WebSocket>();
 let nextMessageId = 0;
@@ -26,7 +31,8 @@ const toBroadcasters = (text: string) => {
 server.on('upgrade', (req, socket, head) => {
   const url = new URL(req.url ?? '/', 'http://relay');
   const token = url.searchParams.get('token');
-  const role = url.pathname === '/livechat/ws' ? 'listener' : url.pathname === '/livechat/admin/ws' ? 'broadcaster' : undefined;
+  const role =
+    url.pathname === '/livechat/ws' ? 'listener' : url.pathname === '/livechat/admin/ws' ? 'broadcaster' : undefined;
   if (!token || !role) {
     socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
     return;
@@ -39,7 +45,15 @@ function openListener(ws: WebSocket, sessionId: string): void {
   const first = !members;
   if (!members) sessions.set(sessionId, (members = new Set()));
   members.add(ws);
-  ws.send(frame('connection:success', { sessionId, name: sessionId, city: '', connectionId: `c${++nextConnection}`, expiresAt: '' }));
+  ws.send(
+    frame('connection:success', {
+      sessionId,
+      name: sessionId,
+      city: '',
+      connectionId: `c${++nextConnection}`,
+      expiresAt: '',
+    }),
+  );
   if (first) toBroadcasters(frame('presence:update', { sessionId, online: true }));
   ws.on('message', (raw: Buffer) => {
     let message: { event?: string; data?: { text?: unknown; clientMessageId?: unknown } };
@@ -58,7 +72,16 @@ function openListener(ws: WebSocket, sessionId: string): void {
     const createdAt = new Date().toISOString();
     ws.send(frame('message:ack', { messageId, clientMessageId: data.clientMessageId, createdAt }));
     if (dropEvery > 0 && ++listenerMessages % dropEvery === 0) return;
-    toBroadcasters(frame('message:new', { messageId, sessionId, direction: 'listener', from: sessionId, text: data.text, createdAt }));
+    toBroadcasters(
+      frame('message:new', {
+        messageId,
+        sessionId,
+        direction: 'listener',
+        from: sessionId,
+        text: data.text,
+        createdAt,
+      }),
+    );
   });
   ws.on('close', () => {
     members.delete(ws);
@@ -92,7 +115,14 @@ function openBroadcaster(ws: WebSocket): void {
     const receive = frame('message:receive', { messageId, from: 'Penyiar Relay', text: data.text, createdAt });
     for (const member of sessions.get(data.sessionId) ?? []) member.send(receive);
     toBroadcasters(
-      frame('message:new', { messageId, sessionId: data.sessionId, direction: 'broadcaster', from: 'Penyiar Relay', text: data.text, createdAt }),
+      frame('message:new', {
+        messageId,
+        sessionId: data.sessionId,
+        direction: 'broadcaster',
+        from: 'Penyiar Relay',
+        text: data.text,
+        createdAt,
+      }),
     );
   });
   ws.on('close', () => broadcasters.delete(ws));

@@ -42,8 +42,7 @@ interface BroadcasterState {
   conn: Conn | undefined;
 }
 
-const FILLER =
-  'Salam dari pendengar setia di Bandung, tolong putarkan lagu kesukaan kami ya, terima kasih penyiar! ';
+const FILLER = 'Salam dari pendengar setia di Bandung, tolong putarkan lagu kesukaan kami ya, terima kasih penyiar! ';
 
 const MAX_BROADCASTERS = 8;
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -75,7 +74,10 @@ class Phase {
   readonly replyAcked: Uint8Array;
   readonly replyDelivered: Uint8Array;
   readonly replyCopyMask: Uint8Array;
-  readonly hist = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, createHistogram()])) as Record<HistogramName, Histogram>;
+  readonly hist = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, createHistogram()])) as Record<
+    HistogramName,
+    Histogram
+  >;
   readonly errors = new Map<string, number>();
 
   constructor(params: LoadParams) {
@@ -109,7 +111,8 @@ class Phase {
 
   outstanding(broadcasters: number): number {
     return (
-      this.sent - this.acked +
+      this.sent -
+      this.acked +
       (this.sent * broadcasters - this.delivered) +
       (this.repliesSent - this.repliesAcked) +
       (this.repliesSent - this.repliesDelivered) +
@@ -153,7 +156,9 @@ export class Generator {
   private prepareStats = { sessionsCreated: 0, sessionCreatePerSecond: 0, elapsedMs: 0 };
 
   /** Broadcaster logins and connections, then one session per listener over HTTP. */
-  async prepare(setup: GeneratorSetup): Promise<{ elapsedMs: number; sessionsCreated: number; sessionCreatePerSecond: number }> {
+  async prepare(
+    setup: GeneratorSetup,
+  ): Promise<{ elapsedMs: number; sessionsCreated: number; sessionCreatePerSecond: number }> {
     if (setup.broadcasters < 1 || setup.broadcasters > MAX_BROADCASTERS) {
       throw new Error(`broadcasters must be 1–${MAX_BROADCASTERS}`);
     }
@@ -195,7 +200,12 @@ export class Generator {
     await pool(setup.listeners, setup.sessionConcurrency, async (i) => {
       const instance = i % instances;
       const res = await this.retry('session-create', 5, async () => {
-        const r = await postJson(setup.instances[instance]!, '/livechat/session', { name: `Pendengar ${i}`, city: 'Bandung' }, address(i));
+        const r = await postJson(
+          setup.instances[instance]!,
+          '/livechat/session',
+          { name: `Pendengar ${i}`, city: 'Bandung' },
+          address(i),
+        );
         if (r.status !== 201 || typeof r.body['sessionId'] !== 'string' || typeof r.body['sessionToken'] !== 'string') {
           throw new Error(`session create answered ${r.status} ${JSON.stringify(r.body)}`);
         }
@@ -272,7 +282,12 @@ export class Generator {
           if (due > now) break;
           phase.nextMsg++;
           const conn = this.listeners[k % L]!.conn;
-          if (conn?.send('message:send', { text: text('m', params.phase, k, params.textLength), clientMessageId: `m${params.phase}-${k}` })) {
+          if (
+            conn?.send('message:send', {
+              text: text('m', params.phase, k, params.textLength),
+              clientMessageId: `m${params.phase}-${k}`,
+            })
+          ) {
             phase.sent++;
             if (k >= phase.warmupMsgs) recordMs(phase.hist.sendLag, performance.now() - due);
           } else {
@@ -325,8 +340,14 @@ export class Generator {
       if (popcount(phase.replyCopyMask[j]!) < B) replyCopiesMissing++;
     }
     const measuredMs = Math.max(1, sendingEnded - (phase.start + params.warmupMs));
-    const latency = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, summarize(phase.hist[name])])) as Record<HistogramName, LatencySummary>;
-    const histograms = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, encode(phase.hist[name])])) as Record<HistogramName, string>;
+    const latency = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, summarize(phase.hist[name])])) as Record<
+      HistogramName,
+      LatencySummary
+    >;
+    const histograms = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, encode(phase.hist[name])])) as Record<
+      HistogramName,
+      string
+    >;
     return {
       params,
       counts: {
@@ -396,7 +417,8 @@ export class Generator {
       case 'message:ack': {
         const k = parseIndex(data['clientMessageId'], 'm', p);
         if (k === -2) return;
-        if (k < 0 || k >= phase.totalMsgs || k % this.listeners.length !== listener.index) return phase.count('ack-unknown');
+        if (k < 0 || k >= phase.totalMsgs || k % this.listeners.length !== listener.index)
+          return phase.count('ack-unknown');
         if (phase.ackState[k]) {
           phase.duplicates++;
           return;
@@ -425,7 +447,8 @@ export class Generator {
         if (j >= phase.warmupReplies) {
           const latency = at - phase.replyDue(j);
           recordMs(phase.hist.replyListener, latency);
-          if (this.isCross(listener.index, j % this.broadcasters.length)) recordMs(phase.hist.replyListenerCross, latency);
+          if (this.isCross(listener.index, j % this.broadcasters.length))
+            recordMs(phase.hist.replyListenerCross, latency);
         }
         return;
       }
@@ -434,7 +457,12 @@ export class Generator {
     }
   }
 
-  private onBroadcasterEvent(broadcaster: BroadcasterState, event: string, data: Record<string, unknown>, at: number): void {
+  private onBroadcasterEvent(
+    broadcaster: BroadcasterState,
+    event: string,
+    data: Record<string, unknown>,
+    at: number,
+  ): void {
     const phase = this.phase;
     if (event === 'presence:update' || event === 'user:typing') return;
     if (!phase) return this.countSetup(event.startsWith('error:') ? event : `idle:${event}`);
@@ -466,7 +494,8 @@ export class Generator {
         if (k >= phase.warmupMsgs) {
           const latency = at - phase.msgDue(k);
           recordMs(phase.hist.sendBroadcaster, latency);
-          if (this.isCross(k % this.listeners.length, broadcaster.index)) recordMs(phase.hist.sendBroadcasterCross, latency);
+          if (this.isCross(k % this.listeners.length, broadcaster.index))
+            recordMs(phase.hist.sendBroadcasterCross, latency);
         }
         this.checkId(phase, k, data['messageId']);
         return;
@@ -474,7 +503,8 @@ export class Generator {
       case 'message:ack': {
         const j = parseIndex(data['clientMessageId'], 'b', p);
         if (j === -2) return;
-        if (j < 0 || j >= phase.totalReplies || j % this.broadcasters.length !== broadcaster.index) return phase.count('ack-unknown');
+        if (j < 0 || j >= phase.totalReplies || j % this.broadcasters.length !== broadcaster.index)
+          return phase.count('ack-unknown');
         if (phase.replyAcked[j]) {
           phase.duplicates++;
           return;
@@ -516,7 +546,8 @@ export class Generator {
       try {
         return await fn();
       } catch (error) {
-        if (attempt >= attempts || this.closing) throw new Error(`${kind} failed after ${attempt} attempts: ${(error as Error).message}`, { cause: error });
+        if (attempt >= attempts || this.closing)
+          throw new Error(`${kind} failed after ${attempt} attempts: ${(error as Error).message}`, { cause: error });
         this.countSetup(`retry:${kind}`);
         await sleep(100 * attempt);
       }

@@ -8,7 +8,13 @@ export interface JsonResponse {
   body: Record<string, unknown>;
 }
 
-export function postJson(baseUrl: string, path: string, body: object, localAddress: string, timeoutMs = 10_000): Promise<JsonResponse> {
+export function postJson(
+  baseUrl: string,
+  path: string,
+  body: object,
+  localAddress: string,
+  timeoutMs = 10_000,
+): Promise<JsonResponse> {
   const url = new URL(path, baseUrl);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {

@@ -5,14 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnNode, stopProcess, tail } from './proc.js';
 import { childEnv } from './targets.js';
-import type {
-  GeneratorCommand,
-  GeneratorReply,
-  GeneratorSetup,
-  LoadParams,
-  LoadResult,
-  SetupResult,
-} from './types.js';
+import type { GeneratorCommand, GeneratorReply, GeneratorSetup, LoadParams, LoadResult, SetupResult } from './types.js';
 
 type ReplyOf<T extends GeneratorReply['type']> = Extract<GeneratorReply, { type: T }>;
 
@@ -59,7 +52,11 @@ export class GeneratorProcess {
     await stopProcess(this.child, 5000);
   }
 
-  private request<T extends GeneratorReply['type']>(command: GeneratorCommand, expected: T, timeoutMs: number): Promise<ReplyOf<T>> {
+  private request<T extends GeneratorReply['type']>(
+    command: GeneratorCommand,
+    expected: T,
+    timeoutMs: number,
+  ): Promise<ReplyOf<T>> {
     return new Promise((resolve, reject) => {
       const done = (error?: Error, reply?: ReplyOf<T>) => {
         clearTimeout(timer);

@@ -31,7 +31,8 @@ export function ms(n: number): string {
   if (n >= 10) return n.toFixed(1);
   return n.toFixed(2);
 }
-const quad = (l: LatencySummary) => (l.count === 0 ? '–' : `${ms(l.p50)} / ${ms(l.p95)} / **${ms(l.p99)}** / ${ms(l.max)}`);
+const quad = (l: LatencySummary) =>
+  l.count === 0 ? '–' : `${ms(l.p50)} / ${ms(l.p95)} / **${ms(l.p99)}** / ${ms(l.max)}`;
 const times = (value: number, goal: number) => `${(value / goal).toFixed(value / goal >= 10 ? 0 : 1)}× the goal`;
 
 function errorsCell(errors: Record<string, number>): string {
@@ -48,7 +49,11 @@ function lostOf(run: TargetRun): number {
 
 function lostText(run: TargetRun): string {
   const c = run.load!.counts;
-  const parts = [`${int(c.lost)} of ${int(c.scheduled)} messages lost`, `${int(c.unacked)} unacked`, `${int(c.repliesLost)} of ${int(c.repliesScheduled)} replies lost`];
+  const parts = [
+    `${int(c.lost)} of ${int(c.scheduled)} messages lost`,
+    `${int(c.unacked)} unacked`,
+    `${int(c.repliesLost)} of ${int(c.repliesScheduled)} replies lost`,
+  ];
   if (c.repliesUnacked) parts.push(`${int(c.repliesUnacked)} replies unacked`);
   return parts.join(', ');
 }
@@ -63,7 +68,13 @@ function p99Max(run: TargetRun): number {
 export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
   const verdicts: Verdict[] = [];
   const add = (scenario: ScenarioName, goal: string, target: string, measured: string, ok: boolean | undefined) =>
-    verdicts.push({ scenario, goal, target, measured, verdict: ok === undefined ? 'not measured' : ok ? 'met' : 'not met' });
+    verdicts.push({
+      scenario,
+      goal,
+      target,
+      measured,
+      verdict: ok === undefined ? 'not measured' : ok ? 'met' : 'not met',
+    });
   const live = (s: ScenarioResult | undefined) => (s?.runs ?? []).filter((r) => r.target.kind === 'livechat');
   const byId = (s: ScenarioResult | undefined, id: string) => s?.runs.find((r) => r.target.id === id);
 
@@ -74,7 +85,13 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
       continue;
     }
     const p = p99Max(run);
-    add('seed', 'p99 (every path) far below 500 ms (here: under 100 ms)', run.target.id, `${ms(p)} ms (${((p / 500) * 100).toFixed(1)} % of 500 ms)`, p < 500 / 5);
+    add(
+      'seed',
+      'p99 (every path) far below 500 ms (here: under 100 ms)',
+      run.target.id,
+      `${ms(p)} ms (${((p / 500) * 100).toFixed(1)} % of 500 ms)`,
+      p < 500 / 5,
+    );
     add('seed', '0 lost', run.target.id, lostText(run), lostOf(run) === 0);
   }
 
@@ -91,7 +108,13 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
       continue;
     }
     const l = run.load.latency;
-    add('single', 'p99 send→ack ≤ 30 ms', id, `${ms(l.sendAck.p99)} ms${l.sendAck.p99 > 30 ? ` (${times(l.sendAck.p99, 30)})` : ''}`, l.sendAck.p99 <= 30);
+    add(
+      'single',
+      'p99 send→ack ≤ 30 ms',
+      id,
+      `${ms(l.sendAck.p99)} ms${l.sendAck.p99 > 30 ? ` (${times(l.sendAck.p99, 30)})` : ''}`,
+      l.sendAck.p99 <= 30,
+    );
     add(
       'single',
       'p99 send→broadcaster ≤ 30 ms',
@@ -101,7 +124,13 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
     );
     add('single', '0 lost', id, lostText(run), lostOf(run) === 0);
     const perConn = run.server?.rssPerIdleConnectionKiB;
-    add('single', '≤ 12 KiB RSS per idle connection', id, perConn === undefined ? 'not measured' : `${perConn.toFixed(1)} KiB`, perConn === undefined ? undefined : perConn <= 12);
+    add(
+      'single',
+      '≤ 12 KiB RSS per idle connection',
+      id,
+      perConn === undefined ? 'not measured' : `${perConn.toFixed(1)} KiB`,
+      perConn === undefined ? undefined : perConn <= 12,
+    );
     if (relay?.load) {
       const r = relay.load.latency;
       const ratio = Math.max(l.sendAck.p99 / r.sendAck.p99, l.sendBroadcaster.p99 / r.sendBroadcaster.p99);
@@ -121,7 +150,10 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
     const rate = run.capacity?.sustainableRate;
     const show = (n: number | undefined) => (n === undefined ? 'none' : `${int(n)} msg/s`);
     const relayCap = byId(capacity, 'ws-relay')?.capacity;
-    const cpuRatio = relayCap?.cpuCeilingPerCore && run.capacity?.cpuCeilingPerCore ? run.capacity.cpuCeilingPerCore / relayCap.cpuCeilingPerCore : undefined;
+    const cpuRatio =
+      relayCap?.cpuCeilingPerCore && run.capacity?.cpuCeilingPerCore
+        ? run.capacity.cpuCeilingPerCore / relayCap.cpuCeilingPerCore
+        : undefined;
     if (capRelay !== undefined) {
       const share = rate === undefined ? 0 : rate / capRelay;
       add(
@@ -134,7 +166,13 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
       );
     } else add('capacity', 'sustainable rate ≥ 50 % of the bare relay', id, 'bare relay not measured', undefined);
     if (capSio !== undefined) {
-      add('capacity', 'sustainable rate above the Socket.IO relay', id, `${show(rate)} vs ${show(capSio)}`, rate !== undefined && rate > capSio);
+      add(
+        'capacity',
+        'sustainable rate above the Socket.IO relay',
+        id,
+        `${show(rate)} vs ${show(capSio)}`,
+        rate !== undefined && rate > capSio,
+      );
     } else add('capacity', 'sustainable rate above the Socket.IO relay', id, 'Socket.IO relay not measured', undefined);
   }
 
@@ -190,7 +228,9 @@ function loadTable(s: ScenarioResult): string[] {
   const rows = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const run of s.runs) {
     if (!run.load) {
-      rows.push(`| ${run.target.label} | failed: ${(run.error ?? 'no result').split('\n')[0]} |${' |'.repeat(head.length - 2)}`);
+      rows.push(
+        `| ${run.target.label} | failed: ${(run.error ?? 'no result').split('\n')[0]} |${' |'.repeat(head.length - 2)}`,
+      );
       continue;
     }
     const { latency: l, counts: c, generator: g } = run.load;
@@ -231,13 +271,20 @@ function capacityTable(s: ScenarioResult): string[] {
     }
     const ceiling = c.cpuMsPerMessage ? `${c.cpuMsPerMessage.toFixed(3)} ms · ${int(c.cpuCeilingPerCore)} msg/s` : '–';
     const steps = c.steps
-      .map((st) => `${int(st.rate)}${st.retry ? ' (again)' : ''} → ${ms(Math.max(st.p99.sendAck, st.p99.sendBroadcaster, st.p99.replyListener))} ${st.pass ? '✓' : '✗'}`)
+      .map(
+        (st) =>
+          `${int(st.rate)}${st.retry ? ' (again)' : ''} → ${ms(Math.max(st.p99.sendAck, st.p99.sendBroadcaster, st.p99.replyListener))} ${st.pass ? '✓' : '✗'}`,
+      )
       .join(' · ');
     rows.push(
       `| ${run.target.label} | **${c.sustainableRate === undefined ? 'none' : int(c.sustainableRate)}** | ${c.firstFailingRate === undefined ? '–' : int(c.firstFailingRate)} | ${c.stoppedBecause} | ${ceiling} | ${steps} |`,
     );
   }
-  rows.push('', 'Server and generator CPU at the sustainable rate and at the first failing rate (last attempt of each):', '');
+  rows.push(
+    '',
+    'Server and generator CPU at the sustainable rate and at the first failing rate (last attempt of each):',
+    '',
+  );
   rows.push(
     '| target | rate | server CPU · waited for CPU | generator CPU · waited for CPU | other processes (cores) | fsync p99 / max (ms) | why it failed |',
     '|---|---|---|---|---|---|---|',
@@ -285,7 +332,11 @@ export function renderScenario(s: ScenarioResult): string {
   const settings = s.runs.find((r) => r.target.kind === 'livechat')?.target.settings;
   const notes = [...s.plan.notes];
   if (settings && Object.keys(settings).length > 0) {
-    notes.push(`Live-chat settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}.`);
+    notes.push(
+      `Live-chat settings: ${Object.entries(settings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}.`,
+    );
   }
   if (notes.length) lines.push('', ...notes.map((n) => `- ${n}`));
   return lines.join('\n');

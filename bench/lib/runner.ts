@@ -131,7 +131,9 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const errorCount = (result: LoadResult) => sum(Object.values(result.errors));
 
 export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<TargetRun> {
-  const run: TargetRun = { target: { id: spec.id, label: spec.label, kind: spec.kind, instances: spec.instances, settings: {} } };
+  const run: TargetRun = {
+    target: { id: spec.id, label: spec.label, kind: spec.kind, instances: spec.instances, settings: {} },
+  };
   const log = (line: string) => plan.log(`[${spec.id}] ${line}`);
   let target: Awaited<ReturnType<typeof startTarget>> | undefined;
   let generator: GeneratorProcess | undefined;
@@ -168,7 +170,9 @@ export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<Target
       rssPerIdleConnectionKiB: Math.round(((sum(rssConnected) - sum(rssBase)) / plan.listeners) * 100) / 100,
       rssPerInstanceKiB: rssConnected,
     };
-    log(`RSS ${Math.round(sum(rssBase) / 1024)} → ${Math.round(sum(rssConnected) / 1024)} MiB: ${run.server.rssPerIdleConnectionKiB} KiB per idle connection`);
+    log(
+      `RSS ${Math.round(sum(rssBase) / 1024)} → ${Math.round(sum(rssConnected) / 1024)} MiB: ${run.server.rssPerIdleConnectionKiB} KiB per idle connection`,
+    );
 
     const genPid = generator.pid;
     if (plan.load) {
@@ -179,17 +183,24 @@ export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<Target
       const busy0 = machineBusyMs();
       const probe = new FsyncProbe(plan.workDir);
       const wall0 = performance.now();
-      log(`load: ${plan.load.rate} msg/s + ${plan.load.replyRate} replies/s for ${plan.load.durationMs / 1000} s (+${plan.load.warmupMs / 1000} s warm-up)`);
-      const result = await generator.load({ ...plan.load, phase: 1 }).finally(() => (run.server!.fsyncProbe = probe.stop()));
+      log(
+        `load: ${plan.load.rate} msg/s + ${plan.load.replyRate} replies/s for ${plan.load.durationMs / 1000} s (+${plan.load.warmupMs / 1000} s warm-up)`,
+      );
+      const result = await generator
+        .load({ ...plan.load, phase: 1 })
+        .finally(() => (run.server!.fsyncProbe = probe.stop()));
       const cpu = sum(pids.map(cpuMs)) - cpu0;
       const wall = performance.now() - wall0;
-      run.server.runQueueWaitPercent = Math.round(((sum(pids.map(runQueueWaitMs)) - wait0) / wall / pids.length) * 1000) / 10;
+      run.server.runQueueWaitPercent =
+        Math.round(((sum(pids.map(runQueueWaitMs)) - wait0) / wall / pids.length) * 1000) / 10;
       run.server.generatorRunQueueWaitPercent = Math.round(((runQueueWaitMs(genPid) - genWait0) / wall) * 1000) / 10;
-      run.server.otherCores = Math.round(((machineBusyMs() - busy0 - cpu - (cpuMs(genPid) - genCpu0)) / wall) * 100) / 100;
+      run.server.otherCores =
+        Math.round(((machineBusyMs() - busy0 - cpu - (cpuMs(genPid) - genCpu0)) / wall) * 100) / 100;
       run.load = result;
       run.server.cpuMsLoad = Math.round(cpu);
       run.server.cpuPercentLoad = Math.round((cpu / wall) * 1000) / 10;
-      run.server.cpuMsPerThousandMessages = Math.round((cpu / Math.max(1, (result.counts.sent + result.counts.repliesSent) / 1000)) * 100) / 100;
+      run.server.cpuMsPerThousandMessages =
+        Math.round((cpu / Math.max(1, (result.counts.sent + result.counts.repliesSent) / 1000)) * 100) / 100;
       // Plain RSS right after the load (no forced GC): what the processes hold while busy.
       run.server.rssAfterLoadKiB = sum(pids.map(rssKiB));
       log(
@@ -240,7 +251,10 @@ async function searchCapacity(
   let firstFail: number | undefined;
   let stoppedBecause = '';
 
-  const runStep = async (rate: number, retry: boolean): Promise<{ step: CapacityStep; broken: boolean; latencyOnly: boolean }> => {
+  const runStep = async (
+    rate: number,
+    retry: boolean,
+  ): Promise<{ step: CapacityStep; broken: boolean; latencyOnly: boolean }> => {
     const replyRate = Math.max(1, Math.round(rate * plan.replyRatio));
     const cpu0 = sum(pids.map(cpuMs));
     const wait0 = sum(pids.map(runQueueWaitMs));
@@ -250,25 +264,32 @@ async function searchCapacity(
     const probe = new FsyncProbe(runPlan.workDir);
     let fsync: LatencySummary | undefined;
     const wall0 = performance.now();
-    const result = await generator.load({
-      phase: phase++,
-      rate,
-      replyRate,
-      durationMs: plan.stepMs,
-      warmupMs: plan.warmupMs,
-      drainMs: plan.drainMs,
-      textLength: plan.textLength,
-    }).finally(() => (fsync = probe.stop()));
+    const result = await generator
+      .load({
+        phase: phase++,
+        rate,
+        replyRate,
+        durationMs: plan.stepMs,
+        warmupMs: plan.warmupMs,
+        drainMs: plan.drainMs,
+        textLength: plan.textLength,
+      })
+      .finally(() => (fsync = probe.stop()));
     const wall = performance.now() - wall0;
     const serverCpu = sum(pids.map(cpuMs)) - cpu0;
-    const otherCores = Math.round(((machineBusyMs() - busy0 - serverCpu - (cpuMs(genPid) - genCpu0)) / wall) * 100) / 100;
+    const otherCores =
+      Math.round(((machineBusyMs() - busy0 - serverCpu - (cpuMs(genPid) - genCpu0)) / wall) * 100) / 100;
     const verdict = judge(result, plan.thresholdMs);
     const s: CapacityStep = {
       rate,
       replyRate,
       pass: verdict.pass,
       reason: verdict.reason,
-      p99: { sendAck: result.latency.sendAck.p99, sendBroadcaster: result.latency.sendBroadcaster.p99, replyListener: result.latency.replyListener.p99 },
+      p99: {
+        sendAck: result.latency.sendAck.p99,
+        sendBroadcaster: result.latency.sendBroadcaster.p99,
+        replyListener: result.latency.replyListener.p99,
+      },
       lost: result.counts.lost,
       unacked: result.counts.unacked,
       errors: errorCount(result),
@@ -278,7 +299,8 @@ async function searchCapacity(
       serverRunQueueWaitPercent: Math.round(((sum(pids.map(runQueueWaitMs)) - wait0) / wall / pids.length) * 1000) / 10,
       generatorRunQueueWaitPercent: Math.round(((runQueueWaitMs(genPid) - genWait0) / wall) * 1000) / 10,
       otherCores,
-      cpuMsPerMessage: Math.round((serverCpu / Math.max(1, result.counts.sent + result.counts.repliesSent)) * 1000) / 1000,
+      cpuMsPerMessage:
+        Math.round((serverCpu / Math.max(1, result.counts.sent + result.counts.repliesSent)) * 1000) / 1000,
       fsyncP99: fsync?.p99 ?? 0,
       fsyncMax: fsync?.max ?? 0,
       ...(retry ? { retry: true } : {}),
@@ -288,7 +310,9 @@ async function searchCapacity(
       `capacity ${rate} msg/s${retry ? ' (again)' : ''}: ${s.pass ? 'pass' : 'FAIL'} (${s.reason}); ` +
         `CPU server ${s.serverCpuPercent} % generator ${s.generatorCpuPercent} %; waited for a CPU: server ${s.serverRunQueueWaitPercent} % generator ${s.generatorRunQueueWaitPercent} %; other processes ${s.otherCores} cores; fsync p99 ${s.fsyncP99} ms`,
     );
-    const broken = Object.keys(result.errors).some((k) => k.startsWith('close:') || k.startsWith('disconnect:') || k.endsWith('send-failed'));
+    const broken = Object.keys(result.errors).some(
+      (k) => k.startsWith('close:') || k.startsWith('disconnect:') || k.endsWith('send-failed'),
+    );
     const latencyOnly = !s.pass && s.lost === 0 && s.unacked === 0 && s.errors === 0 && result.counts.repliesLost === 0;
     return { step: s, broken, latencyOnly };
   };
@@ -357,9 +381,15 @@ async function searchCapacity(
     }
   }
   if (!stoppedBecause) {
-    stoppedBecause = firstFail !== undefined ? `p99 passed ${plan.thresholdMs} ms (or loss/errors) at ${firstFail} msg/s` : 'step limit reached';
+    stoppedBecause =
+      firstFail !== undefined
+        ? `p99 passed ${plan.thresholdMs} ms (or loss/errors) at ${firstFail} msg/s`
+        : 'step limit reached';
   }
-  const costs = steps.map((st) => st.cpuMsPerMessage).filter((c) => c > 0).sort((a, b) => a - b);
+  const costs = steps
+    .map((st) => st.cpuMsPerMessage)
+    .filter((c) => c > 0)
+    .sort((a, b) => a - b);
   const cpuMsPerMessage = costs.length ? costs[Math.floor(costs.length / 2)]! : 0;
   return {
     plan,

@@ -101,7 +101,7 @@ export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
             ? ['livechat', 'livechat-normal', 'ws-relay', 'socketio']
             : ['livechat-cluster']);
       const titles: Record<string, string> = {
-        seed: 'seed: the first release\'s load on one instance',
+        seed: "seed: the first release's load on one instance",
         single: 'single: one instance, SQLite',
         cluster: 'cluster: two instances, PostgreSQL + Redis',
       };

@@ -155,7 +155,8 @@ export interface RunningTarget {
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(LIVECHAT_|BENCH_|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|NODE_ENV$|NODE_TEST_CONTEXT$|NODE_OPTIONS$)/.test(key)) continue;
+    if (/^(LIVECHAT_|BENCH_|DATABASE_URL$|REDIS_URL$|PORT$|HOST$|NODE_ENV$|NODE_TEST_CONTEXT$|NODE_OPTIONS$)/.test(key))
+      continue;
     env[key] = value;
   }
   return env;
@@ -232,10 +233,13 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
       const port = await freePort();
       const logFile = join(dir, `${spec.id}.log`);
       const script = spec.kind === 'ws-relay' ? 'bench/baselines/ws-relay.ts' : 'bench/baselines/socketio-relay.ts';
-      const child = spawnNode([...profileFlags(options, spec.id), '--expose-gc', '--import', 'tsx', '--import', GC_HOOK, script], {
-        env: childEnv({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...options.extraEnv }),
-        logFile,
-      });
+      const child = spawnNode(
+        [...profileFlags(options, spec.id), '--expose-gc', '--import', 'tsx', '--import', GC_HOOK, script],
+        {
+          env: childEnv({ NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), ...options.extraEnv }),
+          logFile,
+        },
+      );
       children.push(child);
       logFiles.push(logFile);
       const url = `http://127.0.0.1:${port}`;
@@ -295,7 +299,8 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
       settings['LIVECHAT_RATE_LIMIT_MESSAGES'] = 'default (10 per 10 s)';
     }
     Object.assign(env, spec.experimentEnv ?? {});
-    if (spec.database !== 'postgres' && !spec.sqliteInMemory) env['LIVECHAT_SQLITE_SYNCHRONOUS'] = spec.sqliteSynchronous ?? 'FULL';
+    if (spec.database !== 'postgres' && !spec.sqliteInMemory)
+      env['LIVECHAT_SQLITE_SYNCHRONOUS'] = spec.sqliteSynchronous ?? 'FULL';
     if (spec.redis) {
       const prefix = `livechat-bench:${randomBytes(4).toString('hex')}:`;
       env['REDIS_URL'] = options.redisUrl;
@@ -310,11 +315,26 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
     for (let i = 0; i < spec.instances; i++) {
       const port = await freePort();
       const logFile = join(dir, `instance-${i}.log`);
-      const preloads = (spec.experiments ?? []).flatMap((name) => ['--import', pathToFileURL(join(REPO_ROOT, `bench/experiments/${name}.mjs`)).href]);
-      const child = spawnNode([...profileFlags(options, `${spec.id}-${i}`), ...SERVER_NODE_FLAGS, '--expose-gc', '--import', GC_HOOK, ...preloads, 'bin/livechat.js', 'start'], {
-        env: childEnv({ ...env, PORT: String(port), LIVECHAT_DATA_DIR: join(dir, `data-${i}`), ...options.extraEnv }),
-        logFile,
-      });
+      const preloads = (spec.experiments ?? []).flatMap((name) => [
+        '--import',
+        pathToFileURL(join(REPO_ROOT, `bench/experiments/${name}.mjs`)).href,
+      ]);
+      const child = spawnNode(
+        [
+          ...profileFlags(options, `${spec.id}-${i}`),
+          ...SERVER_NODE_FLAGS,
+          '--expose-gc',
+          '--import',
+          GC_HOOK,
+          ...preloads,
+          'bin/livechat.js',
+          'start',
+        ],
+        {
+          env: childEnv({ ...env, PORT: String(port), LIVECHAT_DATA_DIR: join(dir, `data-${i}`), ...options.extraEnv }),
+          logFile,
+        },
+      );
       children.push(child);
       logFiles.push(logFile);
       const url = `http://127.0.0.1:${port}`;

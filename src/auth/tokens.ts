@@ -66,8 +66,7 @@ export interface ClaimsByKind {
 export type TokenFailure = 'missing' | 'malformed' | 'invalid' | 'expired' | 'wrong_kind';
 
 export type TokenResult<K extends TokenKind = TokenKind> =
-  | { ok: true; claims: ClaimsByKind[K] }
-  | { ok: false; reason: TokenFailure };
+  { ok: true; claims: ClaimsByKind[K] } | { ok: false; reason: TokenFailure };
 
 export interface SignedToken {
   token: string;
@@ -154,7 +153,10 @@ export class TokenService {
   }
 
   /** Signs a session token. Rejects if the claims would not verify (bad sessionId, name or city). */
-  async signListener(claims: { sessionId: string; name: string; city: string }, ttlSeconds: number): Promise<SignedToken> {
+  async signListener(
+    claims: { sessionId: string; name: string; city: string },
+    ttlSeconds: number,
+  ): Promise<SignedToken> {
     sessionIdSchema.parse(claims.sessionId);
     listenerNameSchema.parse(claims.name);
     citySchema.parse(claims.city);
@@ -168,7 +170,12 @@ export class TokenService {
     return this.#sign('broadcaster', claims.adminId, { name: claims.name }, ttlSeconds);
   }
 
-  async #sign(kind: TokenKind, subject: string, extra: Record<string, string>, ttlSeconds: number): Promise<SignedToken> {
+  async #sign(
+    kind: TokenKind,
+    subject: string,
+    extra: Record<string, string>,
+    ttlSeconds: number,
+  ): Promise<SignedToken> {
     if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
       throw new RangeError(`ttlSeconds must be a positive whole number, got ${ttlSeconds}`);
     }

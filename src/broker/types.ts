@@ -54,8 +54,7 @@ export interface ConnectionEntry {
 }
 
 export type AcquireResult =
-  | { ok: true; firstForSession: boolean }
-  | { ok: false; reason: 'session_limit' | 'ip_limit' };
+  { ok: true; firstForSession: boolean } | { ok: false; reason: 'session_limit' | 'ip_limit' };
 
 export interface ConnectionRegistry {
   /** Registers a connection unless a limit (0 = none) would be exceeded. */

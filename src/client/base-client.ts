@@ -20,7 +20,13 @@ import {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './environment.js';
-import { Outbox, type DeliveryUpdate, type FailureReason, type OutgoingMessage, type PendingMessage } from './outbox.js';
+import {
+  Outbox,
+  type DeliveryUpdate,
+  type FailureReason,
+  type OutgoingMessage,
+  type PendingMessage,
+} from './outbox.js';
 
 /**
  * - `idle`: created, `connect()` not called yet
@@ -107,12 +113,7 @@ type SchemaMap = Record<string, z.ZodType>;
 const alwaysOnline: NetworkMonitor = { isOnline: () => true, subscribe: () => () => undefined };
 const textEncoder = new TextEncoder();
 
-export abstract class BaseClient<
-  S extends object,
-  C extends object,
-  M extends keyof C & string,
-  P extends object,
-> {
+export abstract class BaseClient<S extends object, C extends object, M extends keyof C & string, P extends object> {
   protected readonly emitter = new Emitter<S & ClientEvents<P>>();
   protected readonly outbox: Outbox<P>;
   protected readonly options: BaseClientOptions;
@@ -151,7 +152,8 @@ export abstract class BaseClient<
     this.backoff = new Backoff({ ...options.backoff, random: options.backoff?.random ?? this.random });
     this.WebSocketImpl = options.WebSocket ?? defaultWebSocket();
     this.fetchImpl = options.fetch ?? defaultFetch();
-    this.network = options.network === false ? alwaysOnline : (options.network ?? browserNetworkMonitor() ?? alwaysOnline);
+    this.network =
+      options.network === false ? alwaysOnline : (options.network ?? browserNetworkMonitor() ?? alwaysOnline);
     this.outbox = new Outbox<P>({
       transmit: (clientMessageId, payload) =>
         this.write(this.messageEvent, { ...payload, clientMessageId } as unknown as C[M]),
@@ -176,7 +178,10 @@ export abstract class BaseClient<
     return this.emitter.on(event, listener);
   }
 
-  once<K extends keyof (S & ClientEvents<P>)>(event: K, listener: (data: (S & ClientEvents<P>)[K]) => void): () => void {
+  once<K extends keyof (S & ClientEvents<P>)>(
+    event: K,
+    listener: (data: (S & ClientEvents<P>)[K]) => void,
+  ): () => void {
     return this.emitter.once(event, listener);
   }
 
@@ -192,7 +197,9 @@ export abstract class BaseClient<
   send<K extends keyof C & string>(event: K, data: C[K]): K extends M ? OutgoingMessage<P> : boolean {
     if ((event as string) === this.messageEvent) {
       const { clientMessageId, ...payload } = data as C[K] & { clientMessageId?: string };
-      return this.outbox.enqueue(payload as unknown as P, clientMessageId) as K extends M ? OutgoingMessage<P> : boolean;
+      return this.outbox.enqueue(payload as unknown as P, clientMessageId) as K extends M
+        ? OutgoingMessage<P>
+        : boolean;
     }
     return (this.isOpen && this.write(event, data)) as K extends M ? OutgoingMessage<P> : boolean;
   }
@@ -318,7 +325,8 @@ export abstract class BaseClient<
       return;
     }
     const WebSocketImpl = this.WebSocketImpl;
-    if (!WebSocketImpl) throw new Error('No WebSocket implementation: pass `WebSocket` in the options (in Node: the `ws` package)');
+    if (!WebSocketImpl)
+      throw new Error('No WebSocket implementation: pass `WebSocket` in the options (in Node: the `ws` package)');
     this.setState(this.everOpened ? 'reconnecting' : 'connecting');
     const generation = ++this.generation;
     this.lastError = undefined;
@@ -464,7 +472,11 @@ export abstract class BaseClient<
 
   private scheduleRenew(closeCode: number | undefined): void {
     const delay = this.backoff.next();
-    this.setState('reconnecting', { ...(closeCode !== undefined ? { closeCode } : {}), retryInMs: delay, reason: 'token' });
+    this.setState('reconnecting', {
+      ...(closeCode !== undefined ? { closeCode } : {}),
+      retryInMs: delay,
+      reason: 'token',
+    });
     this.reconnectTimer = this.timers.setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.renewToken(closeCode);
@@ -515,23 +527,29 @@ export abstract class BaseClient<
         this.outbox.connectionOpened();
         return;
       case 'message:ack':
-        this.outbox.acknowledge(data as { messageId: string; createdAt: string; clientMessageId?: string; duplicate?: true });
+        this.outbox.acknowledge(
+          data as { messageId: string; createdAt: string; clientMessageId?: string; duplicate?: true },
+        );
         break;
       case 'error:invalid_payload':
-        if (typeof data['clientMessageId'] === 'string') this.outbox.rejectInvalid(data['clientMessageId'], String(data['message']));
+        if (typeof data['clientMessageId'] === 'string')
+          this.outbox.rejectInvalid(data['clientMessageId'], String(data['message']));
         break;
       case 'error:rate_limited':
-        if (typeof data['clientMessageId'] === 'string') this.outbox.rateLimited(data['clientMessageId'], Number(data['retryAfterMs']));
+        if (typeof data['clientMessageId'] === 'string')
+          this.outbox.rateLimited(data['clientMessageId'], Number(data['retryAfterMs']));
         break;
       case 'error:unavailable':
-        if (typeof data['clientMessageId'] === 'string') this.outbox.unavailable(data['clientMessageId'], String(data['message']));
+        if (typeof data['clientMessageId'] === 'string')
+          this.outbox.unavailable(data['clientMessageId'], String(data['message']));
         break;
     }
     this.handleEvent(event, data);
   }
 
   private protocolError(event: string | undefined, message: string): void {
-    this.emitter.emit('protocol:error', { ...(event ? { event } : {}), message } as (S & ClientEvents<P>)['protocol:error']);
+    this.emitter.emit('protocol:error', { ...(event ? { event } : {}), message } as (S &
+      ClientEvents<P>)['protocol:error']);
   }
 
   private handleOnline(): void {

@@ -69,7 +69,10 @@ export class BroadcasterClient extends BaseClient<
   typing(sessionId: string, options?: TypingOptions): TypingIndicator {
     let helper = this.typingHelpers.get(sessionId);
     if (!helper) {
-      helper = createTypingIndicator((isTyping) => this.setTyping(sessionId, isTyping), { timers: this.timers, ...options });
+      helper = createTypingIndicator((isTyping) => this.setTyping(sessionId, isTyping), {
+        timers: this.timers,
+        ...options,
+      });
       this.typingHelpers.set(sessionId, helper);
     }
     return helper;

@@ -109,7 +109,10 @@ export function jwtExpiry(token: string): number | undefined {
   const part = token.split('.')[1];
   if (!part) return undefined;
   try {
-    const base64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+    const base64 = part
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(part.length / 4) * 4, '=');
     const json = JSON.parse(atob(base64)) as { exp?: unknown };
     return typeof json.exp === 'number' ? json.exp * 1000 : undefined;
   } catch {

@@ -92,7 +92,9 @@ export function loginBroadcaster(
 
 /** `GET /livechat/admin/sessions`: sessions, most recent first. */
 export async function listSessions(options: HttpOptions & { token: string }): Promise<SessionSummary[]> {
-  const result = await request(options, '/livechat/admin/sessions', sessionListResponseSchema, { token: options.token });
+  const result = await request(options, '/livechat/admin/sessions', sessionListResponseSchema, {
+    token: options.token,
+  });
   return result.sessions;
 }
 

@@ -42,13 +42,7 @@ export { createTypingIndicator } from './typing.js';
 export type { TypingIndicator, TypingOptions } from './typing.js';
 export { SeenIds } from './dedup.js';
 export { Emitter } from './emitter.js';
-export type {
-  FetchLike,
-  NetworkMonitor,
-  Timers,
-  WebSocketConstructor,
-  WebSocketLike,
-} from './environment.js';
+export type { FetchLike, NetworkMonitor, Timers, WebSocketConstructor, WebSocketLike } from './environment.js';
 export { CloseCode } from '../protocol/close-codes.js';
 export { MAX_CITY_LENGTH, MAX_FRAME_BYTES, MAX_NAME_LENGTH, MAX_TEXT_LENGTH } from '../protocol/events.js';
 export type {

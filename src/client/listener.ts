@@ -1,9 +1,5 @@
 /** The listener flavour: one anonymous session, chatting with the station. */
-import {
-  listenerServerEvents,
-  type ListenerClientEvents,
-  type ListenerServerEvents,
-} from '../protocol/index.js';
+import { listenerServerEvents, type ListenerClientEvents, type ListenerServerEvents } from '../protocol/index.js';
 import { BaseClient, type BaseClientOptions, type TokenRefresh } from './base-client.js';
 import { SeenIds } from './dedup.js';
 import { toWebSocketUrl } from './environment.js';
@@ -95,7 +91,12 @@ export class ListenerClient extends BaseClient<
   protected override tokenRefreshed(refresh: TokenRefresh): void {
     // A fresh listener token may belong to a new session (POST /livechat/session
     // again): the old session's messageIds mean nothing there.
-    if (typeof refresh === 'object' && refresh.sessionId && this.session && refresh.sessionId !== this.session.sessionId) {
+    if (
+      typeof refresh === 'object' &&
+      refresh.sessionId &&
+      this.session &&
+      refresh.sessionId !== this.session.sessionId
+    ) {
       this.forgetHistory();
     }
   }

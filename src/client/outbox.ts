@@ -166,7 +166,11 @@ export class Outbox<P> {
   /** Messages not yet acknowledged, in order (failed ones last). */
   pending(): PendingMessage<P>[] {
     return [
-      ...this.queue.map((e) => ({ clientMessageId: e.clientMessageId, payload: e.payload, status: 'sending' as const })),
+      ...this.queue.map((e) => ({
+        clientMessageId: e.clientMessageId,
+        payload: e.payload,
+        status: 'sending' as const,
+      })),
       ...[...this.failed.values()].map((e) => ({
         clientMessageId: e.clientMessageId,
         payload: e.payload,
@@ -211,7 +215,12 @@ export class Outbox<P> {
       createdAt: ack.createdAt,
       duplicate: ack.duplicate === true,
     };
-    this.update(entry, { status: 'sent', messageId: ack.messageId, createdAt: ack.createdAt, duplicate: result.duplicate });
+    this.update(entry, {
+      status: 'sent',
+      messageId: ack.messageId,
+      createdAt: ack.createdAt,
+      duplicate: result.duplicate,
+    });
     entry.resolve(result);
     this.pump();
     return true;

@@ -28,11 +28,16 @@ function webRoot(): string | undefined {
 /** Driver-level errors that mean "the database (or Redis) is not answering". */
 function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|08\d\d\d|53300|SQLITE_(BUSY|IOERR|CANTOPEN|LOCKED))/.test(code)) {
+  if (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|08\d\d\d|53300|SQLITE_(BUSY|IOERR|CANTOPEN|LOCKED))/.test(code)
+  ) {
     return true;
   }
   const message = error instanceof Error ? error.message : '';
-  return /connection (terminated|refused)|timeout exceeded when trying to connect|Connection is closed|database connection is not open/i.test(message);
+  return /connection (terminated|refused)|timeout exceeded when trying to connect|Connection is closed|database connection is not open/i.test(
+    message,
+  );
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -87,7 +92,8 @@ export function createApp(deps: AppDeps): Express {
   const handleError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     let failure: HttpError;
     if (error instanceof HttpError) failure = error;
-    else if ((error as { type?: string }).type === 'entity.parse.failed') failure = new HttpError('invalid_payload', 'Body harus JSON yang valid.');
+    else if ((error as { type?: string }).type === 'entity.parse.failed')
+      failure = new HttpError('invalid_payload', 'Body harus JSON yang valid.');
     else if ((error as { type?: string }).type === 'entity.too.large') failure = new HttpError('payload_too_large');
     else if (isUnavailable(error)) {
       logger.error({ err: error, path: safePath(req.originalUrl) }, 'dependency unavailable');

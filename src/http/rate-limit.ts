@@ -3,19 +3,30 @@ import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Logger } from 'pino';
 import { HttpError } from '../errors.js';
 
-export async function consumeOr429(limiter: RateLimiterAbstract, key: string, logger: Logger, points = 1): Promise<void> {
+export async function consumeOr429(
+  limiter: RateLimiterAbstract,
+  key: string,
+  logger: Logger,
+  points = 1,
+): Promise<void> {
   try {
     await limiter.consume(key, points);
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) {
-      throw new HttpError('rate_limited', undefined, { 'Retry-After': String(Math.ceil(rejection.msBeforeNext / 1000)) });
+      throw new HttpError('rate_limited', undefined, {
+        'Retry-After': String(Math.ceil(rejection.msBeforeNext / 1000)),
+      });
     }
     logger.warn({ err: rejection }, 'rate limiter unavailable; request allowed');
   }
 }
 
 /** True when the key has no points left (without taking one). */
-export async function isBlocked(limiter: RateLimiterAbstract, key: string, points: number): Promise<number | undefined> {
+export async function isBlocked(
+  limiter: RateLimiterAbstract,
+  key: string,
+  points: number,
+): Promise<number | undefined> {
   try {
     const state = await limiter.get(key);
     if (state && state.consumedPoints >= points) return state.msBeforeNext;

@@ -16,9 +16,7 @@ export const messageIdSchema = z
   .string()
   .regex(/^[1-9][0-9]{0,15}$/, 'messageId tidak dikenal')
   .describe('Opaque message identifier chosen by the server');
-export const sessionIdSchema = z
-  .uuid({ message: 'sessionId tidak valid' })
-  .describe('Listener session identifier');
+export const sessionIdSchema = z.uuid({ message: 'sessionId tidak valid' }).describe('Listener session identifier');
 /**
  * PostgreSQL text cannot hold U+0000: a value with it would fail as if the
  * database were down (and be resent forever). Refused as invalid on every

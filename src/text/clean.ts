@@ -100,11 +100,7 @@ export type CleanFieldResult = { ok: true; value: string } | { ok: false; reason
  * `empty` means nothing was left after cleaning (blank, or markup only);
  * `too_long` means more than `maxLength` code points were left.
  */
-export function cleanField(
-  input: string,
-  maxLength: number,
-  options: { allowEmpty?: boolean } = {},
-): CleanFieldResult {
+export function cleanField(input: string, maxLength: number, options: { allowEmpty?: boolean } = {}): CleanFieldResult {
   const value = cleanText(input);
   if (value === '' && !options.allowEmpty) return { ok: false, reason: 'empty' };
   if (codePointsExceed(value, maxLength)) return { ok: false, reason: 'too_long' };

@@ -42,7 +42,10 @@ export class BroadcasterEndpoint {
       return; // the database did not answer: the next check decides
     }
     if (exists || !connection.isOpen) return;
-    this.deps.logger.info({ connectionId: connection.id, adminId: connection.adminId }, 'broadcaster account removed; closing');
+    this.deps.logger.info(
+      { connectionId: connection.id, adminId: connection.adminId },
+      'broadcaster account removed; closing',
+    );
     connection.send('error:invalid_token', { message: wsMessages.accountRemoved });
     connection.close(CloseCode.TokenExpired, 'account removed');
   }
@@ -66,7 +69,8 @@ export class BroadcasterEndpoint {
           throttle = new TypingThrottle(this.deps.typingThrottleMs);
           typingBySession.set(sessionId, throttle);
         }
-        if (throttle.shouldForward(isTyping)) await hub.toSession(sessionId, 'user:typing', { from: sender.name, isTyping });
+        if (throttle.shouldForward(isTyping))
+          await hub.toSession(sessionId, 'user:typing', { from: sender.name, isTyping });
         return;
       }
       guard(await chat.replyFromBroadcaster(sender, frame.data, connection));

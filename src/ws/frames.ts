@@ -15,9 +15,17 @@ export type ParsedFrame<M extends EventMap> =
   | { [K in keyof M & string]: { ok: true; event: K; data: z.infer<M[K]> } }[keyof M & string]
   | { ok: false; message: string; clientMessageId?: string };
 
-export function parseFrame<M extends EventMap>(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean, events: M): ParsedFrame<M> {
+export function parseFrame<M extends EventMap>(
+  raw: Buffer | ArrayBuffer | Buffer[],
+  isBinary: boolean,
+  events: M,
+): ParsedFrame<M> {
   if (isBinary) return { ok: false, message: wsMessages.binary };
-  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw).toString('utf8');
+  const text = Buffer.isBuffer(raw)
+    ? raw.toString('utf8')
+    : Array.isArray(raw)
+      ? Buffer.concat(raw).toString('utf8')
+      : Buffer.from(raw).toString('utf8');
   let json: unknown;
   try {
     json = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });

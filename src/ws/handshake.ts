@@ -48,7 +48,8 @@ export async function checkHandshake(req: IncomingMessage, deps: HandshakeDeps):
   } catch {
     return { ok: false, status: 404, reason: 'not_found' };
   }
-  const kind = url.pathname === LISTENER_PATH ? 'listener' : url.pathname === BROADCASTER_PATH ? 'broadcaster' : undefined;
+  const kind =
+    url.pathname === LISTENER_PATH ? 'listener' : url.pathname === BROADCASTER_PATH ? 'broadcaster' : undefined;
   if (!kind) return { ok: false, status: 404, reason: 'not_found' };
 
   if (!isOriginAllowed(req.headers.origin, deps.config.allowedOrigins)) {

@@ -22,7 +22,11 @@ export function sendInvalidPayload(
 }
 
 /** Returns a check to run on every send outcome; past the threshold the connection is closed with 1008. */
-export function abuseGuard(connection: Connection, windowMs: number, threshold: number): (outcome: SendOutcome) => void {
+export function abuseGuard(
+  connection: Connection,
+  windowMs: number,
+  threshold: number,
+): (outcome: SendOutcome) => void {
   const refusals = new RefusalCounter(windowMs, threshold);
   return (outcome) => {
     if (outcome === 'rate_limited' && refusals.add()) connection.close(CloseCode.PolicyViolation, 'rate limit abuse');

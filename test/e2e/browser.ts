@@ -70,7 +70,10 @@ export async function openPage(
     ws.on('close', () => log.push(`${stamp()} close ${path}`));
   });
   page.on('response', (r) => {
-    if (r.url().includes('/livechat/')) log.push(`${stamp()} http ${r.request().method()} ${new URL(r.url()).pathname}${new URL(r.url()).search} ${r.status()}`);
+    if (r.url().includes('/livechat/'))
+      log.push(
+        `${stamp()} http ${r.request().method()} ${new URL(r.url()).pathname}${new URL(r.url()).search} ${r.status()}`,
+      );
   });
   page.on('requestfailed', (r) => log.push(`${stamp()} http failed ${r.url()} ${r.failure()?.errorText}`));
   page.on('dialog', (dialog) => {

@@ -62,7 +62,10 @@ async function waitForText(page: Page, selector: string, text: string, timeout =
   } catch (error) {
     const found = await texts(page, selector).catch(() => []);
     const status = await page.textContent('.status').catch(() => '?');
-    throw new Error(`${page.url()}: no "${selector}" with text ${JSON.stringify(text)}; found ${JSON.stringify(found)}; status ${JSON.stringify(status)}`, { cause: error });
+    throw new Error(
+      `${page.url()}: no "${selector}" with text ${JSON.stringify(text)}; found ${JSON.stringify(found)}; status ${JSON.stringify(status)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -73,7 +76,9 @@ async function texts(page: Page, selector: string): Promise<string[]> {
 async function storedMessages(): Promise<{ sessionId: string; messages: { text: string; direction: string }[] }> {
   const token = await loginAdmin(server);
   const sessions = await json(`${server.baseUrl}/livechat/admin/sessions`, { token });
-  const sessionId = (sessions.body.sessions as { sessionId: string; name: string }[]).find((s) => s.name === 'Rina')!.sessionId;
+  const sessionId = (sessions.body.sessions as { sessionId: string; name: string }[]).find(
+    (s) => s.name === 'Rina',
+  )!.sessionId;
   const list = await json(`${server.baseUrl}/livechat/admin/sessions/${sessionId}/messages?limit=500`, { token });
   return { sessionId, messages: list.body.messages };
 }
@@ -117,14 +122,20 @@ describe('widget and dashboard in Chromium', () => {
     await waitForText(dashboard.page, '.session__last', 'Halo penyiar! Putar lagu Sheila on 7 dong');
     await waitForText(dashboard.page, '.session .badge', '1');
     assert.match(await dashboard.page.title(), /^\(1\) /);
-    assert.equal(await dashboard.page.evaluate(() => (window as unknown as { notifications: number }).notifications), 1);
+    assert.equal(
+      await dashboard.page.evaluate(() => (window as unknown as { notifications: number }).notifications),
+      1,
+    );
 
     // Muted: the badge still counts, but no sound.
     await dashboard.page.click('.sound-toggle');
     assert.equal(await dashboard.page.textContent('.sound-toggle'), 'Suara: mati');
     await send(widget.page, 'Halo lagi');
     await waitForText(dashboard.page, '.session .badge', '2');
-    assert.equal(await dashboard.page.evaluate(() => (window as unknown as { notifications: number }).notifications), 1);
+    assert.equal(
+      await dashboard.page.evaluate(() => (window as unknown as { notifications: number }).notifications),
+      1,
+    );
     await dashboard.page.click('.sound-toggle');
     assert.equal(await dashboard.page.getAttribute('.sound-toggle', 'aria-pressed'), 'true');
 
@@ -147,7 +158,11 @@ describe('widget and dashboard in Chromium', () => {
     await waitForText(widget.page, '.msg--in .msg__text', 'Halo Rina! Sebentar lagi diputar ya.');
     assert.deepEqual(await texts(widget.page, '.msg--in .msg__from'), ['Penyiar A']);
     await widget.page.waitForSelector('.typing', { state: 'hidden', timeout: WAIT });
-    await waitForText(dashboard.page, '.conversation-pane .msg--out .msg__text', 'Halo Rina! Sebentar lagi diputar ya.');
+    await waitForText(
+      dashboard.page,
+      '.conversation-pane .msg--out .msg__text',
+      'Halo Rina! Sebentar lagi diputar ya.',
+    );
     await screenshot(widget.page, 'widget-conversation');
     await screenshot(dashboard.page, 'dashboard-conversation');
   });
@@ -173,7 +188,9 @@ describe('widget and dashboard in Chromium', () => {
 
     await waitForText(dashboard.page, '.conversation-pane .msg--in .msg__text', 'Pesan waktu server mati', RECOVER);
     await waitForText(widget.page, '.msg--in .msg__text', 'Balasan waktu server mati', RECOVER);
-    await widget.page.waitForFunction(() => !document.querySelector('.msg--out[data-status=sending]'), null, { timeout: WAIT });
+    await widget.page.waitForFunction(() => !document.querySelector('.msg--out[data-status=sending]'), null, {
+      timeout: WAIT,
+    });
 
     // And the conversation simply goes on.
     await send(widget.page, 'Sudah nyambung lagi');
@@ -183,29 +200,45 @@ describe('widget and dashboard in Chromium', () => {
     // order: whichever side reconnected first), and shown once on each page.
     const { messages } = await storedMessages();
     const stored = messages.map((m) => m.text);
-    assert.deepEqual(stored.slice(0, 3), ['Halo penyiar! Putar lagu Sheila on 7 dong', 'Halo lagi', 'Halo Rina! Sebentar lagi diputar ya.']);
+    assert.deepEqual(stored.slice(0, 3), [
+      'Halo penyiar! Putar lagu Sheila on 7 dong',
+      'Halo lagi',
+      'Halo Rina! Sebentar lagi diputar ya.',
+    ]);
     assert.deepEqual(stored.slice(3, 5).sort(), ['Balasan waktu server mati', 'Pesan waktu server mati']);
     assert.deepEqual(stored.slice(5), ['Sudah nyambung lagi']);
     await waitForText(dashboard.page, '.conversation-pane .msg--in .msg__text', 'Sudah nyambung lagi');
-    assert.deepEqual(await texts(dashboard.page, '.conversation-pane .msg .msg__text'), stored, 'dashboard shows stored order');
+    assert.deepEqual(
+      await texts(dashboard.page, '.conversation-pane .msg .msg__text'),
+      stored,
+      'dashboard shows stored order',
+    );
     assert.deepEqual((await texts(widget.page, '.messages .msg .msg__text')).sort(), [...stored].sort());
   });
 
   test('the dashboard follows the browser offline and back, and misses nothing meanwhile', async () => {
     await dashboard.context.setOffline(true);
     await dashboard.page.waitForSelector('.status[data-state=offline]', { timeout: WAIT });
-    assert.equal(await dashboard.page.textContent('.status__text'), 'Anda sedang offline. Chat tersambung lagi saat internet kembali.');
+    assert.equal(
+      await dashboard.page.textContent('.status__text'),
+      'Anda sedang offline. Chat tersambung lagi saat internet kembali.',
+    );
     // The listener writes while the dashboard is away, and the broadcaster answers blind:
     // after reconnecting, the queued reply (stored later) reaches the dashboard live before the resync does.
     await send(widget.page, 'Pesan waktu penyiar offline');
-    await widget.page.waitForFunction(() => !document.querySelector('.msg--out[data-status=sending]'), null, { timeout: WAIT });
+    await widget.page.waitForFunction(() => !document.querySelector('.msg--out[data-status=sending]'), null, {
+      timeout: WAIT,
+    });
     await reply(dashboard.page, 'Balasan dari penyiar yang offline');
     await dashboard.context.setOffline(false);
     await dashboard.page.waitForSelector('.status[data-state=open]', { timeout: WAIT });
     await waitForText(widget.page, '.msg--in .msg__text', 'Balasan dari penyiar yang offline');
     await waitForText(dashboard.page, '.conversation-pane .msg--in .msg__text', 'Pesan waktu penyiar offline');
     const { messages } = await storedMessages();
-    assert.deepEqual(await texts(dashboard.page, '.conversation-pane .msg .msg__text'), messages.map((m) => m.text));
+    assert.deepEqual(
+      await texts(dashboard.page, '.conversation-pane .msg .msg__text'),
+      messages.map((m) => m.text),
+    );
   });
 
   test('a reload keeps the session and the conversation', async () => {
@@ -235,7 +268,8 @@ describe('widget and dashboard in Chromium', () => {
     const stored = messages.slice(-4).map((m) => m.text);
     // What the server delivers (its cleaning is its business); what matters here is how the pages render it.
     await waitForText(widget.page, '.msg--in .msg__text', stored[3]!);
-    for (const text of stored.slice(0, 3)) await waitForText(dashboard.page, '.conversation-pane .msg--in .msg__text', text);
+    for (const text of stored.slice(0, 3))
+      await waitForText(dashboard.page, '.conversation-pane .msg--in .msg__text', text);
     await waitForText(dashboard.page, '.conversation-pane .msg--out .msg__text', stored[3]!);
     // Text is shown exactly as stored: entities are not decoded, markup is not interpreted.
     assert.ok(stored.includes('&lt;img src=x onerror=window.__xss=2&gt;'));
@@ -298,7 +332,11 @@ describe('widget and dashboard in Chromium', () => {
     await dashboard.page.evaluate(() =>
       localStorage.setItem(
         'suara-pendengar.dashboard.auth',
-        JSON.stringify({ token: 'tidak-berlaku', name: 'Penyiar A', expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
+        JSON.stringify({
+          token: 'tidak-berlaku',
+          name: 'Penyiar A',
+          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        }),
       ),
     );
     await dashboard.page.reload();

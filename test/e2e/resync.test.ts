@@ -103,7 +103,10 @@ async function waitForText(page: Page, selector: string, text: string, timeout: 
     );
   } catch (error) {
     const found = await texts(page, selector).catch(() => []);
-    throw new Error(`no "${selector}" with text ${JSON.stringify(text)} within ${timeout} ms; found ${JSON.stringify(found)}`, { cause: error });
+    throw new Error(
+      `no "${selector}" with text ${JSON.stringify(text)} within ${timeout} ms; found ${JSON.stringify(found)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -117,8 +120,10 @@ async function waitUntil(condition: () => boolean, timeout: number, what: string
 
 const session = (sessionId: string) => `.session[data-session-id="${sessionId}"]`;
 const shownMessages = '.conversation-pane .msg .msg__text';
-const listings = (tracked: TrackedPage) => tracked.log.filter((line) => / http GET \/livechat\/admin\/sessions(\?|\s)/.test(line)).length;
-const adminSocketCloses = (tracked: TrackedPage) => tracked.log.filter((line) => line.endsWith(' close /livechat/admin/ws')).length;
+const listings = (tracked: TrackedPage) =>
+  tracked.log.filter((line) => / http GET \/livechat\/admin\/sessions(\?|\s)/.test(line)).length;
+const adminSocketCloses = (tracked: TrackedPage) =>
+  tracked.log.filter((line) => line.endsWith(' close /livechat/admin/ws')).length;
 
 describe('the dashboard resyncs while it stays connected', () => {
   let rina: Listener;
@@ -168,16 +173,33 @@ describe('the dashboard resyncs while it stays connected', () => {
     await storeSilently(rina.sessionId, 'Rina', 'Rina: tersimpan lagi');
     await waitForText(dashboard.page, shownMessages, 'Rina: tersimpan lagi', FEW_INTERVALS);
     const stored = await storedTexts(rina.sessionId);
-    assert.deepEqual(stored, ['Halo dari Rina', 'Rina: tersimpan, tak pernah disiarkan', 'Rina: lewat jalur biasa', 'Rina: tersimpan lagi']);
+    assert.deepEqual(stored, [
+      'Halo dari Rina',
+      'Rina: tersimpan, tak pernah disiarkan',
+      'Rina: lewat jalur biasa',
+      'Rina: tersimpan lagi',
+    ]);
     // A few more intervals: repeated resyncs must not add anything.
     await dashboard.page.waitForTimeout(3 * RESYNC_MS);
-    assert.deepEqual(await texts(dashboard.page, shownMessages), stored, 'the open conversation shows each stored message once, in stored order');
-    assert.equal(await dashboard.page.locator(`${session(rina.sessionId)} .badge`).count(), 0, 'no unread badge for the open conversation');
+    assert.deepEqual(
+      await texts(dashboard.page, shownMessages),
+      stored,
+      'the open conversation shows each stored message once, in stored order',
+    );
+    assert.equal(
+      await dashboard.page.locator(`${session(rina.sessionId)} .badge`).count(),
+      0,
+      'no unread badge for the open conversation',
+    );
 
     await dashboard.page.click(session(budi.sessionId));
     await waitForText(dashboard.page, shownMessages, 'Budi: tersimpan 2', WAIT);
     assert.deepEqual(await texts(dashboard.page, shownMessages), await storedTexts(budi.sessionId));
-    assert.deepEqual(await texts(dashboard.page, shownMessages), ['Halo dari Budi', 'Budi: tersimpan 1', 'Budi: tersimpan 2']);
+    assert.deepEqual(await texts(dashboard.page, shownMessages), [
+      'Halo dari Budi',
+      'Budi: tersimpan 1',
+      'Budi: tersimpan 2',
+    ]);
 
     // All of it without a reconnect (which resyncs anyway): the periodic look found them.
     assert.equal(adminSocketCloses(dashboard), 0, 'the dashboard stayed connected');
@@ -189,16 +211,21 @@ describe('the dashboard resyncs while it stays connected', () => {
     // No connection, so no presence event either: only the session list knows about it.
     const sari = await createSession(server, 'Sari', 'Bogor');
     await storeSilently(sari.sessionId, 'Sari', 'Sari: pesan yang hilang di jalan');
-    await waitForText(dashboard.page, `${session(sari.sessionId)} .session__last`, 'Sari: pesan yang hilang di jalan', FEW_INTERVALS);
+    await waitForText(
+      dashboard.page,
+      `${session(sari.sessionId)} .session__last`,
+      'Sari: pesan yang hilang di jalan',
+      FEW_INTERVALS,
+    );
     await waitForText(dashboard.page, `${session(sari.sessionId)} .session__name`, 'Sari', WAIT);
     await waitForText(dashboard.page, `${session(sari.sessionId)} .badge`, '1', WAIT);
     assert.equal(await dashboard.page.locator('.session').count(), 3);
   });
 
   test('a find older than the previous look gets its badge but no sound', async () => {
-    const sari = (await json(`${server.baseUrl}/livechat/admin/sessions`, { token: await loginAdmin(server) })).body.sessions.find(
-      (s: { name: string }) => s.name === 'Sari',
-    ) as { sessionId: string };
+    const sari = (
+      await json(`${server.baseUrl}/livechat/admin/sessions`, { token: await loginAdmin(server) })
+    ).body.sessions.find((s: { name: string }) => s.name === 'Sari') as { sessionId: string };
     const before = await notifications(dashboard.page);
     // Sari's history cannot be fetched for a while (a database hiccup): the resync that sees the
     // new message in the session list cannot get it; a later one can, and then it is old news.
@@ -206,14 +233,22 @@ describe('the dashboard resyncs while it stays connected', () => {
     const pattern = `**/livechat/admin/sessions/${sari.sessionId}/messages*`;
     await dashboard.page.route(pattern, (route) => {
       refused++;
-      return route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable","message":"-"}' });
+      return route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: '{"error":"unavailable","message":"-"}',
+      });
     });
     await storeSilently(sari.sessionId, 'Sari', 'Sari: tertunda');
     await waitUntil(() => refused > 0, FEW_INTERVALS, 'a resync tried to fetch the new message');
     await dashboard.page.unroute(pattern);
     await waitForText(dashboard.page, `${session(sari.sessionId)} .session__last`, 'Sari: tertunda', FEW_INTERVALS);
     await waitForText(dashboard.page, `${session(sari.sessionId)} .badge`, '2', WAIT);
-    assert.equal(await notifications(dashboard.page), before, 'no sound for a message stored before the previous resync');
+    assert.equal(
+      await notifications(dashboard.page),
+      before,
+      'no sound for a message stored before the previous resync',
+    );
   });
 
   test('the interval is bounded to at least one second', async () => {

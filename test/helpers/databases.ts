@@ -12,8 +12,7 @@ import pg from 'pg';
 export const dialects = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof dialects)[number];
 
-export const postgresAdminUrl =
-  process.env['LIVECHAT_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const postgresAdminUrl = process.env['LIVECHAT_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
   dialect: Dialect;

@@ -76,7 +76,9 @@ describe('livechat command', () => {
     const port = await listening(first);
     const password = /password: (\S+)/.exec(first.stdout())?.[1];
     assert.ok(password, 'the password was printed');
-    const login = await json(`http://127.0.0.1:${port}/livechat/admin/login`, { body: { username: 'penyiar', password } });
+    const login = await json(`http://127.0.0.1:${port}/livechat/admin/login`, {
+      body: { username: 'penyiar', password },
+    });
     assert.equal(login.status, 200);
     assert.equal(login.body.name, 'Penyiar');
     assert.doesNotMatch(first.stdout(), new RegExp(login.body.token), 'tokens never reach the log');

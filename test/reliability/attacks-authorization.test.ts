@@ -35,7 +35,11 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
     before(async () => {
       server = await startTestServer({
         dialect,
-        env: { LIVECHAT_RATE_LIMIT_MESSAGES: '1000', LIVECHAT_ADMIN_RATE_LIMIT_MESSAGES: '1000', LIVECHAT_LOGIN_FAILURE_LIMIT: '1000' },
+        env: {
+          LIVECHAT_RATE_LIMIT_MESSAGES: '1000',
+          LIVECHAT_ADMIN_RATE_LIMIT_MESSAGES: '1000',
+          LIVECHAT_LOGIN_FAILURE_LIMIT: '1000',
+        },
       });
       adminToken = await loginAdmin(server);
     });
@@ -44,12 +48,13 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
     });
 
     const history = async (sessionId: string) =>
-      (await json(`${server.baseUrl}/livechat/admin/sessions/${sessionId}/messages?limit=500`, { token: adminToken })).body
-        .messages as { direction: string; from: string; text: string; sessionId: string; messageId: string }[];
+      (await json(`${server.baseUrl}/livechat/admin/sessions/${sessionId}/messages?limit=500`, { token: adminToken }))
+        .body.messages as { direction: string; from: string; text: string; sessionId: string; messageId: string }[];
 
     /** Row counts straight from the database. */
     async function counts(): Promise<{ sessions: number; messages: number; admins: number }> {
-      const sql = 'select (select count(*) from sessions) as sessions, (select count(*) from messages) as messages, (select count(*) from admins) as admins';
+      const sql =
+        'select (select count(*) from sessions) as sessions, (select count(*) from messages) as messages, (select count(*) from admins) as admins';
       const config = server.server.config.database;
       if (config.kind === 'sqlite') {
         const db = new Database(config.path, { readonly: true });
@@ -86,7 +91,13 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
       aSocket.send('message:reply', { sessionId: b.sessionId, text: 'menyamar jadi penyiar' });
       await aSocket.next('error:invalid_payload');
       // Fields naming another session, a direction or a sender are ignored: A writes into A, as A.
-      aSocket.send('message:send', { text: 'pesan A', sessionId: b.sessionId, direction: 'broadcaster', from: 'Penyiar A', adminId: '1' });
+      aSocket.send('message:send', {
+        text: 'pesan A',
+        sessionId: b.sessionId,
+        direction: 'broadcaster',
+        from: 'Penyiar A',
+        adminId: '1',
+      });
       await aSocket.next('message:ack');
       aSocket.send('user:typing', { isTyping: true, sessionId: b.sessionId });
       assert.deepEqual(await admin.next('user:typing'), { sessionId: a.sessionId, isTyping: true });
@@ -97,7 +108,10 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
         aHistory.map((m) => [m.direction, m.from, m.text]),
         [['listener', 'Ana', 'pesan A']],
       );
-      assert.deepEqual((await history(b.sessionId)).map((m) => m.text), ['untuk Bima saja']);
+      assert.deepEqual(
+        (await history(b.sessionId)).map((m) => m.text),
+        ['untuk Bima saja'],
+      );
 
       // Reading B: not through REST with a session token, not through replay with B's ids or parameters.
       for (const path of [`/livechat/admin/sessions/${b.sessionId}/messages`, '/livechat/admin/sessions']) {
@@ -112,20 +126,25 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
       const replayed = await replay.collect('message:receive', 200);
       assert.ok(!replayed.some((m) => m['messageId'] === bReply), "B's reply is never replayed to A");
       for (const s of [aSocket, bSocket, replay, admin]) await s.close();
-      report(t, `listener acting as broadcaster / on another session (${dialect})`, 'refused or confined to its own session', {
-        leaked: 0,
-      });
+      report(
+        t,
+        `listener acting as broadcaster / on another session (${dialect})`,
+        'refused or confined to its own session',
+        {
+          leaked: 0,
+        },
+      );
     });
 
     test('SQL metacharacters and NUL in every id and parameter: refused or stored verbatim, never executed', async (t) => {
       const before = await counts();
-      const session = await createSession(server, "O'Brien \"DJ\"; DROP TABLE sessions; --", "Jakarta'--");
+      const session = await createSession(server, 'O\'Brien "DJ"; DROP TABLE sessions; --', "Jakarta'--");
       const hello = await (async () => {
         const socket = await TestSocket.open(listenerUrl(server, session.sessionToken));
         const greeting = await socket.next('connection:success');
         return { socket, greeting };
       })();
-      assert.equal(hello.greeting['name'], "O'Brien \"DJ\"; DROP TABLE sessions; --", 'names stored verbatim');
+      assert.equal(hello.greeting['name'], 'O\'Brien "DJ"; DROP TABLE sessions; --', 'names stored verbatim');
       assert.equal(hello.greeting['city'], "Jakarta'--");
       const socket = hello.socket;
       const admin = await TestSocket.open(adminUrl(server, adminToken));
@@ -172,14 +191,19 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
 
       // REST: path ids, after, limit.
       for (const id of SQL) {
-        const path = await json(`${server.baseUrl}/livechat/admin/sessions/${encodeURIComponent(id)}/messages`, { token: adminToken });
+        const path = await json(`${server.baseUrl}/livechat/admin/sessions/${encodeURIComponent(id)}/messages`, {
+          token: adminToken,
+        });
         assert.equal(path.status, 404, `path ${id}`);
         const afterParam = await json(
           `${server.baseUrl}/livechat/admin/sessions/${session.sessionId}/messages?after=${encodeURIComponent(id)}`,
           { token: adminToken },
         );
         assert.equal(afterParam.status, 400, `after=${id}`);
-        const limitParam = await json(`${server.baseUrl}/livechat/admin/sessions?limit=${encodeURIComponent(`1${id}`)}`, { token: adminToken });
+        const limitParam = await json(
+          `${server.baseUrl}/livechat/admin/sessions?limit=${encodeURIComponent(`1${id}`)}`,
+          { token: adminToken },
+        );
         assert.equal(limitParam.status, 400, `limit=1${id}`);
         refused += 3;
         requests += 3;
@@ -195,7 +219,9 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
 
       // Login: never a token, never a server error.
       for (const username of [...SQL, 'penyiar-a\u0000', "penyiar-a' --"]) {
-        const login = await json(`${server.baseUrl}/livechat/admin/login`, { body: { username, password: "' OR '1'='1" } });
+        const login = await json(`${server.baseUrl}/livechat/admin/login`, {
+          body: { username, password: "' OR '1'='1" },
+        });
         assert.ok([400, 401].includes(login.status), `login as ${JSON.stringify(username)}: ${login.status}`);
         refused += 1;
         requests += 1;
@@ -208,13 +234,18 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
       assert.equal((await history(session.sessionId)).length, SQL.length);
       await socket.close();
       await admin.close();
-      report(t, `SQL metacharacters and NUL in every id (${dialect})`, 'metacharacters stored verbatim and deduplicated, malformed ids refused, NUL refused as invalid; tables intact', {
-        requests,
-        refused,
-        stored: SQL.length,
-        duplicated: 0,
-        serverErrors: 0,
-      });
+      report(
+        t,
+        `SQL metacharacters and NUL in every id (${dialect})`,
+        'metacharacters stored verbatim and deduplicated, malformed ids refused, NUL refused as invalid; tables intact',
+        {
+          requests,
+          refused,
+          stored: SQL.length,
+          duplicated: 0,
+          serverErrors: 0,
+        },
+      );
     });
 
     test('the admin REST without, or with bent, credentials', async (t) => {
@@ -244,8 +275,14 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
       }
       assert.deepEqual(failures, []);
       // Case-insensitive scheme is fine; the real token works.
-      assert.equal((await fetch(`${server.baseUrl}${paths[0]}`, { headers: { authorization: `bearer ${adminToken}` } })).status, 200);
-      report(t, `admin REST without credentials (${dialect})`, 'every variant 401/403', { requests: paths.length * variants.length, accepted: 0 });
+      assert.equal(
+        (await fetch(`${server.baseUrl}${paths[0]}`, { headers: { authorization: `bearer ${adminToken}` } })).status,
+        200,
+      );
+      report(t, `admin REST without credentials (${dialect})`, 'every variant 401/403', {
+        requests: paths.length * variants.length,
+        accepted: 0,
+      });
     });
 
     test('/metrics, open by default, exposes no session, name, token or address', async (t) => {
@@ -257,15 +294,32 @@ for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
       const metrics = await json(`${server.baseUrl}/metrics`);
       assert.equal(metrics.status, 200, 'open when LIVECHAT_METRICS_TOKEN is unset (documented)');
       const text = String(metrics.body);
-      for (const secret of [session.sessionId, 'Rahasia Namanya', session.sessionToken, adminToken, 'teks rahasia', server.admin.password]) {
+      for (const secret of [
+        session.sessionId,
+        'Rahasia Namanya',
+        session.sessionToken,
+        adminToken,
+        'teks rahasia',
+        server.admin.password,
+      ]) {
         assert.ok(!text.includes(secret), `metrics do not contain ${secret.slice(0, 20)}`);
       }
-      const sessions = (await json(`${server.baseUrl}/livechat/admin/sessions?limit=500`, { token: adminToken })).body.sessions as { sessionId: string }[];
+      const sessions = (await json(`${server.baseUrl}/livechat/admin/sessions?limit=500`, { token: adminToken })).body
+        .sessions as { sessionId: string }[];
       assert.ok(sessions.length > 0);
-      assert.deepEqual(sessions.filter((s) => text.includes(s.sessionId)), [], 'no session id of any session in labels');
+      assert.deepEqual(
+        sessions.filter((s) => text.includes(s.sessionId)),
+        [],
+        'no session id of any session in labels',
+      );
       assert.doesNotMatch(text, /127\.0\.0\.1/, 'no client addresses');
       await socket.close();
-      report(t, `/metrics without credentials (${dialect})`, 'open by default (documented), but holds no session id, name, text, token or address', { leaked: 0 });
+      report(
+        t,
+        `/metrics without credentials (${dialect})`,
+        'open by default (documented), but holds no session id, name, text, token or address',
+        { leaked: 0 },
+      );
     });
   });
 }

@@ -15,13 +15,27 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { MAX_TEXT_LENGTH } from '../../src/protocol/events.js';
 import { cleanField } from '../../src/text/clean.js';
-import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin, type ReceivedFrame } from '../helpers/clients.js';
+import {
+  TestSocket,
+  adminUrl,
+  createSession,
+  json,
+  listenerUrl,
+  loginAdmin,
+  type ReceivedFrame,
+} from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { report } from './lib/report.js';
 import { reliabilityScale } from './lib/scale.js';
 
 const scale = reliabilityScale();
-const RESPONSES = new Set(['message:ack', 'error:invalid_payload', 'error:rate_limited', 'error:unavailable', 'error:invalid_token']);
+const RESPONSES = new Set([
+  'message:ack',
+  'error:invalid_payload',
+  'error:rate_limited',
+  'error:unavailable',
+  'error:invalid_token',
+]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -59,7 +73,8 @@ describe('frame attacks', () => {
     return { session, socket };
   };
   const stored = async (sessionId: string) =>
-    (await json(`${server.baseUrl}/livechat/admin/sessions/${sessionId}/messages?limit=500`, { token: historyToken })).body.messages as {
+    (await json(`${server.baseUrl}/livechat/admin/sessions/${sessionId}/messages?limit=500`, { token: historyToken }))
+      .body.messages as {
       text: string;
     }[];
 
@@ -80,12 +95,17 @@ describe('frame attacks', () => {
       socket.ws.send(body.slice(i, i + 1024), { fin: i + 1024 >= body.length });
     }
     assert.equal((await socket.closed).code, 1009, 'fragments adding up to more than 16 KiB: 1009');
-    report(t, 'frames over 16 KiB (whole or in 1 KiB fragments)', 'closed with 1009; exactly 16 KiB accepted', { stored: 0 });
+    report(t, 'frames over 16 KiB (whole or in 1 KiB fragments)', 'closed with 1009; exactly 16 KiB accepted', {
+      stored: 0,
+    });
   });
 
   test('fragments: a message in thousands of pieces works; a flood of fragments is closed (1008)', async (t) => {
     const { session, socket } = await listener();
-    const message = JSON.stringify({ event: 'message:send', data: { text: 'potongan-potongan', clientMessageId: 'frag-1' } });
+    const message = JSON.stringify({
+      event: 'message:send',
+      data: { text: 'potongan-potongan', clientMessageId: 'frag-1' },
+    });
     // 16 000 pieces (empty ones and one byte each): under the per-message fragment limit.
     const empties = 16_000 - message.length;
     const started = Date.now();
@@ -95,24 +115,33 @@ describe('frame attacks', () => {
     const ack = await socket.next('message:ack', 20_000);
     const assembledMs = Date.now() - started;
     assert.equal(ack['clientMessageId'], 'frag-1');
-    assert.deepEqual((await stored(session.sessionId)).map((m) => m.text), ['potongan-potongan']);
+    assert.deepEqual(
+      (await stored(session.sessionId)).map((m) => m.text),
+      ['potongan-potongan'],
+    );
 
     // A flood: fragments that never end the message. Closed by the fragment limit, not buffered forever.
     const flood = await listener();
     const other = await listener();
     flood.socket.ws.send('{', { fin: false });
-    for (let i = 0; i < 50_000 && flood.socket.ws.readyState === WebSocket.OPEN; i++) flood.socket.ws.send('', { fin: false });
+    for (let i = 0; i < 50_000 && flood.socket.ws.readyState === WebSocket.OPEN; i++)
+      flood.socket.ws.send('', { fin: false });
     assert.equal((await flood.socket.closed).code, 1008, 'a fragment flood is closed with 1008 (policy)');
     other.socket.send('message:send', { text: 'tetangga baik-baik saja' });
     await other.socket.next('message:ack');
     assert.equal((await json(`${server.baseUrl}/healthz`)).status, 200);
     await socket.close();
     await other.socket.close();
-    report(t, 'fragments and fragment floods', `16 000 fragments reassembled in ${assembledMs} ms; an endless fragment flood closed with 1008; neighbours unaffected`, {
-      sent: 1,
-      acknowledged: 1,
-      stored: 1,
-    });
+    report(
+      t,
+      'fragments and fragment floods',
+      `16 000 fragments reassembled in ${assembledMs} ms; an endless fragment flood closed with 1008; neighbours unaffected`,
+      {
+        sent: 1,
+        acknowledged: 1,
+        stored: 1,
+      },
+    );
   });
 
   test('invalid UTF-8 closes that connection with 1007; valid multi-byte text is stored byte-identical', async (t) => {
@@ -133,17 +162,28 @@ describe('frame attacks', () => {
     await other.socket.next('message:ack');
     await socket.close();
     await other.socket.close();
-    report(t, 'invalid UTF-8 in text frames', 'that connection closed with 1007, others unaffected; emoji and CJK stored byte-identical', { closed1007: 4 });
+    report(
+      t,
+      'invalid UTF-8 in text frames',
+      'that connection closed with 1007, others unaffected; emoji and CJK stored byte-identical',
+      { closed1007: 4 },
+    );
   });
 
   test('binary frames, even carrying a valid message, are refused and nothing is stored', async () => {
     const { session, socket } = await listener();
-    socket.sendRaw(Buffer.from(JSON.stringify({ event: 'message:send', data: { text: 'biner', clientMessageId: 'bin' } })), true);
+    socket.sendRaw(
+      Buffer.from(JSON.stringify({ event: 'message:send', data: { text: 'biner', clientMessageId: 'bin' } })),
+      true,
+    );
     const error = await socket.next('error:invalid_payload');
     assert.equal(error['clientMessageId'], undefined);
     socket.send('message:send', { text: 'teks' });
     await socket.next('message:ack');
-    assert.deepEqual((await stored(session.sessionId)).map((m) => m.text), ['teks']);
+    assert.deepEqual(
+      (await stored(session.sessionId)).map((m) => m.text),
+      ['teks'],
+    );
     await socket.close();
   });
 
@@ -184,20 +224,43 @@ describe('frame attacks', () => {
     await socket.next('message:ack');
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined, 'Object.prototype untouched');
     assert.equal(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted'), false);
-    assert.deepEqual((await stored(session.sessionId)).map((m) => m.text), ['bersarang']);
+    assert.deepEqual(
+      (await stored(session.sessionId)).map((m) => m.text),
+      ['bersarang'],
+    );
     assert.equal(socket.ws.readyState, WebSocket.OPEN);
     await socket.close();
-    report(t, 'deep nesting, __proto__/constructor keys, unknown events', 'each answered error:invalid_payload, connection open, prototype clean', {
-      frames: refused.length + 1,
-      stored: 1,
-    });
+    report(
+      t,
+      'deep nesting, __proto__/constructor keys, unknown events',
+      'each answered error:invalid_payload, connection open, prototype clean',
+      {
+        frames: refused.length + 1,
+        stored: 1,
+      },
+    );
   });
 
   test('every field of every event with every wrong type is refused', async (t) => {
     const { session, socket } = await listener();
     const admin = await TestSocket.open(adminUrl(server, adminToken));
     await admin.next('connection:success');
-    const wrong: unknown[] = [null, 0, -1, 1.5, 1e308, true, false, [], ['x'], {}, { text: 'a' }, '', ' '.repeat(3), 'x'.repeat(65)];
+    const wrong: unknown[] = [
+      null,
+      0,
+      -1,
+      1.5,
+      1e308,
+      true,
+      false,
+      [],
+      ['x'],
+      {},
+      { text: 'a' },
+      '',
+      ' '.repeat(3),
+      'x'.repeat(65),
+    ];
     const cases: [TestSocket, string, Record<string, unknown>, string][] = [];
     const base = {
       listener: { 'message:send': { text: 'halo', clientMessageId: 'c' }, 'user:typing': { isTyping: true } },
@@ -213,19 +276,29 @@ describe('frame attacks', () => {
           for (const value of wrong) {
             const original = (valid as Record<string, unknown>)[field];
             // Skip values of the right type that are valid for that field.
-            if (typeof value === typeof original && !(field === 'clientMessageId' && (value === '' || String(value).length > 64))) {
+            if (
+              typeof value === typeof original &&
+              !(field === 'clientMessageId' && (value === '' || String(value).length > 64))
+            ) {
               if (!(field === 'text' && typeof value === 'string' && cleanField(value, MAX_TEXT_LENGTH).ok === false)) {
                 if (field !== 'sessionId') continue;
               }
             }
-            cases.push([target, event, { ...valid, [field]: value }, `${who} ${event}.${field} = ${JSON.stringify(value)?.slice(0, 20)}`]);
+            cases.push([
+              target,
+              event,
+              { ...valid, [field]: value },
+              `${who} ${event}.${field} = ${JSON.stringify(value)?.slice(0, 20)}`,
+            ]);
           }
           const { [field]: _omitted, ...missing } = valid as Record<string, unknown>;
           if (field !== 'clientMessageId') cases.push([target, event, missing, `${who} ${event} without ${field}`]);
         }
       }
-      for (const data of [null, 'x', 1, [], true]) cases.push([target, Object.keys(events)[0]!, data as never, `${who} data = ${JSON.stringify(data)}`]);
-      for (const event of [null, 1, [], {}, true]) cases.push([target, event as never, { text: 'a' }, `${who} event = ${JSON.stringify(event)}`]);
+      for (const data of [null, 'x', 1, [], true])
+        cases.push([target, Object.keys(events)[0]!, data as never, `${who} data = ${JSON.stringify(data)}`]);
+      for (const event of [null, 1, [], {}, true])
+        cases.push([target, event as never, { text: 'a' }, `${who} event = ${JSON.stringify(event)}`]);
     }
     const failures: string[] = [];
     for (const [target, event, data, name] of cases) {
@@ -245,7 +318,10 @@ describe('frame attacks', () => {
     assert.deepEqual(await stored(session.sessionId), [], 'nothing stored');
     await socket.close();
     await admin.close();
-    report(t, 'every field with the wrong type', 'each answered error:invalid_payload; nothing stored', { frames: cases.length, stored: 0 });
+    report(t, 'every field with the wrong type', 'each answered error:invalid_payload; nothing stored', {
+      frames: cases.length,
+      stored: 0,
+    });
   });
 
   describe('property-based fuzzing of the message handlers (fast-check)', () => {
@@ -281,13 +357,24 @@ describe('frame attacks', () => {
       fc.constantFrom("' OR '1'='1", 'x'.repeat(64), 'x'.repeat(65), '\u0000'),
       anyValue,
     );
-    const extra = fc.dictionary(fc.constantFrom('x', 'sessionId', 'direction', 'from', 'messageId', 'admin'), anyValue, { maxKeys: 2 });
+    const extra = fc.dictionary(
+      fc.constantFrom('x', 'sessionId', 'direction', 'from', 'messageId', 'admin'),
+      anyValue,
+      { maxKeys: 2 },
+    );
     const dataWith = (fields: Record<string, fc.Arbitrary<unknown>>) =>
       fc.tuple(fc.record(fields, { requiredKeys: [] }), extra).map(([d, e]) => ({ ...e, ...d }));
-    const eventName = fc.oneof(fc.constantFrom('message:send', 'message:reply', 'user:typing', 'message:new', '__proto__', 'toString', ''), fc.string({ maxLength: 70 }));
+    const eventName = fc.oneof(
+      fc.constantFrom('message:send', 'message:reply', 'user:typing', 'message:new', '__proto__', 'toString', ''),
+      fc.string({ maxLength: 70 }),
+    );
 
     /** What the protocol says a frame gets: 'ack', 'invalid', or 'none' (typing). */
-    function expected(raw: string, kind: 'listener' | 'broadcaster', sessions: Set<string>): 'ack' | 'invalid' | 'none' {
+    function expected(
+      raw: string,
+      kind: 'listener' | 'broadcaster',
+      sessions: Set<string>,
+    ): 'ack' | 'invalid' | 'none' {
       let frame: unknown;
       try {
         frame = JSON.parse(raw);
@@ -301,20 +388,30 @@ describe('frame attacks', () => {
       if (event.length < 1 || event.length > 64) return 'invalid';
       const id = data['clientMessageId'];
       // 1–64 characters, without U+0000 (PostgreSQL text cannot hold it).
-      const idOk = id === undefined || (typeof id === 'string' && id.length >= 1 && id.length <= 64 && !id.includes('\u0000'));
-      const uuid = typeof data['sessionId'] === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(data['sessionId']);
+      const idOk =
+        id === undefined || (typeof id === 'string' && id.length >= 1 && id.length <= 64 && !id.includes('\u0000'));
+      const uuid =
+        typeof data['sessionId'] === 'string' &&
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(data['sessionId']);
       const textOk = typeof data['text'] === 'string' && data['text'].length <= 16 * 1024;
       if (kind === 'listener') {
-        if (event === 'message:send') return textOk && idOk && cleanField(data['text'] as string, MAX_TEXT_LENGTH).ok ? 'ack' : 'invalid';
+        if (event === 'message:send')
+          return textOk && idOk && cleanField(data['text'] as string, MAX_TEXT_LENGTH).ok ? 'ack' : 'invalid';
         if (event === 'user:typing') return typeof data['isTyping'] === 'boolean' ? 'none' : 'invalid';
         return 'invalid';
       }
       if (event === 'message:reply') {
         if (!(uuid && textOk && idOk)) return 'invalid';
-        return cleanField(data['text'] as string, MAX_TEXT_LENGTH).ok && sessions.has(data['sessionId'] as string) ? 'ack' : 'invalid';
+        return cleanField(data['text'] as string, MAX_TEXT_LENGTH).ok && sessions.has(data['sessionId'] as string)
+          ? 'ack'
+          : 'invalid';
       }
       if (event === 'user:typing') {
-        return uuid && typeof data['isTyping'] === 'boolean' ? (sessions.has(data['sessionId'] as string) ? 'none' : 'invalid') : 'invalid';
+        return uuid && typeof data['isTyping'] === 'boolean'
+          ? sessions.has(data['sessionId'] as string)
+            ? 'none'
+            : 'invalid'
+          : 'invalid';
       }
       return 'invalid';
     }
@@ -331,14 +428,25 @@ describe('frame attacks', () => {
     }
 
     /** Sends one frame and returns the answers it got (ack or error:*), checking them against the model. */
-    async function exchange(socket: TestSocket, raw: string, want: 'ack' | 'invalid' | 'none', marker: number): Promise<ReceivedFrame[]> {
+    async function exchange(
+      socket: TestSocket,
+      raw: string,
+      want: 'ack' | 'invalid' | 'none',
+      marker: number,
+    ): Promise<ReceivedFrame[]> {
       const start = socket.frames.length;
       socket.sendRaw(raw);
-      const answers = () => socket.frames.slice(start).filter((f) => RESPONSES.has(f.event) && !String(f.data['message'] ?? '').includes(`sync-${marker}`));
+      const answers = () =>
+        socket.frames
+          .slice(start)
+          .filter((f) => RESPONSES.has(f.event) && !String(f.data['message'] ?? '').includes(`sync-${marker}`));
       if (want === 'none') {
         // No answer expected: an unknown "sync" event behind it proves the frame was handled.
         socket.send(`sync-${marker}`, {});
-        await until(() => socket.frames.slice(start).some((f) => String(f.data['message'] ?? '').includes(`sync-${marker}`)), 'the sync answer');
+        await until(
+          () => socket.frames.slice(start).some((f) => String(f.data['message'] ?? '').includes(`sync-${marker}`)),
+          'the sync answer',
+        );
         await sleep(5);
       } else {
         await until(() => answers().length > 0, `an answer to ${raw.slice(0, 80)}`);
@@ -349,88 +457,131 @@ describe('frame attacks', () => {
     const counts = { frames: 0, acked: 0, refused: 0, silent: 0 };
 
     for (const kind of ['listener', 'broadcaster'] as const) {
-      test(`${kind}: random frames get the answer the protocol prescribes, and nothing else`, { timeout: scale.testTimeoutMs }, async (t) => {
-        const target = await createSession(server, 'Target');
-        const sessions = new Set([target.sessionId]);
-        let socket: TestSocket;
-        let ownSession = target.sessionId;
-        if (kind === 'listener') {
-          const opened = await listener();
-          socket = opened.socket;
-          ownSession = opened.session.sessionId;
-        } else {
-          socket = await TestSocket.open(adminUrl(server, adminToken));
-          await socket.next('connection:success');
-        }
-        const sessionId = fc.oneof(
-          fc.constant(target.sessionId),
-          fc.constant(target.sessionId.toUpperCase()),
-          fc.constant(randomUUID()),
-          fc.constantFrom("' OR '1'='1", `${target.sessionId}'--`, '00000000-0000-0000-0000-000000000000', ''),
-          anyValue,
-        );
-        const frames =
-          kind === 'listener'
-            ? fc.oneof(
-                { weight: 5, arbitrary: fc.record({ event: fc.constant('message:send'), data: dataWith({ text, clientMessageId }) }) },
-                { weight: 2, arbitrary: fc.record({ event: fc.constant('user:typing'), data: dataWith({ isTyping: fc.oneof(fc.boolean(), anyValue) }) }) },
-                { weight: 1, arbitrary: fc.record({ event: eventName, data: fc.oneof(anyValue, dataWith({ text, sessionId })) }) },
-              )
-            : fc.oneof(
-                { weight: 5, arbitrary: fc.record({ event: fc.constant('message:reply'), data: dataWith({ sessionId, text, clientMessageId }) }) },
-                { weight: 2, arbitrary: fc.record({ event: fc.constant('user:typing'), data: dataWith({ sessionId, isTyping: fc.oneof(fc.boolean(), anyValue) }) }) },
-                { weight: 1, arbitrary: fc.record({ event: eventName, data: fc.oneof(anyValue, dataWith({ text, sessionId })) }) },
-              );
-        const raws = fc.oneof(
-          { weight: 8, arbitrary: frames.map((f) => JSON.stringify(f)) },
-          { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
-          { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
-        );
-        let marker = 0;
-        let acked = 0;
-        await fc.assert(
-          fc.asyncProperty(raws, async (raw) => {
-            const want = expected(raw, kind, sessions);
-            const answers = await exchange(socket, raw, want, marker++);
-            counts.frames += 1;
-            assert.equal(socket.ws.readyState, WebSocket.OPEN, 'the connection stays open');
-            if (want === 'none') {
-              counts.silent += 1;
-              assert.deepEqual(answers.map((a) => a.event), [], `no answer to ${raw}`);
-              return;
-            }
-            assert.equal(answers.length, 1, `one answer to ${raw}: ${JSON.stringify(answers)}`);
-            const answer = answers[0]!;
-            assert.equal(answer.event, want === 'ack' ? 'message:ack' : 'error:invalid_payload', raw);
-            if (want === 'ack') {
-              acked += answer.data['duplicate'] === true ? 0 : 1;
-              counts.acked += 1;
-            } else counts.refused += 1;
-            // Echo: an answer about a frame with a usable clientMessageId carries it back.
-            const sent = (() => {
-              try {
-                return JSON.parse(raw)?.data?.clientMessageId;
-              } catch {
-                return undefined;
+      test(
+        `${kind}: random frames get the answer the protocol prescribes, and nothing else`,
+        { timeout: scale.testTimeoutMs },
+        async (t) => {
+          const target = await createSession(server, 'Target');
+          const sessions = new Set([target.sessionId]);
+          let socket: TestSocket;
+          let ownSession = target.sessionId;
+          if (kind === 'listener') {
+            const opened = await listener();
+            socket = opened.socket;
+            ownSession = opened.session.sessionId;
+          } else {
+            socket = await TestSocket.open(adminUrl(server, adminToken));
+            await socket.next('connection:success');
+          }
+          const sessionId = fc.oneof(
+            fc.constant(target.sessionId),
+            fc.constant(target.sessionId.toUpperCase()),
+            fc.constant(randomUUID()),
+            fc.constantFrom("' OR '1'='1", `${target.sessionId}'--`, '00000000-0000-0000-0000-000000000000', ''),
+            anyValue,
+          );
+          const frames =
+            kind === 'listener'
+              ? fc.oneof(
+                  {
+                    weight: 5,
+                    arbitrary: fc.record({
+                      event: fc.constant('message:send'),
+                      data: dataWith({ text, clientMessageId }),
+                    }),
+                  },
+                  {
+                    weight: 2,
+                    arbitrary: fc.record({
+                      event: fc.constant('user:typing'),
+                      data: dataWith({ isTyping: fc.oneof(fc.boolean(), anyValue) }),
+                    }),
+                  },
+                  {
+                    weight: 1,
+                    arbitrary: fc.record({ event: eventName, data: fc.oneof(anyValue, dataWith({ text, sessionId })) }),
+                  },
+                )
+              : fc.oneof(
+                  {
+                    weight: 5,
+                    arbitrary: fc.record({
+                      event: fc.constant('message:reply'),
+                      data: dataWith({ sessionId, text, clientMessageId }),
+                    }),
+                  },
+                  {
+                    weight: 2,
+                    arbitrary: fc.record({
+                      event: fc.constant('user:typing'),
+                      data: dataWith({ sessionId, isTyping: fc.oneof(fc.boolean(), anyValue) }),
+                    }),
+                  },
+                  {
+                    weight: 1,
+                    arbitrary: fc.record({ event: eventName, data: fc.oneof(anyValue, dataWith({ text, sessionId })) }),
+                  },
+                );
+          const raws = fc.oneof(
+            { weight: 8, arbitrary: frames.map((f) => JSON.stringify(f)) },
+            { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+            { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
+          );
+          let marker = 0;
+          let acked = 0;
+          await fc.assert(
+            fc.asyncProperty(raws, async (raw) => {
+              const want = expected(raw, kind, sessions);
+              const answers = await exchange(socket, raw, want, marker++);
+              counts.frames += 1;
+              assert.equal(socket.ws.readyState, WebSocket.OPEN, 'the connection stays open');
+              if (want === 'none') {
+                counts.silent += 1;
+                assert.deepEqual(
+                  answers.map((a) => a.event),
+                  [],
+                  `no answer to ${raw}`,
+                );
+                return;
               }
-            })();
-            if (typeof sent === 'string' && sent.length >= 1 && sent.length <= 64 && want === 'ack') {
-              assert.equal(answer.data['clientMessageId'], sent);
-            }
-          }),
-          { numRuns: scale.fuzzRuns, seed: Number(process.env['LIVECHAT_RELIABILITY_SEED'] ?? Date.now() % 2 ** 31) },
-        );
-        // What was stored is exactly what was acknowledged (not counting duplicate acks).
-        const rows = await stored(kind === 'listener' ? ownSession : target.sessionId);
-        assert.equal(rows.length, acked);
-        assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
-        await socket.close();
-        report(t, `fuzzing the ${kind} handler (fast-check)`, 'every frame answered as the protocol prescribes; stored = acknowledged', {
-          frames: marker,
-          acknowledged: acked,
-          stored: rows.length,
-        });
-      });
+              assert.equal(answers.length, 1, `one answer to ${raw}: ${JSON.stringify(answers)}`);
+              const answer = answers[0]!;
+              assert.equal(answer.event, want === 'ack' ? 'message:ack' : 'error:invalid_payload', raw);
+              if (want === 'ack') {
+                acked += answer.data['duplicate'] === true ? 0 : 1;
+                counts.acked += 1;
+              } else counts.refused += 1;
+              // Echo: an answer about a frame with a usable clientMessageId carries it back.
+              const sent = (() => {
+                try {
+                  return JSON.parse(raw)?.data?.clientMessageId;
+                } catch {
+                  return undefined;
+                }
+              })();
+              if (typeof sent === 'string' && sent.length >= 1 && sent.length <= 64 && want === 'ack') {
+                assert.equal(answer.data['clientMessageId'], sent);
+              }
+            }),
+            { numRuns: scale.fuzzRuns, seed: Number(process.env['LIVECHAT_RELIABILITY_SEED'] ?? Date.now() % 2 ** 31) },
+          );
+          // What was stored is exactly what was acknowledged (not counting duplicate acks).
+          const rows = await stored(kind === 'listener' ? ownSession : target.sessionId);
+          assert.equal(rows.length, acked);
+          assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+          await socket.close();
+          report(
+            t,
+            `fuzzing the ${kind} handler (fast-check)`,
+            'every frame answered as the protocol prescribes; stored = acknowledged',
+            {
+              frames: marker,
+              acknowledged: acked,
+              stored: rows.length,
+            },
+          );
+        },
+      );
     }
   });
 

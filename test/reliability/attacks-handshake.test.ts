@@ -26,7 +26,10 @@ interface Probe {
 /** Opens an upgrade and reports its HTTP status (101 = opened); the socket stays open until closed by the caller. */
 function probe(url: string, options: { origin?: string; localAddress?: string } = {}): Promise<Probe> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { ...(options.origin ? { origin: options.origin } : {}), ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
+    const socket = new WebSocket(url, {
+      ...(options.origin ? { origin: options.origin } : {}),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     socket.once('open', () => resolve({ status: 101, body: '', socket }));
     socket.once('unexpected-response', (_req, res) => {
       let body = '';
@@ -122,8 +125,15 @@ describe('handshake attacks', () => {
       if (rest.status !== 403) failures.push(`${origin} on REST: ${rest.status}`);
     }
     // Two Origin headers (a proxy that appends): joined by Node, never matching the list.
-    const doubled = await raw(server.port, upgradeRequest(`/livechat/ws?token=${session.sessionToken}`, [`Origin: ${ALLOWED}`, 'Origin: https://evil.example']));
-    if (!doubled.response.startsWith('HTTP/1.1 403')) failures.push(`two Origin headers: ${doubled.response.split('\r\n')[0]}`);
+    const doubled = await raw(
+      server.port,
+      upgradeRequest(`/livechat/ws?token=${session.sessionToken}`, [
+        `Origin: ${ALLOWED}`,
+        'Origin: https://evil.example',
+      ]),
+    );
+    if (!doubled.response.startsWith('HTTP/1.1 403'))
+      failures.push(`two Origin headers: ${doubled.response.split('\r\n')[0]}`);
     assert.deepEqual(failures, []);
     // Control: the real origin passes.
     const good = await probe(listenerUrl(server, session.sessionToken), { origin: ALLOWED });
@@ -138,7 +148,9 @@ describe('handshake attacks', () => {
 
   test('a connection flood from one IP: exactly the limit opens, the rest get 429 before upgrading, nothing leaks', async (t) => {
     const flood = 100;
-    const tokens = await Promise.all(Array.from({ length: flood }, async () => (await createSession(server)).sessionToken));
+    const tokens = await Promise.all(
+      Array.from({ length: flood }, async () => (await createSession(server)).sessionToken),
+    );
     const results = await Promise.all(tokens.map((token) => probe(listenerUrl(server, token))));
     const opened = results.filter((r) => r.status === 101);
     const refused = results.filter((r) => r.status === 429);
@@ -173,30 +185,43 @@ describe('handshake attacks', () => {
       'after the flood the whole limit is available again',
     );
     for (const r of again) r.socket.terminate();
-    report(t, 'connection flood from one IP', `${PER_IP} opened, the rest 429 before any upgrade; aborted upgrades leak no slot`, {
-      attempts: flood,
-      opened: opened.length,
-      refused429: refused.length,
-    });
+    report(
+      t,
+      'connection flood from one IP',
+      `${PER_IP} opened, the rest 429 before any upgrade; aborted upgrades leak no slot`,
+      {
+        attempts: flood,
+        opened: opened.length,
+        refused429: refused.length,
+      },
+    );
   });
 
   test('a connection flood on one session: at most 5 tabs, 429 for the rest', async (t) => {
     const session = await createSession(server);
     const addresses = Array.from({ length: 40 }, (_, i) => `127.0.1.${i + 1}`);
-    const results = await Promise.all(addresses.map((localAddress) => probe(listenerUrl(server, session.sessionToken), { localAddress })));
+    const results = await Promise.all(
+      addresses.map((localAddress) => probe(listenerUrl(server, session.sessionToken), { localAddress })),
+    );
     const opened = results.filter((r) => r.status === 101).length;
     const refused = results.filter((r) => r.status === 429).length;
     for (const r of results) r.socket.terminate();
     assert.equal(opened, 5);
     assert.equal(refused, addresses.length - 5);
-    report(t, 'connection flood on one session', '5 opened, the rest 429', { attempts: addresses.length, opened, refused429: refused });
+    report(t, 'connection flood on one session', '5 opened, the rest 429', {
+      attempts: addresses.length,
+      opened,
+      refused429: refused,
+    });
   });
 
   test('upgrades without a token, held open, are answered 401 and closed by the server', async (t) => {
     const count = 300;
     const before = await new Promise<number>((resolve) => server.server.http.getConnections((_e, n) => resolve(n)));
     const results = await Promise.all(
-      Array.from({ length: count }, (_, i) => raw(server.port, upgradeRequest(i % 2 ? '/livechat/ws' : '/livechat/admin/ws'), 5000)),
+      Array.from({ length: count }, (_, i) =>
+        raw(server.port, upgradeRequest(i % 2 ? '/livechat/ws' : '/livechat/admin/ws'), 5000),
+      ),
     );
     const answered = results.filter((r) => r.response.startsWith('HTTP/1.1 401')).length;
     const closed = results.filter((r) => r.closedByServer).length;
@@ -205,7 +230,12 @@ describe('handshake attacks', () => {
     assert.equal(answered, count, 'every one answered 401');
     assert.equal(closed, count, 'every one closed by the server, not left open');
     assert.ok(afterwards <= before, `no connection left behind (${before} before, ${afterwards} after)`);
-    report(t, 'upgrades without a token held open', 'each answered 401 and closed by the server', { attempts: count, answered401: answered, closedByServer: closed, opened: 0 });
+    report(t, 'upgrades without a token held open', 'each answered 401 and closed by the server', {
+      attempts: count,
+      answered401: answered,
+      closedByServer: closed,
+      opened: 0,
+    });
   });
 
   test('oversized handshakes: a huge token or URL is refused, the server carries on', async (t) => {
@@ -213,14 +243,22 @@ describe('handshake attacks', () => {
     assert.match(huge.response, /^HTTP\/1.1 401/);
     const tooLong = await raw(server.port, upgradeRequest(`/livechat/ws?token=${'a'.repeat(20_000)}`));
     assert.match(tooLong.response, /^HTTP\/1.1 431/);
-    const manyHeaders = await raw(server.port, upgradeRequest('/livechat/ws', Array.from({ length: 3000 }, (_, i) => `X-H${i}: ${i}`)));
+    const manyHeaders = await raw(
+      server.port,
+      upgradeRequest(
+        '/livechat/ws',
+        Array.from({ length: 3000 }, (_, i) => `X-H${i}: ${i}`),
+      ),
+    );
     assert.match(manyHeaders.response, /^HTTP\/1.1 4\d\d/);
     const session = await createSession(server);
     const ok = await TestSocket.open(listenerUrl(server, session.sessionToken));
     await ok.next('connection:success');
     await ok.close();
     assert.equal((await json(`${server.baseUrl}/healthz`)).status, 200);
-    report(t, 'oversized handshakes', 'token over 4 KiB 401, URL or headers over 16 KiB 431, server unaffected', { accepted: 0 });
+    report(t, 'oversized handshakes', 'token over 4 KiB 401, URL or headers over 16 KiB 431, server unaffected', {
+      accepted: 0,
+    });
   });
 
   if (scale.name === 'large') {
@@ -243,10 +281,15 @@ describe('handshake attacks', () => {
       while (closed < sockets.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
       for (const s of sockets) s.destroy();
       assert.equal(closed, sockets.length, 'closed by the server after the headers timeout');
-      report(t, 'slowloris (upgrade headers never finished)', `others served meanwhile; all closed by the server after ${Math.round((Date.now() - started) / 1000)} s`, {
-        attempts: sockets.length,
-        closedByServer: closed,
-      });
+      report(
+        t,
+        'slowloris (upgrade headers never finished)',
+        `others served meanwhile; all closed by the server after ${Math.round((Date.now() - started) / 1000)} s`,
+        {
+          attempts: sockets.length,
+          closedByServer: closed,
+        },
+      );
     });
   }
 });

@@ -16,7 +16,15 @@ import fc from 'fast-check';
 import { SignJWT, type JWTPayload } from 'jose';
 import { TOKEN_AUDIENCE, TokenService } from '../../src/auth/tokens.js';
 import { createLogger } from '../../src/logger.js';
-import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin, upgradeStatus } from '../helpers/clients.js';
+import {
+  TestSocket,
+  adminUrl,
+  createSession,
+  json,
+  listenerUrl,
+  loginAdmin,
+  upgradeStatus,
+} from '../helpers/clients.js';
 import { TEST_JWT_SECRET, startTestServer, type TestServer } from '../helpers/server.js';
 import { report } from './lib/report.js';
 import { reliabilityScale } from './lib/scale.js';
@@ -83,37 +91,117 @@ describe('token attacks', () => {
       const valid = kind === 'listener' ? session.sessionToken : adminToken;
       const [, , signature] = valid.split('.');
       for (const alg of ['none', 'None', 'NONE', 'nOnE', 'NoNe']) {
-        cases.push([`${kind}: alg ${alg}, empty signature`, claims, (p) => `${b64(JSON.stringify({ alg, typ: 'JWT' }))}.${b64(JSON.stringify(p))}.`]);
-        cases.push([`${kind}: alg ${alg}, signature kept`, claims, (p) => `${b64(JSON.stringify({ alg }))}.${b64(JSON.stringify(p))}.${signature}`]);
+        cases.push([
+          `${kind}: alg ${alg}, empty signature`,
+          claims,
+          (p) => `${b64(JSON.stringify({ alg, typ: 'JWT' }))}.${b64(JSON.stringify(p))}.`,
+        ]);
+        cases.push([
+          `${kind}: alg ${alg}, signature kept`,
+          claims,
+          (p) => `${b64(JSON.stringify({ alg }))}.${b64(JSON.stringify(p))}.${signature}`,
+        ]);
       }
-      cases.push([`${kind}: RS256 header over an HMAC with the secret`, claims, (p) => forge({ alg: 'RS256', typ: 'JWT' }, p)]);
+      cases.push([
+        `${kind}: RS256 header over an HMAC with the secret`,
+        claims,
+        (p) => forge({ alg: 'RS256', typ: 'JWT' }, p),
+      ]);
       cases.push([`${kind}: ES256 header over an HMAC with the secret`, claims, (p) => forge({ alg: 'ES256' }, p)]);
-      cases.push([`${kind}: RS256, real RSA signature`, claims, (p) => new SignJWT(p).setProtectedHeader({ alg: 'RS256' }).sign(rsa)]);
-      cases.push([`${kind}: ES256, real EC signature`, claims, (p) => new SignJWT(p).setProtectedHeader({ alg: 'ES256' }).sign(ec)]);
-      cases.push([`${kind}: PS256, real RSA-PSS signature`, claims, (p) => new SignJWT(p).setProtectedHeader({ alg: 'PS256' }).sign(rsa)]);
-      cases.push([`${kind}: HS512 with the right secret`, claims, (p) => forge({ alg: 'HS512' }, p, (i) => hmac('sha512', i))]);
-      cases.push([`${kind}: HS384 with the right secret`, claims, (p) => forge({ alg: 'HS384' }, p, (i) => hmac('sha384', i))]);
+      cases.push([
+        `${kind}: RS256, real RSA signature`,
+        claims,
+        (p) => new SignJWT(p).setProtectedHeader({ alg: 'RS256' }).sign(rsa),
+      ]);
+      cases.push([
+        `${kind}: ES256, real EC signature`,
+        claims,
+        (p) => new SignJWT(p).setProtectedHeader({ alg: 'ES256' }).sign(ec),
+      ]);
+      cases.push([
+        `${kind}: PS256, real RSA-PSS signature`,
+        claims,
+        (p) => new SignJWT(p).setProtectedHeader({ alg: 'PS256' }).sign(rsa),
+      ]);
+      cases.push([
+        `${kind}: HS512 with the right secret`,
+        claims,
+        (p) => forge({ alg: 'HS512' }, p, (i) => hmac('sha512', i)),
+      ]);
+      cases.push([
+        `${kind}: HS384 with the right secret`,
+        claims,
+        (p) => forge({ alg: 'HS384' }, p, (i) => hmac('sha384', i)),
+      ]);
       cases.push([`${kind}: alg as an array`, claims, (p) => forge({ alg: ['HS256'] }, p)]);
-      cases.push([`${kind}: jku pointing elsewhere, signed with another key`, claims, (p) => forge({ alg: 'HS256', jku: 'https://evil.example/jwks' }, p, (i) => hmac('sha256', i, 'x'.repeat(40)))]);
-      cases.push([`${kind}: unknown critical header`, claims, (p) => forge({ alg: 'HS256', crit: ['exp-in-header'], 'exp-in-header': 1 }, p)]);
+      cases.push([
+        `${kind}: jku pointing elsewhere, signed with another key`,
+        claims,
+        (p) => forge({ alg: 'HS256', jku: 'https://evil.example/jwks' }, p, (i) => hmac('sha256', i, 'x'.repeat(40))),
+      ]);
+      cases.push([
+        `${kind}: unknown critical header`,
+        claims,
+        (p) => forge({ alg: 'HS256', crit: ['exp-in-header'], 'exp-in-header': 1 }, p),
+      ]);
       cases.push([`${kind}: wrong audience`, { ...claims, aud: 'livechat:admin' }, (p) => forge({ alg: 'HS256' }, p)]);
       cases.push([`${kind}: no audience`, { ...claims, aud: undefined }, (p) => forge({ alg: 'HS256' }, p)]);
-      cases.push([`${kind}: both audiences`, { ...claims, aud: [TOKEN_AUDIENCE.listener, TOKEN_AUDIENCE.broadcaster] }, (p) => forge({ alg: 'HS256' }, p)]);
+      cases.push([
+        `${kind}: both audiences`,
+        { ...claims, aud: [TOKEN_AUDIENCE.listener, TOKEN_AUDIENCE.broadcaster] },
+        (p) => forge({ alg: 'HS256' }, p),
+      ]);
       cases.push([`${kind}: wrong issuer`, { ...claims, iss: 'evil' }, (p) => forge({ alg: 'HS256' }, p)]);
       cases.push([`${kind}: no issuer`, { ...claims, iss: undefined }, (p) => forge({ alg: 'HS256' }, p)]);
       cases.push([`${kind}: no expiry`, { ...claims, exp: undefined }, (p) => forge({ alg: 'HS256' }, p)]);
-      cases.push([`${kind}: expiry as a string`, { ...claims, exp: String(now() + 600) as unknown as number }, (p) => forge({ alg: 'HS256' }, p)]);
-      cases.push([`${kind}: expired an hour ago`, { ...claims, iat: now() - 7200, exp: now() - 3600 }, (p) => forge({ alg: 'HS256' }, p)]);
-      cases.push([`${kind}: issued in the future`, { ...claims, iat: now() + 3600, exp: now() + 7200 }, (p) => forge({ alg: 'HS256' }, p)]);
-      cases.push([`${kind}: kind claim of the other kind`, { ...claims, kind: kind === 'listener' ? 'broadcaster' : 'listener' }, (p) => forge({ alg: 'HS256' }, p)]);
-      cases.push([`${kind}: signed with another secret`, claims, (p) => forge({ alg: 'HS256' }, p, (i) => hmac('sha256', i, 'another-secret-another-secret-another-secret'))]);
-      cases.push([`${kind}: signed with an empty secret`, claims, (p) => forge({ alg: 'HS256' }, p, (i) => hmac('sha256', i, ''))]);
-      cases.push([`${kind}: payload tampered, signature kept`, { ...claims, name: 'Peretas', exp: now() + 10 ** 8 }, (p) => `${valid.split('.')[0]}.${b64(JSON.stringify(p))}.${signature}`]);
-      cases.push([`${kind}: header tampered, signature kept`, claims, () => `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT', x: 1 }))}.${valid.split('.')[1]}.${signature}`]);
+      cases.push([
+        `${kind}: expiry as a string`,
+        { ...claims, exp: String(now() + 600) as unknown as number },
+        (p) => forge({ alg: 'HS256' }, p),
+      ]);
+      cases.push([
+        `${kind}: expired an hour ago`,
+        { ...claims, iat: now() - 7200, exp: now() - 3600 },
+        (p) => forge({ alg: 'HS256' }, p),
+      ]);
+      cases.push([
+        `${kind}: issued in the future`,
+        { ...claims, iat: now() + 3600, exp: now() + 7200 },
+        (p) => forge({ alg: 'HS256' }, p),
+      ]);
+      cases.push([
+        `${kind}: kind claim of the other kind`,
+        { ...claims, kind: kind === 'listener' ? 'broadcaster' : 'listener' },
+        (p) => forge({ alg: 'HS256' }, p),
+      ]);
+      cases.push([
+        `${kind}: signed with another secret`,
+        claims,
+        (p) => forge({ alg: 'HS256' }, p, (i) => hmac('sha256', i, 'another-secret-another-secret-another-secret')),
+      ]);
+      cases.push([
+        `${kind}: signed with an empty secret`,
+        claims,
+        (p) => forge({ alg: 'HS256' }, p, (i) => hmac('sha256', i, '')),
+      ]);
+      cases.push([
+        `${kind}: payload tampered, signature kept`,
+        { ...claims, name: 'Peretas', exp: now() + 10 ** 8 },
+        (p) => `${valid.split('.')[0]}.${b64(JSON.stringify(p))}.${signature}`,
+      ]);
+      cases.push([
+        `${kind}: header tampered, signature kept`,
+        claims,
+        () => `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT', x: 1 }))}.${valid.split('.')[1]}.${signature}`,
+      ]);
       cases.push([`${kind}: signature truncated`, claims, () => valid.slice(0, -2)]);
       cases.push([`${kind}: signature padded with =`, claims, () => `${valid}=`]);
       cases.push([`${kind}: four segments`, claims, () => `${valid}.${signature}`]);
-      cases.push([`${kind}: correctly signed, subject that does not exist`, { ...claims, sub: kind === 'listener' ? randomUUID() : '999999' }, (p) => forge({ alg: 'HS256' }, p)]);
+      cases.push([
+        `${kind}: correctly signed, subject that does not exist`,
+        { ...claims, sub: kind === 'listener' ? randomUUID() : '999999' },
+        (p) => forge({ alg: 'HS256' }, p),
+      ]);
     }
     const failures: string[] = [];
     for (const [name, payload, make] of cases) {
@@ -128,11 +216,16 @@ describe('token attacks', () => {
       }
     }
     assert.deepEqual(failures, [], 'every forged token is refused everywhere');
-    report(t, 'forged tokens (alg none, HS/RS confusion, aud/iss/exp/iat, tampering)', 'all refused (401; 403 for a well-formed token of the other kind) on both WebSocket endpoints and the admin REST', {
-      tokens: cases.length,
-      requests: cases.length * 3,
-      accepted: 0,
-    });
+    report(
+      t,
+      'forged tokens (alg none, HS/RS confusion, aud/iss/exp/iat, tampering)',
+      'all refused (401; 403 for a well-formed token of the other kind) on both WebSocket endpoints and the admin REST',
+      {
+        tokens: cases.length,
+        requests: cases.length * 3,
+        accepted: 0,
+      },
+    );
   });
 
   test('a token of one kind never passes as the other kind', async () => {
@@ -148,7 +241,10 @@ describe('token attacks', () => {
     const relabelled = await new SignJWT({ ...listenerClaims, kind: 'broadcaster', aud: TOKEN_AUDIENCE.broadcaster })
       .setProtectedHeader({ alg: 'HS256' })
       .sign(key);
-    assert.deepEqual((await surfaces(relabelled)).map((s) => s !== 101 && s !== 200), [true, true, true]);
+    assert.deepEqual(
+      (await surfaces(relabelled)).map((s) => s !== 101 && s !== 200),
+      [true, true, true],
+    );
   });
 
   test('random mutations of valid tokens never verify (property-based)', async (t) => {
@@ -177,7 +273,14 @@ describe('token attacks', () => {
           for (const kind of ['listener', 'broadcaster'] as const) {
             const result = await tokens.verify(mutated, kind);
             // base64url has slack bits: a change to the last character may decode to the same bytes.
-            if (result.ok) assert.equal(Buffer.from(mutated.split('.')[2] ?? '', 'base64url').equals(Buffer.from(token.split('.')[2]!, 'base64url')) && mutated.split('.').slice(0, 2).join('.') === token.split('.').slice(0, 2).join('.'), true, `mutation verified: ${mutated}`);
+            if (result.ok)
+              assert.equal(
+                Buffer.from(mutated.split('.')[2] ?? '', 'base64url').equals(
+                  Buffer.from(token.split('.')[2]!, 'base64url'),
+                ) && mutated.split('.').slice(0, 2).join('.') === token.split('.').slice(0, 2).join('.'),
+                true,
+                `mutation verified: ${mutated}`,
+              );
           }
         },
       ),
@@ -185,7 +288,10 @@ describe('token attacks', () => {
     );
     // A sample of mutations over the wire too.
     let accepted = 0;
-    const sample = fc.sample(fc.tuple(fc.constantFrom(...valid), fc.nat(), fc.constantFrom(...alphabet)), { numRuns: 30, seed: 7 });
+    const sample = fc.sample(fc.tuple(fc.constantFrom(...valid), fc.nat(), fc.constantFrom(...alphabet)), {
+      numRuns: 30,
+      seed: 7,
+    });
     for (const [token, at, char] of sample) {
       const i = at % (token.length - 4);
       const mutated = token.slice(0, i) + char + token.slice(i + 1);
@@ -194,7 +300,11 @@ describe('token attacks', () => {
       if (statuses.some((s) => s === 101 || s === 200)) accepted += 1;
     }
     assert.equal(accepted, 0);
-    report(t, 'random token mutations (fast-check)', 'none verified', { mutations: runs, overTheWire: sample.length, accepted });
+    report(t, 'random token mutations (fast-check)', 'none verified', {
+      mutations: runs,
+      overTheWire: sample.length,
+      accepted,
+    });
   });
 
   test('a removed broadcaster account: refused at once, and dropped where still connected', async (t) => {
@@ -207,7 +317,9 @@ describe('token attacks', () => {
       displayName: 'Penyiar Lama',
       passwordHash: await hashPassword('kata-sandi-lama'),
     });
-    const login = await json(`${server.baseUrl}/livechat/admin/login`, { body: { username: 'penyiar-lama', password: 'kata-sandi-lama' } });
+    const login = await json(`${server.baseUrl}/livechat/admin/login`, {
+      body: { username: 'penyiar-lama', password: 'kata-sandi-lama' },
+    });
     assert.equal(login.status, 200);
     const token: string = login.body.token;
     secrets.add(token);
@@ -224,7 +336,9 @@ describe('token attacks', () => {
     if (!closed) connected.ws.terminate();
     assert.equal(closed?.code, 4401, 'the open connection of a removed account is closed');
     assert.equal(connected.all('error:invalid_token').length, 1);
-    report(t, 'removed broadcaster account', 'new upgrades and REST 401; open connection closed with 4401', { accepted: 0 });
+    report(t, 'removed broadcaster account', 'new upgrades and REST 401; open connection closed with 4401', {
+      accepted: 0,
+    });
   });
 
   test('no token ever reaches the log', () => {

@@ -45,103 +45,129 @@ describe('checker: one instance, PostgreSQL behind a fault proxy', () => {
     await database?.drop();
   });
 
-  test('every acknowledged message stored once, in order; every reply delivered once', { timeout: scale.testTimeoutMs }, async (t) => {
-    const seed = reliabilitySeed();
-    t.diagnostic(`seed ${seed} (LIVECHAT_RELIABILITY_SEED=${seed} replays this fault schedule)`);
-    const rng = prng(seed);
-    const url = () => server.wsUrl;
-    const storedAt = new Map<string, number>();
-    const adminToken = await loginAdmin(server);
-    const adminId = JSON.parse(Buffer.from(adminToken.split('.')[1]!, 'base64url').toString()).sub as string;
+  test(
+    'every acknowledged message stored once, in order; every reply delivered once',
+    { timeout: scale.testTimeoutMs },
+    async (t) => {
+      const seed = reliabilitySeed();
+      t.diagnostic(`seed ${seed} (LIVECHAT_RELIABILITY_SEED=${seed} replays this fault schedule)`);
+      const rng = prng(seed);
+      const url = () => server.wsUrl;
+      const storedAt = new Map<string, number>();
+      const adminToken = await loginAdmin(server);
+      const adminId = JSON.parse(Buffer.from(adminToken.split('.')[1]!, 'base64url').toString()).sub as string;
 
-    const sent: Sent[] = [];
-    const listeners: ChaosListener[] = [];
-    for (let i = 0; i < scale.checkerListeners; i++) {
-      const session = await createSession(server, `Pendengar ${i}`);
-      const listener = new ChaosListener(`L${i}`, url, prng(seed + i + 1), session.sessionId, session.sessionToken, storedAt);
-      const messages: [string, string][] = Array.from({ length: scale.checkerMessages }, (_, j) => [`L${i}-${j}`, `pesan ${j} dari L${i}`]);
-      sent.push({ client: listener, senderKey: `session:${session.sessionId}`, messages });
-      listeners.push(listener);
-    }
-    const broadcasters: ChaosBroadcaster[] = [];
-    for (let b = 0; b < scale.checkerBroadcasters; b++) {
-      const broadcaster = new ChaosBroadcaster(`B${b}`, url, prng(seed + 1000 + b), adminToken, storedAt);
-      const messages: [string, string][] = [];
-      const data: Record<string, unknown>[] = [];
-      for (let n = 0; n < scale.checkerReplies; n++) {
-        const target = listeners[rng.int(0, listeners.length - 1)]!;
-        messages.push([`B${b}-${n}`, `balasan ${n} dari B${b} untuk ${target.name}`]);
-        data.push({ sessionId: target.sessionId, text: messages[n]![1] });
+      const sent: Sent[] = [];
+      const listeners: ChaosListener[] = [];
+      for (let i = 0; i < scale.checkerListeners; i++) {
+        const session = await createSession(server, `Pendengar ${i}`);
+        const listener = new ChaosListener(
+          `L${i}`,
+          url,
+          prng(seed + i + 1),
+          session.sessionId,
+          session.sessionToken,
+          storedAt,
+        );
+        const messages: [string, string][] = Array.from({ length: scale.checkerMessages }, (_, j) => [
+          `L${i}-${j}`,
+          `pesan ${j} dari L${i}`,
+        ]);
+        sent.push({ client: listener, senderKey: `session:${session.sessionId}`, messages });
+        listeners.push(listener);
       }
-      sent.push({ client: broadcaster, senderKey: `admin:${adminId}`, messages });
-      broadcasters.push(broadcaster);
-      broadcaster.enqueue(messages.map(([clientMessageId], n) => ({ clientMessageId, data: data[n]! })));
-    }
-    for (const [index, listener] of listeners.entries()) {
-      listener.enqueue(sent[index]!.messages.map(([clientMessageId, text]) => ({ clientMessageId, data: { text } })));
-    }
-    const clients: ChaosClient[] = [...listeners, ...broadcasters];
-    for (const client of listeners) client.paceMs = scale.checkerFaultWindowMs / scale.checkerMessages;
-    for (const client of broadcasters) client.paceMs = scale.checkerFaultWindowMs / scale.checkerReplies;
-    // Broadcasters answer what listeners wrote: they start once every listener has a stored message.
-    for (const listener of listeners) listener.start();
-    const firstAcks = Date.now() + 20_000;
-    while (listeners.some((l) => l.acks.size === 0) && Date.now() < firstAcks) await sleep(20);
-    for (const broadcaster of broadcasters) broadcaster.start();
-
-    // Faults, one after another, until the window closes.
-    const faults: Record<string, number> = {};
-    const deadline = Date.now() + scale.checkerFaultWindowMs;
-    const kinds = ['kill-listener', 'kill-listener', 'kill-broadcaster', 'db-cut', 'db-partition', 'restart'] as const;
-    for (const kind of faultSchedule(rng, kinds, () => Date.now() >= deadline)) {
-      await sleep(rng.int(100, 500));
-      faults[kind] = (faults[kind] ?? 0) + 1;
-      switch (kind) {
-        case 'kill-listener':
-          listeners[rng.int(0, listeners.length - 1)]!.kill();
-          break;
-        case 'kill-broadcaster':
-          broadcasters[rng.int(0, broadcasters.length - 1)]!.kill();
-          break;
-        case 'db-cut':
-          proxy.cut();
-          await sleep(rng.int(200, 1000));
-          proxy.restore();
-          break;
-        case 'db-partition':
-          proxy.pause();
-          await sleep(rng.int(200, 1000));
-          proxy.resume();
-          break;
-        case 'restart':
-          await server.restart();
-          break;
+      const broadcasters: ChaosBroadcaster[] = [];
+      for (let b = 0; b < scale.checkerBroadcasters; b++) {
+        const broadcaster = new ChaosBroadcaster(`B${b}`, url, prng(seed + 1000 + b), adminToken, storedAt);
+        const messages: [string, string][] = [];
+        const data: Record<string, unknown>[] = [];
+        for (let n = 0; n < scale.checkerReplies; n++) {
+          const target = listeners[rng.int(0, listeners.length - 1)]!;
+          messages.push([`B${b}-${n}`, `balasan ${n} dari B${b} untuk ${target.name}`]);
+          data.push({ sessionId: target.sessionId, text: messages[n]![1] });
+        }
+        sent.push({ client: broadcaster, senderKey: `admin:${adminId}`, messages });
+        broadcasters.push(broadcaster);
+        broadcaster.enqueue(messages.map(([clientMessageId], n) => ({ clientMessageId, data: data[n]! })));
       }
-    }
-    proxy.restore();
+      for (const [index, listener] of listeners.entries()) {
+        listener.enqueue(sent[index]!.messages.map(([clientMessageId, text]) => ({ clientMessageId, data: { text } })));
+      }
+      const clients: ChaosClient[] = [...listeners, ...broadcasters];
+      for (const client of listeners) client.paceMs = scale.checkerFaultWindowMs / scale.checkerMessages;
+      for (const client of broadcasters) client.paceMs = scale.checkerFaultWindowMs / scale.checkerReplies;
+      // Broadcasters answer what listeners wrote: they start once every listener has a stored message.
+      for (const listener of listeners) listener.start();
+      const firstAcks = Date.now() + 20_000;
+      while (listeners.some((l) => l.acks.size === 0) && Date.now() < firstAcks) await sleep(20);
+      for (const broadcaster of broadcasters) broadcaster.start();
 
-    // Quiet: every outbox drains, then the last deliveries arrive.
-    const drained = Promise.all(clients.map((c) => c.drain()));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, 60_000)))]);
-    clearTimeout(timer);
-    const pending = clients.reduce((n, c) => n + c.pending, 0);
-    t.diagnostic(`drained after ${Date.now() - deadline} ms`);
-    await sleep(1000);
-    const rows = await readRows(database.url);
-    for (const client of clients) await client.stop();
+      // Faults, one after another, until the window closes.
+      const faults: Record<string, number> = {};
+      const deadline = Date.now() + scale.checkerFaultWindowMs;
+      const kinds = [
+        'kill-listener',
+        'kill-listener',
+        'kill-broadcaster',
+        'db-cut',
+        'db-partition',
+        'restart',
+      ] as const;
+      for (const kind of faultSchedule(rng, kinds, () => Date.now() >= deadline)) {
+        await sleep(rng.int(100, 500));
+        faults[kind] = (faults[kind] ?? 0) + 1;
+        switch (kind) {
+          case 'kill-listener':
+            listeners[rng.int(0, listeners.length - 1)]!.kill();
+            break;
+          case 'kill-broadcaster':
+            broadcasters[rng.int(0, broadcasters.length - 1)]!.kill();
+            break;
+          case 'db-cut':
+            proxy.cut();
+            await sleep(rng.int(200, 1000));
+            proxy.restore();
+            break;
+          case 'db-partition':
+            proxy.pause();
+            await sleep(rng.int(200, 1000));
+            proxy.resume();
+            break;
+          case 'restart':
+            await server.restart();
+            break;
+        }
+      }
+      proxy.restore();
 
-    const result = check(sent, listeners, broadcasters, rows);
-    report(t, 'checker, one instance (PostgreSQL, memory broker)', `seed ${seed}; faults ${JSON.stringify(faults)}`, summary(result));
-    assert.equal(pending, 0, 'every outbox drained');
-    assert.deepEqual(result.violations, []);
-    assert.equal(result.lost, 0);
-    assert.equal(result.duplicated, 0);
-    assert.equal(result.unacknowledged, 0);
-    assert.equal(result.sent, result.acknowledged);
-    assert.equal(result.stored, result.sent);
-    assert.equal(result.replies.lost, 0);
-    assert.equal(result.replies.duplicated, 0);
-    assert.equal(Object.keys(faults).length, 5, 'every kind of fault was injected');
-  });
+      // Quiet: every outbox drains, then the last deliveries arrive.
+      const drained = Promise.all(clients.map((c) => c.drain()));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, 60_000)))]);
+      clearTimeout(timer);
+      const pending = clients.reduce((n, c) => n + c.pending, 0);
+      t.diagnostic(`drained after ${Date.now() - deadline} ms`);
+      await sleep(1000);
+      const rows = await readRows(database.url);
+      for (const client of clients) await client.stop();
+
+      const result = check(sent, listeners, broadcasters, rows);
+      report(
+        t,
+        'checker, one instance (PostgreSQL, memory broker)',
+        `seed ${seed}; faults ${JSON.stringify(faults)}`,
+        summary(result),
+      );
+      assert.equal(pending, 0, 'every outbox drained');
+      assert.deepEqual(result.violations, []);
+      assert.equal(result.lost, 0);
+      assert.equal(result.duplicated, 0);
+      assert.equal(result.unacknowledged, 0);
+      assert.equal(result.sent, result.acknowledged);
+      assert.equal(result.stored, result.sent);
+      assert.equal(result.replies.lost, 0);
+      assert.equal(result.replies.duplicated, 0);
+      assert.equal(Object.keys(faults).length, 5, 'every kind of fault was injected');
+    },
+  );
 });

@@ -9,13 +9,25 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin, upgradeStatus } from '../helpers/clients.js';
+import {
+  TestSocket,
+  adminUrl,
+  createSession,
+  json,
+  listenerUrl,
+  loginAdmin,
+  upgradeStatus,
+} from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { readRows } from './lib/checker.js';
 import { report } from './lib/report.js';
 
 /** Waits for the first of these events whose clientMessageId matches. */
-async function answer(socket: TestSocket, clientMessageId: string, timeoutMs = 20_000): Promise<{ event: string; data: Record<string, unknown> }> {
+async function answer(
+  socket: TestSocket,
+  clientMessageId: string,
+  timeoutMs = 20_000,
+): Promise<{ event: string; data: Record<string, unknown> }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const frame = socket.frames.find((f) => f.data['clientMessageId'] === clientMessageId && !answered.has(f));
@@ -23,7 +35,8 @@ async function answer(socket: TestSocket, clientMessageId: string, timeoutMs = 2
       answered.add(frame);
       return frame;
     }
-    if (Date.now() > deadline) throw new Error(`no answer for ${clientMessageId}; got ${JSON.stringify(socket.frames.map((f) => f.event))}`);
+    if (Date.now() > deadline)
+      throw new Error(`no answer for ${clientMessageId}; got ${JSON.stringify(socket.frames.map((f) => f.event))}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -108,14 +121,19 @@ describe('PostgreSQL faults', () => {
       ['before', ...ids, 'r-down'],
       'each stored once, in order',
     );
-    report(t, 'PostgreSQL stopped (connections reset and refused)', 'error:unavailable while down; 503 on upgrades and REST; all accepted after', {
-      sent: 7,
-      unavailable,
-      acknowledged: 7,
-      stored: rows.length,
-      duplicated: 0,
-      lost: 0,
-    });
+    report(
+      t,
+      'PostgreSQL stopped (connections reset and refused)',
+      'error:unavailable while down; 503 on upgrades and REST; all accepted after',
+      {
+        sent: 7,
+        unavailable,
+        acknowledged: 7,
+        stored: rows.length,
+        duplicated: 0,
+        lost: 0,
+      },
+    );
     await listener.close();
     await admin.close();
   });
@@ -155,17 +173,29 @@ describe('PostgreSQL faults', () => {
     const rows = await rowsOf(session.sessionId);
     assert.equal(rows.length, ids.length, 'each message stored exactly once');
     assert.equal(new Set(rows.map((r) => r.clientMessageId)).size, ids.length);
-    const ackIds = listener.all('message:ack').filter((a) => a['duplicate'] !== true).map((a) => BigInt(String(a['messageId'])));
-    assert.deepEqual([...ackIds].sort((a, b) => (a < b ? -1 : 1)), ackIds, 'acks in stored order');
-    report(t, 'PostgreSQL restarted twice under 60 pipelined sends', 'each message answered once; refused ones resent and stored once', {
-      sent: ids.length,
-      acknowledged: ids.length,
-      unavailable: refused.length,
-      duplicateAcksOnResend: duplicates,
-      stored: rows.length,
-      duplicated: 0,
-      lost: 0,
-    });
+    const ackIds = listener
+      .all('message:ack')
+      .filter((a) => a['duplicate'] !== true)
+      .map((a) => BigInt(String(a['messageId'])));
+    assert.deepEqual(
+      [...ackIds].sort((a, b) => (a < b ? -1 : 1)),
+      ackIds,
+      'acks in stored order',
+    );
+    report(
+      t,
+      'PostgreSQL restarted twice under 60 pipelined sends',
+      'each message answered once; refused ones resent and stored once',
+      {
+        sent: ids.length,
+        acknowledged: ids.length,
+        unavailable: refused.length,
+        duplicateAcksOnResend: duplicates,
+        stored: rows.length,
+        duplicated: 0,
+        lost: 0,
+      },
+    );
     await listener.close();
   });
 
@@ -179,8 +209,14 @@ describe('PostgreSQL faults', () => {
     proxy.pause();
     const started = Date.now();
     listener.send('message:send', { text: 'saat terputus', clientMessageId: 'q-1' });
-    const upgrade = upgradeStatus(listenerUrl(server, session.sessionToken)).then((status) => [status, Date.now() - started]);
-    const history = json(`${server.baseUrl}/livechat/admin/sessions`, { token: adminToken }).then((r) => [r.status, Date.now() - started]);
+    const upgrade = upgradeStatus(listenerUrl(server, session.sessionToken)).then((status) => [
+      status,
+      Date.now() - started,
+    ]);
+    const history = json(`${server.baseUrl}/livechat/admin/sessions`, { token: adminToken }).then((r) => [
+      r.status,
+      Date.now() - started,
+    ]);
     const healthStarted = Date.now();
     const health = await json(`${server.baseUrl}/healthz`);
     const healthMs = Date.now() - healthStarted;

@@ -45,7 +45,12 @@ describe('SIGTERM drain under traffic', () => {
       const replies = Array.from({ length: 30 }, (_, i) => `r-${i}`);
       for (let i = 0; i < 60; i++) {
         listener.send('message:send', { text: `pesan ${messages[i]}`, clientMessageId: messages[i] });
-        if (i < 30) admin.send('message:reply', { sessionId: session.sessionId, text: `balasan ${replies[i]}`, clientMessageId: replies[i] });
+        if (i < 30)
+          admin.send('message:reply', {
+            sessionId: session.sessionId,
+            text: `balasan ${replies[i]}`,
+            clientMessageId: replies[i],
+          });
       }
       await listener.next('message:ack');
       const signalled = Date.now();
@@ -65,21 +70,40 @@ describe('SIGTERM drain under traffic', () => {
       assert.equal(listenerClosed.code, 1001, 'the listener is told the server is going away');
       assert.equal(adminClosed.code, 1001);
       assert.equal(exitInfo.code, 0, 'exit 0 after draining');
-      const refused = [...listener.all('error:unavailable'), ...admin.all('error:unavailable')].map((e) => String(e['clientMessageId']));
-      assert.deepEqual(refused.filter((id) => !id.startsWith('late-')), [], 'only messages sent after the signal may be refused');
+      const refused = [...listener.all('error:unavailable'), ...admin.all('error:unavailable')].map((e) =>
+        String(e['clientMessageId']),
+      );
+      assert.deepEqual(
+        refused.filter((id) => !id.startsWith('late-')),
+        [],
+        'only messages sent after the signal may be refused',
+      );
       assert.ok(closedAfter < 3000, `the drain does not wait for a client that keeps sending (${closedAfter} ms)`);
-      assert.equal(await upgradeStatus(listenerUrl(a, session.sessionToken)).catch(() => 0), 0, 'nothing listens any more');
+      assert.equal(
+        await upgradeStatus(listenerUrl(a, session.sessionToken)).catch(() => 0),
+        0,
+        'nothing listens any more',
+      );
 
-      const ackedBefore = new Set([...listener.all('message:ack'), ...admin.all('message:ack')].map((ack) => String(ack['clientMessageId'])));
+      const ackedBefore = new Set(
+        [...listener.all('message:ack'), ...admin.all('message:ack')].map((ack) => String(ack['clientMessageId'])),
+      );
       const rowsAfterDrain = (await readRows(deployment.databaseUrl)).filter((r) => r.sessionId === session.sessionId);
       const storedIds = new Set(rowsAfterDrain.map((r) => r.clientMessageId));
       for (const id of ackedBefore) assert.ok(storedIds.has(id), `acknowledged ${id} is stored`);
       const storedUnacked = [...storedIds].filter((id) => id !== null && !ackedBefore.has(id));
-      for (const id of beforeSignal) assert.ok(ackedBefore.has(id), `${id}, in flight at the signal, was finished and acknowledged`);
+      for (const id of beforeSignal)
+        assert.ok(ackedBefore.has(id), `${id}, in flight at the signal, was finished and acknowledged`);
       assert.deepEqual(storedUnacked, [], 'nothing stored without its ack reaching the sender');
 
       // Resend what was not acknowledged, to the other instance.
-      const resumed = await TestSocket.open(listenerUrl(b, session.sessionToken, listener.all('message:receive').at(-1)?.['messageId'] as string | undefined ?? anchor));
+      const resumed = await TestSocket.open(
+        listenerUrl(
+          b,
+          session.sessionToken,
+          (listener.all('message:receive').at(-1)?.['messageId'] as string | undefined) ?? anchor,
+        ),
+      );
       await resumed.next('connection:success');
       const admin2 = await TestSocket.open(adminUrl(b, adminToken));
       await admin2.next('connection:success');
@@ -106,23 +130,29 @@ describe('SIGTERM drain under traffic', () => {
       // Every reply reached the listener exactly once: before the drain, or by replay / live on B.
       const replyIds = rows.filter((r) => r.direction === 'broadcaster').map((r) => r.id);
       const deadline = Date.now() + 5000;
-      const got = () => [...listener.all('message:receive'), ...resumed.all('message:receive')].map((m) => String(m['messageId']));
+      const got = () =>
+        [...listener.all('message:receive'), ...resumed.all('message:receive')].map((m) => String(m['messageId']));
       while (got().length < replyIds.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual([...got()].sort(), [...replyIds].sort(), 'each reply once');
       await resumed.close();
       await admin2.close();
       await a.start();
-      report(t, 'SIGTERM drain of one instance under pipelined traffic', `in-flight writes acknowledged, sockets closed with 1001 after ${closedAfter} ms, exit 0; messages sent during the drain refused (error:unavailable) and resent to the other instance`, {
-        sent: 1 + messages.length + replies.length,
-        sentDuringDrain: late.length,
-        acknowledgedBeforeClose: ackedBefore.size,
-        refusedDuringDrain: refused.length,
-        storedButUnacknowledged: storedUnacked.length,
-        duplicateAcksOnResend: duplicateAcks,
-        stored: rows.length,
-        duplicated: 0,
-        lost: 0,
-        repliesReceived: got().length,
-      });
+      report(
+        t,
+        'SIGTERM drain of one instance under pipelined traffic',
+        `in-flight writes acknowledged, sockets closed with 1001 after ${closedAfter} ms, exit 0; messages sent during the drain refused (error:unavailable) and resent to the other instance`,
+        {
+          sent: 1 + messages.length + replies.length,
+          sentDuringDrain: late.length,
+          acknowledgedBeforeClose: ackedBefore.size,
+          refusedDuringDrain: refused.length,
+          storedButUnacknowledged: storedUnacked.length,
+          duplicateAcksOnResend: duplicateAcks,
+          stored: rows.length,
+          duplicated: 0,
+          lost: 0,
+          repliesReceived: got().length,
+        },
+      );
     }));
 });

@@ -12,9 +12,17 @@ describe('cleanText', () => {
     ['contract example', 'Aku <3 lagu ini & "Sheila on 7"', 'Aku <3 lagu ini & "Sheila on 7"'],
     ['entities stay as typed', 'Tom &amp; Jerry &lt;3 &#60;b&#62; &nbsp;', 'Tom &amp; Jerry &lt;3 &#60;b&#62; &nbsp;'],
     ['escaped markup stays as typed', '&lt;script&gt;alert(1)&lt;/script&gt;', '&lt;script&gt;alert(1)&lt;/script&gt;'],
-    ['indonesian text', 'Selamat pagi, Mas! Putar "Kangen" Dewa 19 dong, ya?', 'Selamat pagi, Mas! Putar "Kangen" Dewa 19 dong, ya?'],
+    [
+      'indonesian text',
+      'Selamat pagi, Mas! Putar "Kangen" Dewa 19 dong, ya?',
+      'Selamat pagi, Mas! Putar "Kangen" Dewa 19 dong, ya?',
+    ],
     ['emojis', 'Mantap 🎶🔥👍🏽 👨‍👩‍👧 🇮🇩', 'Mantap 🎶🔥👍🏽 👨‍👩‍👧 🇮🇩'],
-    ['quotes and symbols', `it's 100% "oke" — 5 > 3, a=b; {x} [y] \\ / ~`, `it's 100% "oke" — 5 > 3, a=b; {x} [y] \\ / ~`],
+    [
+      'quotes and symbols',
+      `it's 100% "oke" — 5 > 3, a=b; {x} [y] \\ / ~`,
+      `it's 100% "oke" — 5 > 3, a=b; {x} [y] \\ / ~`,
+    ],
     ['invisible non-control characters are kept', 'a\u200bb\u00adc', 'a\u200bb\u00adc'],
     // Plain-text uses of < and > that the HTML tokenizer reads as text.
     ['a < b', 'a < b', 'a < b'],
@@ -96,11 +104,31 @@ describe('cleanText', () => {
     const unit = fc.oneof(
       fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
       fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
-      fc.constantFrom('&', '&amp;', '&lt;', '&#60;', '&nbsp', ';', '"', "'", '=', '/', '!', '?', '-', ' ', '\n', '\u00a0'),
+      fc.constantFrom(
+        '&',
+        '&amp;',
+        '&lt;',
+        '&#60;',
+        '&nbsp',
+        ';',
+        '"',
+        "'",
+        '=',
+        '/',
+        '!',
+        '?',
+        '-',
+        ' ',
+        '\n',
+        '\u00a0',
+      ),
     );
-    const text = fc
-      .array(unit, { maxLength: 40 })
-      .map((parts) => parts.join('').replace(/[<>]/g, '').replace(/(?!\n)\p{Cc}/gu, ''));
+    const text = fc.array(unit, { maxLength: 40 }).map((parts) =>
+      parts
+        .join('')
+        .replace(/[<>]/g, '')
+        .replace(/(?!\n)\p{Cc}/gu, ''),
+    );
     fc.assert(
       fc.property(text, (s) => {
         assert.equal(cleanText(s), s.trim());
@@ -110,7 +138,10 @@ describe('cleanText', () => {
   });
 
   test('without any `<`, only control characters and surrounding whitespace change', () => {
-    const text = fc.string({ unit: fc.constantFrom('>', '&', 'a', ' ', '\n', '\t', '\r', '\u0000', '\u0085', 'é', '🎵'), maxLength: 40 });
+    const text = fc.string({
+      unit: fc.constantFrom('>', '&', 'a', ' ', '\n', '\t', '\r', '\u0000', '\u0085', 'é', '🎵'),
+      maxLength: 40,
+    });
     fc.assert(
       fc.property(text, (s) => {
         assert.equal(cleanText(s), s.replace(/(?!\n)\p{Cc}/gu, '').trim());
@@ -124,9 +155,41 @@ describe('cleanText', () => {
     .array(
       fc.oneof(
         fc.constantFrom(
-          '<', '>', '/', '!', '?', '-', '=', '"', "'", ' ', '\n', '\t', '\u0000', 'x', '<3',
-          'script', 'SCRIPT', 'sCrIpT', 'scr', 'ipt', 'style', 'title', 'plaintext', 'svg', 'b',
-          '<script>', '</script>', '<style>', '</style>', '<b>', '</b>', '<!--', '-->', '<![CDATA[', ']]>',
+          '<',
+          '>',
+          '/',
+          '!',
+          '?',
+          '-',
+          '=',
+          '"',
+          "'",
+          ' ',
+          '\n',
+          '\t',
+          '\u0000',
+          'x',
+          '<3',
+          'script',
+          'SCRIPT',
+          'sCrIpT',
+          'scr',
+          'ipt',
+          'style',
+          'title',
+          'plaintext',
+          'svg',
+          'b',
+          '<script>',
+          '</script>',
+          '<style>',
+          '</style>',
+          '<b>',
+          '</b>',
+          '<!--',
+          '-->',
+          '<![CDATA[',
+          ']]>',
         ),
         fc.string({ unit: 'binary-ascii', maxLength: 3 }),
       ),

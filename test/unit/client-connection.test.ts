@@ -304,9 +304,13 @@ describe('resume and dedup', () => {
     assert.deepEqual(seen, ['8']);
   });
 
-  test('a refreshed token for a new session drops the old session\'s lastMessageId', async () => {
+  test("a refreshed token for a new session drops the old session's lastMessageId", async () => {
     const { clock } = setup({
-      refreshToken: async () => ({ sessionToken: 'new-session-token', sessionId: SESSION_B, expiresAt: new Date(Date.now() + 1e6).toISOString() }),
+      refreshToken: async () => ({
+        sessionToken: 'new-session-token',
+        sessionId: SESSION_B,
+        expiresAt: new Date(Date.now() + 1e6).toISOString(),
+      }),
     });
     FakeSocket.last.acceptListener(SESSION_A);
     receive(FakeSocket.last, '40');

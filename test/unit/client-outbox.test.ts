@@ -124,12 +124,21 @@ describe('outbox', () => {
     const b = client.sendMessage('b');
     FakeSocket.last.deliver('error:rate_limited', { retryAfterMs: 3000, clientMessageId: a.clientMessageId });
     clock.advance(2999);
-    assert.deepEqual(FakeSocket.last.messages('message:send').map((f) => f['text']), ['a']);
+    assert.deepEqual(
+      FakeSocket.last.messages('message:send').map((f) => f['text']),
+      ['a'],
+    );
     clock.advance(1);
-    assert.deepEqual(FakeSocket.last.messages('message:send').map((f) => f['text']), ['a', 'a']);
+    assert.deepEqual(
+      FakeSocket.last.messages('message:send').map((f) => f['text']),
+      ['a', 'a'],
+    );
     FakeSocket.last.deliver('message:ack', ack(a.clientMessageId, '1'));
     FakeSocket.last.deliver('message:ack', ack(b.clientMessageId, '2'));
-    assert.deepEqual(FakeSocket.last.messages('message:send').map((f) => f['text']), ['a', 'a', 'b']);
+    assert.deepEqual(
+      FakeSocket.last.messages('message:send').map((f) => f['text']),
+      ['a', 'a', 'b'],
+    );
     await b.ack;
   });
 

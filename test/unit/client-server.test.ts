@@ -35,7 +35,11 @@ function track<T extends { close(): void }>(client: T): T {
 }
 
 /** Resolves with the first event matching `predicate`. */
-function next<T>(subscribe: (listener: (data: T) => void) => () => void, predicate: (data: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+function next<T>(
+  subscribe: (listener: (data: T) => void) => () => void,
+  predicate: (data: T) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
@@ -57,7 +61,11 @@ interface StateSource {
 
 function reachState(client: StateSource, state: ConnectionState, timeoutMs = 10_000): Promise<unknown> {
   if (client.state === state) return Promise.resolve();
-  return next<StateChange>((l) => client.on('state', l), (s) => s.state === state, timeoutMs);
+  return next<StateChange>(
+    (l) => client.on('state', l),
+    (s) => s.state === state,
+    timeoutMs,
+  );
 }
 
 async function history(sessionId: string): Promise<Message[]> {
@@ -82,7 +90,10 @@ describe('SDK against a real server', () => {
   });
 
   test('listener and broadcaster talk: send, ack, message:new, reply, message:receive, presence, typing', async () => {
-    const online = next<BroadcasterServerEvents['presence:update']>((l) => broadcaster.on('presence:update', l), (p) => p.online);
+    const online = next<BroadcasterServerEvents['presence:update']>(
+      (l) => broadcaster.on('presence:update', l),
+      (p) => p.online,
+    );
     const { client: listener, credentials } = await startListener({ ...options(), name: 'Sari', city: 'Medan' });
     track(listener);
     await reachState(listener, 'open');
@@ -90,12 +101,18 @@ describe('SDK against a real server', () => {
     assert.equal((await online).sessionId, credentials.sessionId);
     assert.equal(broadcaster.presence.get(credentials.sessionId), true);
 
-    const incoming = next<Message>((l) => broadcaster.on('message:new', l), (m) => m.sessionId === credentials.sessionId);
+    const incoming = next<Message>(
+      (l) => broadcaster.on('message:new', l),
+      (m) => m.sessionId === credentials.sessionId,
+    );
     const sent = listener.sendMessage('Halo dari Medan');
     const ack = await sent.ack;
     assert.equal(ack.duplicate, false);
     const message = await incoming;
-    assert.deepEqual([message.messageId, message.text, message.from, message.direction], [ack.messageId, 'Halo dari Medan', 'Sari', 'listener']);
+    assert.deepEqual(
+      [message.messageId, message.text, message.from, message.direction],
+      [ack.messageId, 'Halo dari Medan', 'Sari', 'listener'],
+    );
 
     const typing = next<BroadcasterServerEvents['user:typing']>((l) => broadcaster.on('user:typing', l));
     listener.typing().input();
@@ -122,17 +139,27 @@ describe('SDK against a real server', () => {
     assert.equal(first.duplicate, false);
     assert.equal(again.duplicate, true);
     assert.equal(again.messageId, first.messageId);
-    assert.deepEqual((await history(credentials.sessionId)).map((m) => m.text), ['sekali saja']);
+    assert.deepEqual(
+      (await history(credentials.sessionId)).map((m) => m.text),
+      ['sekali saja'],
+    );
   });
 
   test('resume: lastMessageId replays only what came after, and message:receive is deduplicated', async () => {
     const credentials = await createSession({ baseUrl: server.baseUrl, name: 'Tono' });
     const ids: string[] = [];
-    for (const text of ['satu', 'dua', 'tiga']) ids.push((await broadcaster.reply(credentials.sessionId, text).ack).messageId);
+    for (const text of ['satu', 'dua', 'tiga'])
+      ids.push((await broadcaster.reply(credentials.sessionId, text).ack).messageId);
 
     const got: string[] = [];
     const listener = track(
-      connectListener({ ...options(), token: credentials.sessionToken, lastMessageId: ids[0], knownMessageIds: [ids[1]!], autoConnect: false }),
+      connectListener({
+        ...options(),
+        token: credentials.sessionToken,
+        lastMessageId: ids[0],
+        knownMessageIds: [ids[1]!],
+        autoConnect: false,
+      }),
     );
     listener.on('message:receive', (m) => got.push(m.text));
     listener.connect();
@@ -193,8 +220,16 @@ describe('SDK against a real server', () => {
         },
       }),
     );
-    const invalid = next<ListenerServerEvents['error:invalid_token']>((l) => listener.on('error:invalid_token', l), () => true, 5000);
-    const expired = next<StateChange>((l) => listener.on('state', l), (s) => s.closeCode === 4401, 5000);
+    const invalid = next<ListenerServerEvents['error:invalid_token']>(
+      (l) => listener.on('error:invalid_token', l),
+      () => true,
+      5000,
+    );
+    const expired = next<StateChange>(
+      (l) => listener.on('state', l),
+      (s) => s.closeCode === 4401,
+      5000,
+    );
     listener.connect();
     await reachState(listener, 'open');
     await invalid;
@@ -224,7 +259,10 @@ describe('SDK against a real server', () => {
     await reachState(listener, 'expired');
     const credentials = await createSession({ baseUrl: server.baseUrl, name: 'Salah Pintu' });
     const wrong = track(connectBroadcaster({ ...options(), token: credentials.sessionToken }));
-    const end = await next<StateChange>((l) => wrong.on('state', l), (s) => s.state === 'expired' || s.state === 'closed');
+    const end = await next<StateChange>(
+      (l) => wrong.on('state', l),
+      (s) => s.state === 'expired' || s.state === 'closed',
+    );
     assert.ok(end, 'stopped instead of retrying forever');
   });
 });

@@ -7,7 +7,11 @@ describe('typing helper', () => {
   test('sends true at once, refreshes at most once per throttle window, false after idle', () => {
     const clock = new FakeClock();
     const signals: boolean[] = [];
-    const typing = createTypingIndicator((v) => void signals.push(v), { timers: clock, throttleMs: 2000, idleMs: 4000 });
+    const typing = createTypingIndicator((v) => void signals.push(v), {
+      timers: clock,
+      throttleMs: 2000,
+      idleMs: 4000,
+    });
     for (let i = 0; i < 10; i++) {
       typing.input();
       clock.advance(150); // 1.5 s of steady typing
@@ -46,7 +50,13 @@ describe('typing helper', () => {
   test('the clients send user:typing frames of their own shape', () => {
     FakeSocket.reset();
     const clock = new FakeClock();
-    const listener = connectListener({ baseUrl: 'http://x', token: 't', WebSocket: FakeSocket, timers: clock, network: new FakeNetwork() });
+    const listener = connectListener({
+      baseUrl: 'http://x',
+      token: 't',
+      WebSocket: FakeSocket,
+      timers: clock,
+      network: new FakeNetwork(),
+    });
     const typing = listener.typing();
     typing.input(); // not connected yet: dropped, not queued
     FakeSocket.last.acceptListener();
@@ -55,7 +65,13 @@ describe('typing helper', () => {
     assert.deepEqual(FakeSocket.last.messages('user:typing'), [{ isTyping: true }]);
     listener.close();
 
-    const broadcaster = connectBroadcaster({ baseUrl: 'http://x', token: 't', WebSocket: FakeSocket, timers: clock, network: new FakeNetwork() });
+    const broadcaster = connectBroadcaster({
+      baseUrl: 'http://x',
+      token: 't',
+      WebSocket: FakeSocket,
+      timers: clock,
+      network: new FakeNetwork(),
+    });
     FakeSocket.last.acceptBroadcaster();
     broadcaster.typing(SESSION_A).input();
     clock.advance(10_000);

@@ -191,7 +191,11 @@ describe('loadConfig', () => {
       assert.equal(config.sessionTtlSeconds, 3600);
       assert.equal(config.adminTokenTtlSeconds, 600);
       // The password is taken verbatim (not trimmed).
-      assert.deepEqual(config.bootstrapAdmin, { username: 'rina', password: ' kata sandi panjang ', name: 'Mbak Rina' });
+      assert.deepEqual(config.bootstrapAdmin, {
+        username: 'rina',
+        password: ' kata sandi panjang ',
+        name: 'Mbak Rina',
+      });
       assert.deepEqual(config.allowedOrigins, ['https://radio.example']);
       assert.equal(config.rateLimit.listenerMessages, 20);
       assert.equal(config.rateLimit.windowSeconds, 30);
@@ -225,7 +229,11 @@ describe('loadConfig', () => {
       const partial = load({ LIVECHAT_ADMIN_USERNAME: 'rina', LIVECHAT_ADMIN_PASSWORD: 'kata-sandi-panjang' });
       assert.equal(partial.bootstrapAdmin, undefined);
       assert.ok(partial.warnings.some((w) => w.includes('LIVECHAT_ADMIN_NAME')));
-      const emptyPassword = load({ LIVECHAT_ADMIN_USERNAME: 'rina', LIVECHAT_ADMIN_PASSWORD: '', LIVECHAT_ADMIN_NAME: 'R' });
+      const emptyPassword = load({
+        LIVECHAT_ADMIN_USERNAME: 'rina',
+        LIVECHAT_ADMIN_PASSWORD: '',
+        LIVECHAT_ADMIN_NAME: 'R',
+      });
       assert.equal(emptyPassword.bootstrapAdmin, undefined);
       assertRefused(
         { LIVECHAT_ADMIN_USERNAME: 'rina', LIVECHAT_ADMIN_PASSWORD: 'pendek', LIVECHAT_ADMIN_NAME: 'Mbak Rina' },
@@ -284,9 +292,15 @@ describe('loadConfig', () => {
 
     test('sqlite:PATH, a plain path and sqlite::memory:', () => {
       const dir = tempDir();
-      assert.deepEqual(load({ DATABASE_URL: `sqlite:${dir}/chat.db` }).database, { kind: 'sqlite', path: `${dir}/chat.db` });
+      assert.deepEqual(load({ DATABASE_URL: `sqlite:${dir}/chat.db` }).database, {
+        kind: 'sqlite',
+        path: `${dir}/chat.db`,
+      });
       assert.deepEqual(load({ DATABASE_URL: `${dir}/plain.db` }).database, { kind: 'sqlite', path: `${dir}/plain.db` });
-      assert.deepEqual(load({ DATABASE_URL: 'sqlite:rel/chat.db' }).database, { kind: 'sqlite', path: resolve('rel/chat.db') });
+      assert.deepEqual(load({ DATABASE_URL: 'sqlite:rel/chat.db' }).database, {
+        kind: 'sqlite',
+        path: resolve('rel/chat.db'),
+      });
       assert.deepEqual(load({ DATABASE_URL: 'chat.db' }).database, { kind: 'sqlite', path: resolve('chat.db') });
       assert.deepEqual(load({ DATABASE_URL: 'sqlite::memory:' }).database, { kind: 'sqlite', path: ':memory:' });
       assert.deepEqual(load({ DATABASE_URL: ':memory:' }).database, { kind: 'sqlite', path: ':memory:' });
@@ -332,7 +346,13 @@ describe('loadConfig', () => {
     });
 
     test('things that are not origins are refused', () => {
-      for (const value of ['radio.example', 'https://radio.example/chat', 'https://radio.example?x=1', '*', 'https://ok.example,nope']) {
+      for (const value of [
+        'radio.example',
+        'https://radio.example/chat',
+        'https://radio.example?x=1',
+        '*',
+        'https://ok.example,nope',
+      ]) {
         assertRefused({ LIVECHAT_ALLOWED_ORIGINS: value }, 'LIVECHAT_ALLOWED_ORIGINS');
       }
     });

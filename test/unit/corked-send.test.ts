@@ -49,7 +49,8 @@ async function pair(maxBufferedBytes = 1024 * 1024): Promise<Pair> {
   const socket = await accepted;
   socket.on('error', () => undefined);
 
-  const tcp = (socket as unknown as { _socket: Socket & { _write: Socket['_write']; _writev: Socket['_writev'] } })._socket;
+  const tcp = (socket as unknown as { _socket: Socket & { _write: Socket['_write']; _writev: Socket['_writev'] } })
+    ._socket;
   let writes = 0;
   const write = tcp._write.bind(tcp);
   const writev = tcp._writev!.bind(tcp);

@@ -70,7 +70,8 @@ describe('passwords', () => {
   });
 
   describe('malformed stored hash gives false, never a throw', () => {
-    const good = '$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$' + Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '');
+    const good =
+      '$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$' + Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '');
     const bad: Array<[string, string]> = [
       ['empty', ''],
       ['garbage', 'not a hash'],

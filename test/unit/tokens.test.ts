@@ -268,7 +268,10 @@ describe('TokenService', () => {
 
   describe('claims', () => {
     test('wrong issuer', async () => {
-      assertFailure(await tokens.verify(await signRaw(listenerPayload({ iss: 'someone-else' })), 'listener'), 'invalid');
+      assertFailure(
+        await tokens.verify(await signRaw(listenerPayload({ iss: 'someone-else' })), 'listener'),
+        'invalid',
+      );
     });
 
     test('missing issuer', async () => {
@@ -301,7 +304,10 @@ describe('TokenService', () => {
       const payload = listenerPayload();
       delete payload['name'];
       assertFailure(await tokens.verify(await signRaw(payload), 'listener'), 'invalid');
-      assertFailure(await tokens.verify(await signRaw(listenerPayload({ name: 'a'.repeat(51) })), 'listener'), 'invalid');
+      assertFailure(
+        await tokens.verify(await signRaw(listenerPayload({ name: 'a'.repeat(51) })), 'listener'),
+        'invalid',
+      );
       assertFailure(await tokens.verify(await signRaw(listenerPayload({ city: 7 })), 'listener'), 'invalid');
     });
   });

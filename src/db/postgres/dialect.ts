@@ -59,8 +59,11 @@ function clientWithDeadline(timeoutMs: number): typeof pg.Client {
       const result = (pg.Client.prototype.query as (...a: unknown[]) => unknown).apply(this, args);
       if (result instanceof Promise) {
         const timer = setTimeout(() => {
-          const stream = (this as unknown as { connection?: { stream?: { destroy(error?: Error): void } } }).connection?.stream;
-          const error = Object.assign(new Error(`no answer to a query within ${timeoutMs} ms; connection dropped`), { code: 'ETIMEDOUT' });
+          const stream = (this as unknown as { connection?: { stream?: { destroy(error?: Error): void } } }).connection
+            ?.stream;
+          const error = Object.assign(new Error(`no answer to a query within ${timeoutMs} ms; connection dropped`), {
+            code: 'ETIMEDOUT',
+          });
           stream?.destroy(error);
         }, timeoutMs);
         const clear = () => clearTimeout(timer);

@@ -37,7 +37,15 @@ export interface CheckResult {
   phantom: number;
   /** Sessions whose listener messages are stored out of send order. */
   outOfOrder: number;
-  replies: { stored: number; expected: number; received: number; live: number; replayed: number; duplicated: number; lost: number };
+  replies: {
+    stored: number;
+    expected: number;
+    received: number;
+    live: number;
+    replayed: number;
+    duplicated: number;
+    lost: number;
+  };
   violations: string[];
 }
 
@@ -52,7 +60,9 @@ export async function readRows(databaseUrl: string): Promise<Row[]> {
       sender_key: string;
       client_message_id: string | null;
       text: string;
-    }>('select id::text as id, session_id, direction, sender_key, client_message_id, text from messages order by messages.id');
+    }>(
+      'select id::text as id, session_id, direction, sender_key, client_message_id, text from messages order by messages.id',
+    );
     return result.rows.map((r) => ({
       id: r.id,
       sessionId: r.session_id,
@@ -73,7 +83,12 @@ export interface Sent {
   messages: [string, string][];
 }
 
-export function check(sent: Sent[], listeners: ChaosListener[], broadcasters: ChaosBroadcaster[], rows: Row[]): CheckResult {
+export function check(
+  sent: Sent[],
+  listeners: ChaosListener[],
+  broadcasters: ChaosBroadcaster[],
+  rows: Row[],
+): CheckResult {
   const violations: string[] = [];
   const byKey = new Map<string, Row[]>();
   for (const row of rows) {
@@ -121,7 +136,9 @@ export function check(sent: Sent[], listeners: ChaosListener[], broadcasters: Ch
       for (const row of matches) ours.add(row.id);
       if (matches.length > 1 || (byText.get(text) ?? 0) > 1) {
         result.duplicated += Math.max(matches.length, byText.get(text) ?? 0) - 1;
-        violations.push(`${client.name}: ${clientMessageId} stored ${Math.max(matches.length, byText.get(text) ?? 0)} times`);
+        violations.push(
+          `${client.name}: ${clientMessageId} stored ${Math.max(matches.length, byText.get(text) ?? 0)} times`,
+        );
       }
       if (acked !== undefined && matches[0]!.id !== acked) {
         violations.push(`${client.name}: ${clientMessageId} acknowledged as ${acked}, stored as ${matches[0]!.id}`);
@@ -150,7 +167,9 @@ export function check(sent: Sent[], listeners: ChaosListener[], broadcasters: Ch
   }
 
   // Replies: every stored broadcaster row of a session reached that session's listener exactly once.
-  const broadcasterKeys = new Set(sent.filter((s) => broadcasters.includes(s.client as ChaosBroadcaster)).map((s) => s.senderKey));
+  const broadcasterKeys = new Set(
+    sent.filter((s) => broadcasters.includes(s.client as ChaosBroadcaster)).map((s) => s.senderKey),
+  );
   for (const listener of listeners) {
     const replies = rows.filter((r) => r.sessionId === listener.sessionId && r.direction === 'broadcaster');
     result.replies.stored += replies.filter((r) => broadcasterKeys.has(r.senderKey)).length;
@@ -171,7 +190,8 @@ export function check(sent: Sent[], listeners: ChaosListener[], broadcasters: Ch
       }
     }
     for (const messageId of listener.received.keys()) {
-      if (!replies.some((r) => r.id === messageId)) violations.push(`${listener.name}: received ${messageId}, not a reply of its session`);
+      if (!replies.some((r) => r.id === messageId))
+        violations.push(`${listener.name}: received ${messageId}, not a reply of its session`);
     }
   }
   return result;

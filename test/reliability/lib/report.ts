@@ -24,6 +24,9 @@ export function report(t: TestContext, name: string, outcome: string, counts: Co
   t.diagnostic(`[reliability] ${name}: ${outcome}${figures ? ` (${figures})` : ''}`);
   const file = process.env['LIVECHAT_RELIABILITY_REPORT'];
   if (file) {
-    appendFileSync(file, JSON.stringify({ name, outcome, ...counts, scale: process.env['LIVECHAT_RELIABILITY_SCALE'] ?? 'small' }) + '\n');
+    appendFileSync(
+      file,
+      JSON.stringify({ name, outcome, ...counts, scale: process.env['LIVECHAT_RELIABILITY_SCALE'] ?? 'small' }) + '\n',
+    );
   }
 }

@@ -59,7 +59,8 @@ const SCALES: Record<Scale['name'], Scale> = {
 export function reliabilityScale(): Scale {
   const raw = process.env['LIVECHAT_RELIABILITY_SCALE']?.trim() || 'small';
   const scale = SCALES[raw as Scale['name']];
-  if (!scale) throw new Error(`LIVECHAT_RELIABILITY_SCALE must be one of ${Object.keys(SCALES).join(', ')}, got "${raw}"`);
+  if (!scale)
+    throw new Error(`LIVECHAT_RELIABILITY_SCALE must be one of ${Object.keys(SCALES).join(', ')}, got "${raw}"`);
   return scale;
 }
 
@@ -75,7 +76,11 @@ export function reliabilitySeed(): number {
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same fault schedule. */
-export function prng(seed: number): { next(): number; int(min: number, max: number): number; pick<T>(items: readonly T[]): T } {
+export function prng(seed: number): {
+  next(): number;
+  int(min: number, max: number): number;
+  pick<T>(items: readonly T[]): T;
+} {
   let state = seed >>> 0;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -95,7 +100,11 @@ export function prng(seed: number): { next(): number; int(min: number, max: numb
  * A fault schedule: every kind once, in a seeded order, then random kinds until `done()`.
  * Every run thus meets every kind of fault at least once.
  */
-export function* faultSchedule<T>(rng: { next(): number; pick<U>(items: readonly U[]): U }, kinds: readonly T[], done: () => boolean): Generator<T> {
+export function* faultSchedule<T>(
+  rng: { next(): number; pick<U>(items: readonly U[]): U },
+  kinds: readonly T[],
+  done: () => boolean,
+): Generator<T> {
   const first = [...new Set(kinds)];
   for (let i = first.length - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));

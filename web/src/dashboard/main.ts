@@ -133,7 +133,10 @@ const sessionList = el('ul', { className: 'session-list' });
 const conversationPane = el('section', { className: 'conversation-pane' });
 const messageList = el('ol', { className: 'messages', attrs: { 'aria-live': 'polite' } });
 const typingLine = el('p', { className: 'typing' });
-const replyInput = el('textarea', { className: 'reply__input composer__input', attrs: { rows: '2', maxlength: String(MAX_TEXT_LENGTH) } });
+const replyInput = el('textarea', {
+  className: 'reply__input composer__input',
+  attrs: { rows: '2', maxlength: String(MAX_TEXT_LENGTH) },
+});
 const replyButton = el('button', { className: 'primary reply__send', attrs: { type: 'submit' } });
 const replyForm = el('form', { className: 'reply composer' }, replyInput, replyButton);
 const messageNodes = new Map<string, HTMLLIElement>();
@@ -183,7 +186,8 @@ function merge(conv: Conversation, messages: readonly Message[]): Message[] {
   if (added.length) {
     conv.messages.sort((a, b) => compareIds(a.messageId, b.messageId));
     const last = conv.messages[conv.messages.length - 1]!;
-    if (!conv.lastMessageAt || Date.parse(last.createdAt) >= Date.parse(conv.lastMessageAt)) conv.lastMessageAt = last.createdAt;
+    if (!conv.lastMessageAt || Date.parse(last.createdAt) >= Date.parse(conv.lastMessageAt))
+      conv.lastMessageAt = last.createdAt;
   }
   return added;
 }
@@ -394,7 +398,9 @@ function sync(mode: SyncMode): Promise<void> {
           fresh += result.unread;
         } else if (previousMark !== undefined) {
           // Sound only for what was stored after the previous look; older finds just get their badge.
-          const newer = result.added.filter((m) => m.direction === 'listener' && Date.parse(m.createdAt) > previousMark).length;
+          const newer = result.added.filter(
+            (m) => m.direction === 'listener' && Date.parse(m.createdAt) > previousMark,
+          ).length;
           fresh += Math.min(result.unread, newer);
         }
       });
@@ -581,7 +587,8 @@ function probeToken(c: BroadcasterClient): void {
   if (Date.now() - lastProbe < 30_000) return;
   lastProbe = Date.now();
   c.listSessions().catch((e: unknown) => {
-    if (c === client && e instanceof LivechatHttpError && (e.status === 401 || e.status === 403)) logout(t.loginExpired);
+    if (c === client && e instanceof LivechatHttpError && (e.status === 401 || e.status === 403))
+      logout(t.loginExpired);
   });
 }
 
@@ -763,7 +770,10 @@ function renderSessions(): void {
           { className: 'session__top' },
           el('span', { className: 'session__name', text: conv.name }),
           conv.city ? el('span', { className: 'session__city', text: conv.city }) : null,
-          el('time', { className: 'session__time', text: conv.lastMessageAt ? formatTime(conv.lastMessageAt, lang) : '' }),
+          el('time', {
+            className: 'session__time',
+            text: conv.lastMessageAt ? formatTime(conv.lastMessageAt, lang) : '',
+          }),
         ),
         el('span', { className: `session__last ${conv.typing ? 'session__last--typing' : ''}`, text: preview }),
       ),
@@ -807,7 +817,10 @@ function renderConversationHeader(): void {
     back,
     el('span', { className: `dot ${conv.online ? 'dot--online' : ''}`, attrs: { 'aria-hidden': 'true' } }),
     el('h2', { text: conv.name }),
-    el('span', { className: 'conversation__meta', text: [conv.city ? t.fromCity(conv.city) : '', conv.online ? t.online : t.offline].filter(Boolean).join(' · ') }),
+    el('span', {
+      className: 'conversation__meta',
+      text: [conv.city ? t.fromCity(conv.city) : '', conv.online ? t.online : t.offline].filter(Boolean).join(' · '),
+    }),
   );
 }
 

@@ -8,7 +8,8 @@ export class Chime {
 
   unlock(): void {
     try {
-      const Ctor = window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
+      const Ctor =
+        window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
       if (!Ctor) return;
       this.context ??= new Ctor();
       if (this.context.state === 'suspended') void this.context.resume();

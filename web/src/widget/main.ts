@@ -160,7 +160,11 @@ function openChat(): void {
     refreshToken: async () => {
       const current = saved;
       if (!current) return null;
-      const fresh = await createSession({ baseUrl: location.origin, name: current.name, ...(current.city ? { city: current.city } : {}) });
+      const fresh = await createSession({
+        baseUrl: location.origin,
+        name: current.name,
+        ...(current.city ? { city: current.city } : {}),
+      });
       Object.assign(current, credentialsOf(fresh));
       delete current.lastMessageId;
       current.items.push({ kind: 'note', id: `note-${Date.now()}`, note: 'newSession', at: new Date().toISOString() });
@@ -295,11 +299,24 @@ function render(): void {
 
 function renderForm(): HTMLElement {
   const name = el('input', {
-    attrs: { id: 'name', name: 'name', maxlength: String(MAX_NAME_LENGTH), autocomplete: 'name', placeholder: t.namePlaceholder, required: '' },
+    attrs: {
+      id: 'name',
+      name: 'name',
+      maxlength: String(MAX_NAME_LENGTH),
+      autocomplete: 'name',
+      placeholder: t.namePlaceholder,
+      required: '',
+    },
   });
   name.value = draftName;
   const city = el('input', {
-    attrs: { id: 'city', name: 'city', maxlength: String(MAX_CITY_LENGTH), autocomplete: 'address-level2', placeholder: t.cityPlaceholder },
+    attrs: {
+      id: 'city',
+      name: 'city',
+      maxlength: String(MAX_CITY_LENGTH),
+      autocomplete: 'address-level2',
+      placeholder: t.cityPlaceholder,
+    },
   });
   city.value = draftCity;
   const error = el('p', { className: 'form-error', text: formError, attrs: { role: 'alert' } });
@@ -376,7 +393,12 @@ function renderChat(): HTMLElement {
   }
   const input = el('textarea', {
     className: 'composer__input',
-    attrs: { rows: '2', maxlength: String(MAX_TEXT_LENGTH), placeholder: t.composerPlaceholder, 'aria-label': t.composerLabel },
+    attrs: {
+      rows: '2',
+      maxlength: String(MAX_TEXT_LENGTH),
+      placeholder: t.composerPlaceholder,
+      'aria-label': t.composerLabel,
+    },
   });
   const sendButton = el('button', { className: 'primary composer__send', text: t.send, attrs: { type: 'submit' } });
   const composer = el('form', { className: 'composer' }, input, sendButton);
@@ -409,7 +431,11 @@ function renderStatus(): void {
 }
 
 function keyOf(item: Item): string {
-  return item.kind === 'out' ? `out:${item.clientMessageId}` : item.kind === 'in' ? `in:${item.messageId}` : `note:${item.id}`;
+  return item.kind === 'out'
+    ? `out:${item.clientMessageId}`
+    : item.kind === 'in'
+      ? `in:${item.messageId}`
+      : `note:${item.id}`;
 }
 
 function renderMessages(): void {
@@ -436,7 +462,12 @@ function createItemNode(item: Item): HTMLLIElement {
   const li = el(
     'li',
     { className: `msg msg--${item.kind === 'out' ? 'out' : 'in'}` },
-    el('div', { className: 'msg__meta' }, el('span', { className: 'msg__from', text: from }), el('time', { className: 'msg__time' })),
+    el(
+      'div',
+      { className: 'msg__meta' },
+      el('span', { className: 'msg__from', text: from }),
+      el('time', { className: 'msg__time' }),
+    ),
     el('p', { className: 'msg__text', text: item.text }),
   );
   if (item.kind === 'out') {
