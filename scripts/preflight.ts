@@ -95,7 +95,7 @@ export const SUITE_NEEDS: Record<string, RequirementName[]> = {
  * A program: `binary` is a fixed path, or `command` is looked up on PATH (and `extraDirs`).
  * A service: `url` is where the tests connect; `start` is run when it is installed but stopped.
  */
-export function requirements(env: Env): { [K in RequirementName]: K extends 'postgres' | 'redis' ? Service : Program } {
+export function requirements(env: Env): { [K in RequirementName]: K extends ServiceName ? Service : Program } {
   const configured = (envVar: string) => ({ envVar, configured: env[envVar] !== undefined });
   const postgresUrl = env.LIVECHAT_TEST_POSTGRES_URL;
   const redisUrl = env.LIVECHAT_TEST_REDIS_URL;
