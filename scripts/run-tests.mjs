@@ -2,10 +2,14 @@
 // Runs the test suites with Node's built-in test runner (TypeScript through tsx).
 //   node scripts/run-tests.mjs            every suite
 //   node scripts/run-tests.mjs unit e2e   only those suites
-// Suites are the folders under test/ that hold *.test.ts files.
+// Suites are the folders under test/ that hold *.test.ts files. Before they run,
+// scripts/preflight.ts makes sure what the chosen suites need is here (Chromium,
+// nginx, PostgreSQL, Redis), installing or starting it where it can, and the tests
+// run with the open-files limit raised (the load and storm tests hold thousands of sockets).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tsImport } from 'tsx/esm/api';
 
 const ORDER = ['unit', 'integration', 'cluster', 'e2e', 'reliability', 'bench'];
 const root = 'test';
@@ -28,9 +32,27 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+const { preflight } = await tsImport('./preflight.ts', import.meta.url);
+const notReady = await preflight(suites);
+if (notReady) {
+  console.error(notReady);
+  process.exit(1);
+}
+// The soft limit up to 65535 (or the hard limit, when that is lower), for the test process only.
+const raiseFileLimit = 'ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
 const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=120000', ...files],
+  'sh',
+  [
+    '-c',
+    raiseFileLimit,
+    process.execPath,
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=1',
+    '--test-timeout=120000',
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);

@@ -1,0 +1,194 @@
+/** What the documents say about each WebSocket event: summary, description and a validated example. */
+import type { z } from 'zod';
+import {
+  MAX_TEXT_LENGTH,
+  type broadcasterClientEvents,
+  type broadcasterServerEvents,
+  type listenerClientEvents,
+  type listenerServerEvents,
+} from '../../../src/protocol/events.js';
+import { ex } from './examples.js';
+
+export interface EventDoc<T> {
+  /** One line: what it is. */
+  summary: string;
+  /** When it is sent, what follows, what to do with it. */
+  description: string;
+  example: T;
+}
+export type EventMap = Record<string, z.ZodType>;
+type EventDocs<M extends EventMap> = { [K in keyof M & string]: EventDoc<z.input<M[K]>> };
+
+const invalidPayloadCauses =
+  'a frame that is not one JSON object `{"event","data"}`, a binary frame, an unknown event, missing or wrong fields, ' +
+  `text empty or over ${MAX_TEXT_LENGTH} characters after cleaning`;
+
+export const listenerClientDocs: EventDocs<typeof listenerClientEvents> = {
+  'message:send': {
+    summary: 'Send a chat message to the station.',
+    description:
+      'The server cleans the text (see the Cleaning rule), checks the rate limit and stores the message; only then does it answer ' +
+      '`message:ack` and forward the message to every connected broadcaster as `message:new`. When refused, the sender gets ' +
+      '`error:invalid_payload`, `error:rate_limited` or `error:unavailable` and nothing is stored. Always set `clientMessageId` ' +
+      '(for example a UUID) and keep the message until it is acknowledged: resending it with the same `clientMessageId` never stores it twice.',
+    example: { text: ex.listenerText, clientMessageId: ex.clientMessageId },
+  },
+  'user:typing': {
+    summary: 'Tell the broadcasters whether the listener is typing.',
+    description:
+      'Forwarded to every connected broadcaster as `user:typing` `{"sessionId","isTyping"}`; not stored and not acknowledged. ' +
+      'A change of state is forwarded at once, a repeated `true` at most once per second (server setting ' +
+      '`LIVECHAT_TYPING_THROTTLE_MS`), so sending it on every keystroke is fine. Send `false` when the listener stops typing.',
+    example: { isTyping: true },
+  },
+};
+
+export const broadcasterClientDocs: EventDocs<typeof broadcasterClientEvents> = {
+  'message:reply': {
+    summary: 'Answer one listener session.',
+    description:
+      'Handled like `message:send` (same cleaning, limits and errors; a `sessionId` that names no session is answered with ' +
+      '`error:invalid_payload`). Once stored: `message:ack` to the sender, `message:receive` to every open connection of that ' +
+      'session, and `message:new` to every connected broadcaster (the sender included). The `clientMessageId` key space is the ' +
+      'broadcaster account, across all sessions it replies to.',
+    example: { sessionId: ex.sessionId, text: ex.replyText, clientMessageId: ex.replyClientMessageId },
+  },
+  'user:typing': {
+    summary: 'Tell one listener session whether the broadcaster is typing.',
+    description:
+      'Forwarded to every open connection of that session as `user:typing` `{"from","isTyping"}`; not stored and not acknowledged; throttled like the listener\'s. ' +
+      'A `sessionId` that names no session is answered with `error:invalid_payload`.',
+    example: { sessionId: ex.sessionId, isTyping: true },
+  },
+};
+
+function errorDocs(
+  newToken: string,
+  alsoInvalidPayload = '',
+): Pick<
+  EventDocs<typeof listenerServerEvents>,
+  'error:invalid_payload' | 'error:rate_limited' | 'error:invalid_token' | 'error:unavailable'
+> {
+  return {
+    'error:invalid_payload': {
+      summary: 'A frame or its data was refused.',
+      description:
+        `Sent for ${invalidPayloadCauses}${alsoInvalidPayload}. Nothing was stored and the connection stays open. ` +
+        '`clientMessageId` is echoed when the refused frame carried a valid one. Do not resend the same data unchanged.',
+      example: { message: 'Pesan kosong setelah dibersihkan.', clientMessageId: ex.clientMessageId },
+    },
+    'error:rate_limited': {
+      summary: 'Over the rate limit: the message was not stored.',
+      description:
+        'Wait `retryAfterMs` milliseconds, then resend it with the same `clientMessageId`. A connection that goes on sending ' +
+        'and gets more than 10 of these within one rate-limit window is closed with 1008.',
+      example: { retryAfterMs: 4200, clientMessageId: ex.clientMessageId },
+    },
+    'error:invalid_token': {
+      summary: 'The token expired while connected.',
+      description: `The server closes the connection with 4401 right after it. ${newToken} Then connect again with the new token.`,
+      example: { message: 'Token sudah kedaluwarsa. Silakan sambung ulang dengan token baru.' },
+    },
+    'error:unavailable': {
+      summary: 'The message could not be stored (database down).',
+      description:
+        'Nothing was stored or acknowledged. Resend the message later with the same `clientMessageId`; the connection stays open.',
+      example: {
+        message: 'Pesan belum tersimpan karena layanan sedang bermasalah. Silakan kirim ulang.',
+        clientMessageId: ex.clientMessageId,
+      },
+    },
+  };
+}
+
+export const listenerServerDocs: EventDocs<typeof listenerServerEvents> = {
+  'connection:success': {
+    summary: 'The connection is open: the first frame after a successful handshake.',
+    description:
+      'Sent once, before anything else. With `lastMessageId` in the URL, the replayed `message:receive` frames follow right ' +
+      'after it, then live frames. The server closes the connection with 4401 at `expiresAt`, when the session token expires.',
+    example: {
+      sessionId: ex.sessionId,
+      name: ex.listenerName,
+      city: ex.city,
+      connectionId: ex.connectionId,
+      expiresAt: ex.sessionExpiresAt,
+    },
+  },
+  'message:ack': {
+    summary: 'Your `message:send` is stored.',
+    description:
+      'Sent only after the message is durably stored, to the connection that sent it. `clientMessageId` is echoed when you sent ' +
+      'one. `duplicate: true` means a message with this `clientMessageId` was already stored for this session (for example a ' +
+      "resend after a lost ack): `messageId` and `createdAt` are the first message's, and nothing was stored or broadcast again.",
+    example: { messageId: ex.listenerMessageId, clientMessageId: ex.clientMessageId, createdAt: ex.listenerCreatedAt },
+  },
+  'message:receive': {
+    summary: "A broadcaster's message to this session.",
+    description:
+      'Sent to every open connection of the session, live and as replay after `connection:success`. Remember the last ' +
+      "`messageId` received: it is the `lastMessageId` to reconnect with. The listener's own messages are not sent back to " +
+      'its other connections (tabs).',
+    example: {
+      messageId: ex.replyMessageId,
+      from: ex.broadcasterName,
+      text: ex.replyText,
+      createdAt: ex.replyCreatedAt,
+    },
+  },
+  'user:typing': {
+    summary: 'A broadcaster is (or stopped) typing in this session.',
+    description: 'Sent when a broadcaster sends `user:typing` for this session. Not stored.',
+    example: { from: ex.broadcasterName, isTyping: true },
+  },
+  ...errorDocs(
+    'Create a new session (`POST /livechat/session`).',
+    '; and right after `connection:success` when `lastMessageId` is not a valid messageId (there is no replay then)',
+  ),
+};
+
+export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = {
+  'connection:success': {
+    summary: 'The connection is open: the first frame after a successful handshake.',
+    description:
+      'Sent once, before anything else. There is no replay on this endpoint: load the session list and history over REST ' +
+      '(`GET /livechat/admin/sessions`, `GET /livechat/admin/sessions/{sessionId}/messages`).',
+    example: { adminId: ex.adminId, name: ex.broadcasterName, connectionId: ex.adminConnectionId },
+  },
+  'message:ack': {
+    summary: 'Your `message:reply` is stored.',
+    description:
+      'Sent only after the reply is durably stored, to the connection that sent it. `clientMessageId` is echoed when you sent ' +
+      'one. `duplicate: true` means this broadcaster account already stored a message with this `clientMessageId`: ' +
+      "`messageId` and `createdAt` are the first message's, and nothing was stored or broadcast again.",
+    example: { messageId: ex.replyMessageId, clientMessageId: ex.replyClientMessageId, createdAt: ex.replyCreatedAt },
+  },
+  'message:new': {
+    summary: 'A message was stored in some session.',
+    description:
+      "Every stored message, the listeners' and the broadcasters' (your own replies included), to every connected broadcaster, " +
+      'in stored order within each session. A duplicate is never sent again.',
+    example: {
+      messageId: ex.listenerMessageId,
+      sessionId: ex.sessionId,
+      direction: 'listener',
+      from: ex.listenerName,
+      text: ex.listenerText,
+      createdAt: ex.listenerCreatedAt,
+    },
+  },
+  'presence:update': {
+    summary: 'A listener session came online or went offline.',
+    description:
+      "Sent when a session's first connection opens (`online: true`) or its last one closes (`online: false`). When a server " +
+      'instance dies without closing its sockets, its sessions go offline within 30 seconds. The state at load time is the ' +
+      '`online` field of `GET /livechat/admin/sessions`.',
+    example: { sessionId: ex.sessionId, online: true },
+  },
+  'user:typing': {
+    summary: 'A listener is (or stopped) typing.',
+    description: 'Sent when the listener of `sessionId` sends `user:typing`. Not stored.',
+    example: { sessionId: ex.sessionId, isTyping: true },
+  },
+  ...errorDocs('Log in again (`POST /livechat/admin/login`).', ', a `sessionId` that names no session'),
+};

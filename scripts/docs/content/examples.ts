@@ -1,0 +1,23 @@
+/** Example values used throughout the documents: one story, listener Sari from Bandung, broadcaster Rina. */
+export const ex = {
+  sessionId: '3f6c2a9e-8b1d-4c57-9e2a-6d0b7f41c8a5',
+  otherSessionId: '9b2e4d71-0c3a-4f8e-b5d6-1a7c9e3f2b40',
+  sessionToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzaWQiOiIzZjZjMmE5ZSJ9.c2lnbmF0dXJlLW9mLXRoZS1zZXJ2ZXI',
+  adminToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhZG1pbklkIjoiNyJ9.c2lnbmF0dXJlLW9mLXRoZS1zZXJ2ZXI',
+  listenerName: 'Sari',
+  city: 'Bandung',
+  adminId: '7',
+  broadcasterName: 'Rina (Pagi Ceria)',
+  connectionId: 'c0a8f3e2-61d4-4b7a-8e59-3f2d1c0b9a87',
+  adminConnectionId: '5e1d2c3b-4a59-4687-9d8e-7f6a5b4c3d2e',
+  sessionExpiresAt: '2025-06-01T09:14:00.000Z',
+  adminExpiresAt: '2025-06-01T19:00:00.000Z',
+  clientMessageId: 'f47ac10b-58cc-4372-a567-0e02b2c3d479',
+  replyClientMessageId: 'rina-0001',
+  listenerText: 'Halo kak Rina! Aku <3 lagu ini & "Sheila on 7"',
+  listenerMessageId: '1041',
+  listenerCreatedAt: '2025-06-01T07:15:02.481Z',
+  replyText: 'Halo Sari, salam balik dari studio! Request-nya diputar sesudah berita ya.',
+  replyMessageId: '1042',
+  replyCreatedAt: '2025-06-01T07:15:40.107Z',
+} as const;
