@@ -12,15 +12,20 @@ import type { InsertResult, NewMessage, Store, StoredMessage } from '../db/types
 import { wsMessages } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics.js';
-import { MAX_TEXT_LENGTH, type Message } from '../protocol/events.js';
+import {
+  MAX_TEXT_LENGTH,
+  type ListenerServerEvents,
+  type Message,
+  type SenderServerEvents,
+} from '../protocol/events.js';
 import { cleanField } from '../text/clean.js';
 import { InFlight } from '../in-flight.js';
 import { KeyedQueue } from '../keyed-queue.js';
 import { inSpan, inSpanSync, tracingActive } from '../tracing.js';
 
-/** Where the outcome of one client message goes (the sending connection). */
+/** Where the outcome of one client message goes (the sending connection, listener or broadcaster). */
 export interface Replier {
-  send(event: string, data: object): void;
+  send<K extends keyof SenderServerEvents & string>(event: K, data: SenderServerEvents[K]): void;
 }
 
 export interface ListenerSender {
@@ -284,12 +289,7 @@ export function toMessage(message: StoredMessage): Message {
   };
 }
 
-export function toReceive(message: StoredMessage): {
-  messageId: string;
-  from: string;
-  text: string;
-  createdAt: string;
-} {
+export function toReceive(message: StoredMessage): ListenerServerEvents['message:receive'] {
   return {
     messageId: message.messageId,
     from: message.from,

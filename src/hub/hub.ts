@@ -6,12 +6,13 @@
 import type { Logger } from 'pino';
 import { broadcastersChannel, sessionChannel, type Broker, type Publication } from '../broker/types.js';
 import type { Metrics } from '../metrics.js';
+import type { BroadcasterServerEvents, ListenerServerEvents } from '../protocol/events.js';
 import { extractTraceContext, injectTraceContext, tracer } from '../tracing.js';
-import type { Connection } from '../ws/connection.js';
+import type { Subscriber } from './subscriber.js';
 
 export class Hub {
-  private readonly channels = new Map<string, Set<Connection>>();
-  private readonly all = new Set<Connection>();
+  private readonly channels = new Map<string, Set<Subscriber>>();
+  private readonly all = new Set<Subscriber>();
 
   constructor(
     private readonly broker: Broker,
@@ -19,28 +20,28 @@ export class Hub {
     private readonly logger: Logger,
   ) {}
 
-  /** Registers a connection on its channel (subscribing this instance when it is the first). */
-  async add(connection: Connection): Promise<void> {
-    const channel = channelOf(connection);
-    this.all.add(connection);
-    this.metrics.connectionsOpen.inc({ kind: connection.kind });
+  /** Registers a subscriber on its channel (subscribing this instance when it is the first). */
+  async add(subscriber: Subscriber): Promise<void> {
+    const channel = channelOf(subscriber);
+    this.all.add(subscriber);
+    this.metrics.connectionsOpen.inc({ kind: subscriber.kind });
     const members = this.channels.get(channel);
     if (members) {
-      members.add(connection);
+      members.add(subscriber);
       return;
     }
-    this.channels.set(channel, new Set([connection]));
+    this.channels.set(channel, new Set([subscriber]));
     await this.broker.subscribe(channel);
   }
 
-  /** Unregisters a connection (unsubscribing this instance when it was the last). */
-  async remove(connection: Connection): Promise<void> {
-    if (!this.all.delete(connection)) return;
-    this.metrics.connectionsOpen.dec({ kind: connection.kind });
-    const channel = channelOf(connection);
+  /** Unregisters a subscriber (unsubscribing this instance when it was the last). */
+  async remove(subscriber: Subscriber): Promise<void> {
+    if (!this.all.delete(subscriber)) return;
+    this.metrics.connectionsOpen.dec({ kind: subscriber.kind });
+    const channel = channelOf(subscriber);
     const members = this.channels.get(channel);
     if (!members) return;
-    members.delete(connection);
+    members.delete(subscriber);
     if (members.size > 0) return;
     this.channels.delete(channel);
     try {
@@ -50,36 +51,42 @@ export class Hub {
     }
   }
 
-  /** Every open connection of this instance. */
-  connections(): Connection[] {
+  /** Every subscriber of this instance. */
+  connections(): Subscriber[] {
     return [...this.all];
   }
 
-  /** Local connections of a listener session. */
-  sessionConnections(sessionId: string): Connection[] {
+  /** Local subscribers of a listener session. */
+  sessionConnections(sessionId: string): Subscriber[] {
     return [...(this.channels.get(sessionChannel(sessionId)) ?? [])];
   }
 
-  toSession(
+  /** Publishes a listener event to every connection of a session, on every instance. */
+  toSession<K extends keyof ListenerServerEvents & string>(
     sessionId: string,
-    event: string,
-    data: object,
+    event: K,
+    data: ListenerServerEvents[K],
     messageId?: string,
     previousMessageId?: string,
   ): Promise<void> {
     return this.publish({
       channel: sessionChannel(sessionId),
-      frame: frameOf(event, data),
+      frame: frameOf<ListenerServerEvents, K>(event, data),
       messageId,
       previousMessageId,
       trace: injectTraceContext(),
     });
   }
 
-  toBroadcasters(event: string, data: object, messageId?: string): Promise<void> {
+  /** Publishes a broadcaster event to every broadcaster connection, on every instance. */
+  toBroadcasters<K extends keyof BroadcasterServerEvents & string>(
+    event: K,
+    data: BroadcasterServerEvents[K],
+    messageId?: string,
+  ): Promise<void> {
     return this.publish({
       channel: broadcastersChannel,
-      frame: frameOf(event, data),
+      frame: frameOf<BroadcasterServerEvents, K>(event, data),
       messageId,
       trace: injectTraceContext(),
     });
@@ -107,19 +114,22 @@ export class Hub {
           extractTraceContext(publication.trace),
         )
       : undefined;
-    for (const connection of members) connection.deliver(publication);
+    for (const subscriber of members) subscriber.deliver(publication);
     if (event) this.metrics.messagesDeliveredTotal.inc({ event }, members.size);
     span?.end();
   };
 }
 
-/** Serialises a frame once, however many connections receive it. */
-export function frameOf(event: string, data: object): string {
+/**
+ * Serialises a frame of event map `M` once, however many connections receive
+ * it: `frameOf<ListenerServerEvents, 'message:receive'>(event, data)`.
+ */
+export function frameOf<M, K extends keyof M & string>(event: K, data: M[K]): string {
   return JSON.stringify({ event, data });
 }
 
-function channelOf(connection: Connection): string {
-  return connection.kind === 'broadcaster' ? broadcastersChannel : sessionChannel(connection.sessionId!);
+function channelOf(subscriber: Subscriber): string {
+  return subscriber.kind === 'broadcaster' ? broadcastersChannel : sessionChannel(subscriber.sessionId);
 }
 
 function kindOf(channel: string): 'session' | 'broadcasters' {

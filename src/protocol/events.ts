@@ -204,6 +204,11 @@ export type ListenerClientEvents = Payloads<typeof listenerClientEvents>;
 export type BroadcasterClientEvents = Payloads<typeof broadcasterClientEvents>;
 export type ListenerServerEvents = Payloads<typeof listenerServerEvents>;
 export type BroadcasterServerEvents = Payloads<typeof broadcasterServerEvents>;
+/** The answers to a sender: sent alike to listener and broadcaster connections. */
+export type SenderServerEvents = Pick<
+  ListenerServerEvents,
+  'message:ack' | 'error:invalid_payload' | 'error:rate_limited' | 'error:invalid_token' | 'error:unavailable'
+>;
 
 /** The envelope of every frame, both ways: one JSON object per text frame. */
 export const frameSchema = z.object({

@@ -5,9 +5,8 @@
 import { wsMessages } from '../errors.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { broadcasterClientEvents } from '../protocol/events.js';
-import type { Connection } from './connection.js';
+import type { BroadcasterConnection } from './connection.js';
 import { parseFrame } from './frames.js';
-import type { BroadcasterPrincipal } from './handshake.js';
 import type { EndpointDeps } from './listener-endpoint.js';
 import { abuseGuard, sendInvalidPayload } from './refusals.js';
 import { TypingThrottle } from './throttles.js';
@@ -20,10 +19,10 @@ export class BroadcasterEndpoint {
 
   constructor(private readonly deps: EndpointDeps) {}
 
-  open(connection: Connection, principal: BroadcasterPrincipal): void {
+  open(connection: BroadcasterConnection): void {
     connection.send('connection:success', {
-      adminId: principal.adminId,
-      name: principal.name,
+      adminId: connection.adminId,
+      name: connection.name,
       connectionId: connection.id,
     });
     connection.release();
@@ -34,10 +33,10 @@ export class BroadcasterEndpoint {
     connection.socket.once('close', () => clearInterval(timer));
   }
 
-  private async checkAccount(connection: Connection): Promise<void> {
+  private async checkAccount(connection: BroadcasterConnection): Promise<void> {
     let exists: boolean;
     try {
-      exists = (await this.deps.store.admins.findById(connection.adminId!)) !== undefined;
+      exists = (await this.deps.store.admins.findById(connection.adminId)) !== undefined;
     } catch {
       return; // the database did not answer: the next check decides
     }
@@ -50,11 +49,11 @@ export class BroadcasterEndpoint {
     connection.close(CloseCode.TokenExpired, 'account removed');
   }
 
-  frameHandler(connection: Connection): (raw: Buffer, isBinary: boolean) => Promise<void> {
+  frameHandler(connection: BroadcasterConnection): (raw: Buffer, isBinary: boolean) => Promise<void> {
     const { chat, hub, metrics } = this.deps;
     const guard = abuseGuard(connection, this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
     const typingBySession = new Map<string, TypingThrottle>();
-    const sender = { adminId: connection.adminId!, name: connection.name };
+    const sender = { adminId: connection.adminId, name: connection.name };
     return async (raw, isBinary) => {
       const frame = parseFrame(raw, isBinary, broadcasterClientEvents);
       if (!frame.ok) return sendInvalidPayload(connection, metrics, frame);

@@ -2,22 +2,24 @@
  * One open WebSocket, listener or broadcaster: sending with a bounded buffer,
  * holding back live deliveries until `connection:success` and replay are out,
  * liveness for the heartbeat, and the token-expiry timer.
+ *
+ * `ListenerConnection` and `BroadcasterConnection` are sent only the events of
+ * their own server → client map (src/protocol), and carry their session or
+ * account: `AnyConnection` narrows on `kind`.
  */
 import type { WebSocket } from 'ws';
 import type { Publication } from '../broker/types.js';
+import { frameOf } from '../hub/hub.js';
+import type { BroadcasterSubscriber, ListenerSubscriber, Subscriber } from '../hub/subscriber.js';
 import { CloseCode } from '../protocol/close-codes.js';
+import type { BroadcasterServerEvents, ListenerServerEvents, SenderServerEvents } from '../protocol/events.js';
 import { wsMessages } from '../errors.js';
 import { sendCorked, unsentBytes } from './corked-send.js';
 
 export interface ConnectionOptions {
   id: string;
-  kind: 'listener' | 'broadcaster';
   socket: WebSocket;
   ip: string;
-  /** Listener connections: their session. */
-  sessionId?: string | undefined;
-  /** Broadcaster connections: their account. */
-  adminId?: string | undefined;
   /** Display name (listener name or broadcaster display name). */
   name: string;
   tokenExpiresAt: Date;
@@ -25,13 +27,19 @@ export interface ConnectionOptions {
   onSlowConsumer: (connection: Connection) => void;
 }
 
-export class Connection {
+export type AnyConnection = ListenerConnection | BroadcasterConnection;
+
+/** Whether a hub subscriber is one of these connections (the gateway's hub holds nothing else). */
+export function isConnection(subscriber: Subscriber): subscriber is AnyConnection {
+  return subscriber instanceof Connection;
+}
+
+/** What both kinds share; `E` is the server → client event map of the kind. */
+export abstract class Connection<E extends SenderServerEvents = SenderServerEvents> {
+  abstract readonly kind: 'listener' | 'broadcaster';
   readonly id: string;
-  readonly kind: 'listener' | 'broadcaster';
   readonly socket: WebSocket;
   readonly ip: string;
-  readonly sessionId: string | undefined;
-  readonly adminId: string | undefined;
   readonly name: string;
   readonly openedAt = Date.now();
   /** Set by the heartbeat when a pong arrives; cleared when a ping is sent. */
@@ -44,11 +52,8 @@ export class Connection {
 
   constructor(options: ConnectionOptions) {
     this.id = options.id;
-    this.kind = options.kind;
     this.socket = options.socket;
     this.ip = options.ip;
-    this.sessionId = options.sessionId;
-    this.adminId = options.adminId;
     this.name = options.name;
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.onSlowConsumer = options.onSlowConsumer;
@@ -77,8 +82,9 @@ export class Connection {
     sendCorked(this.socket, frame);
   }
 
-  send(event: string, data: object): void {
-    this.sendRaw(JSON.stringify({ event, data }));
+  /** Sends one event of this connection's server → client map. */
+  send<K extends keyof E & string>(event: K, data: E[K]): void {
+    this.sendRaw(frameOf<E, K>(event, data));
   }
 
   /**
@@ -95,7 +101,7 @@ export class Connection {
    * the store after `cursor` and then calls `release`. Without a handler
    * there is no gap check.
    */
-  onGap: ((connection: Connection, publication: Publication) => void) | undefined;
+  onGap: ((connection: this, publication: Publication) => void) | undefined;
 
   /** A publication routed to this connection by the hub. */
   deliver(publication: Publication): void {
@@ -197,12 +203,38 @@ export class Connection {
   private armExpiry(expiresAt: Date): void {
     const delay = expiresAt.getTime() - Date.now();
     const expire = () => {
-      this.send('error:invalid_token', { message: wsMessages.tokenExpired });
+      this.sendRaw(
+        frameOf<SenderServerEvents, 'error:invalid_token'>('error:invalid_token', { message: wsMessages.tokenExpired }),
+      );
       this.close(CloseCode.TokenExpired, 'token expired');
     };
     // setTimeout cannot wait longer than ~24.8 days; tokens live far shorter.
     this.expiryTimer = setTimeout(expire, Math.max(0, Math.min(delay, 2 ** 31 - 1)));
     this.expiryTimer.unref();
+  }
+}
+
+/** A listener's connection: sent its session's channel and the listener events. */
+export class ListenerConnection extends Connection<ListenerServerEvents> implements ListenerSubscriber {
+  readonly kind = 'listener';
+
+  constructor(
+    options: ConnectionOptions,
+    readonly sessionId: string,
+  ) {
+    super(options);
+  }
+}
+
+/** A broadcaster's connection: sent the broadcasters' channel and the broadcaster events. */
+export class BroadcasterConnection extends Connection<BroadcasterServerEvents> implements BroadcasterSubscriber {
+  readonly kind = 'broadcaster';
+
+  constructor(
+    options: ConnectionOptions,
+    readonly adminId: string,
+  ) {
+    super(options);
   }
 }
 

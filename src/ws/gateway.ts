@@ -17,7 +17,13 @@ import type { Metrics, RefusalReason } from '../metrics.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { MAX_FRAME_BYTES } from '../protocol/events.js';
 import type { BroadcasterEndpoint } from './broadcaster-endpoint.js';
-import { Connection } from './connection.js';
+import {
+  BroadcasterConnection,
+  ListenerConnection,
+  isConnection,
+  type AnyConnection,
+  type ConnectionOptions,
+} from './connection.js';
 import { checkHandshake, type BroadcasterPrincipal, type HandshakeDeps, type ListenerPrincipal } from './handshake.js';
 import { startHeartbeat } from './heartbeat.js';
 import type { ListenerEndpoint } from './listener-endpoint.js';
@@ -50,11 +56,11 @@ export class Gateway {
   constructor(private readonly deps: GatewayDeps) {
     this.stopHeartbeat = startHeartbeat(
       deps.config.heartbeatIntervalMs,
-      () => deps.hub.connections(),
+      () => this.connections(),
       (connection) => {
         deps.metrics.heartbeatReapsTotal.inc();
         deps.logger.info(
-          { connectionId: connection.id, sessionId: connection.sessionId },
+          { connectionId: connection.id, sessionId: connection.kind === 'listener' ? connection.sessionId : undefined },
           'heartbeat reaped a dead peer',
         );
       },
@@ -105,12 +111,12 @@ export class Gateway {
     // From here the registry holds the entry: whatever happens, release it once.
     let opened = false;
     const releaseIfNotOpened = () => {
-      if (!opened) void this.release(entry, principal);
+      if (!opened) void this.release(entry);
     };
     socket.once('close', releaseIfNotOpened);
     if (socket.destroyed || !this.accepting) {
       socket.off('close', releaseIfNotOpened);
-      await this.release(entry, principal);
+      await this.release(entry);
       if (!socket.destroyed) refuse(503, 'shutting_down');
       return;
     }
@@ -128,37 +134,41 @@ export class Gateway {
     firstForSession: boolean,
   ): void {
     const { metrics, logger, config } = this.deps;
-    const connection = new Connection({
-      id: entry.connectionId,
-      kind: principal.kind,
-      socket: ws,
-      ip: entry.ip,
-      sessionId: principal.kind === 'listener' ? principal.sessionId : undefined,
-      adminId: principal.kind === 'broadcaster' ? principal.adminId : undefined,
-      name: principal.name,
-      tokenExpiresAt: principal.expiresAt,
-      maxBufferedBytes: config.maxBufferedBytes,
-      onSlowConsumer: (slow) => {
-        metrics.slowConsumerDropsTotal.inc();
-        logger.warn({ connectionId: slow.id, sessionId: slow.sessionId }, 'slow consumer dropped');
-      },
-    });
     // What every line about this connection carries. A plain object rather
     // than a pino child: each connection would keep a child logger and its
     // bindings string, built in a dozen pieces, for as long as it is open.
-    const ids = { connectionId: connection.id, sessionId: connection.sessionId, adminId: connection.adminId };
+    const ids = {
+      connectionId: entry.connectionId,
+      sessionId: principal.kind === 'listener' ? principal.sessionId : undefined,
+      adminId: principal.kind === 'broadcaster' ? principal.adminId : undefined,
+    };
+    const options: ConnectionOptions = {
+      id: entry.connectionId,
+      socket: ws,
+      ip: entry.ip,
+      name: principal.name,
+      tokenExpiresAt: principal.expiresAt,
+      maxBufferedBytes: config.maxBufferedBytes,
+      onSlowConsumer: () => {
+        metrics.slowConsumerDropsTotal.inc();
+        logger.warn({ connectionId: ids.connectionId, sessionId: ids.sessionId }, 'slow consumer dropped');
+      },
+    };
+    const { connection, greet, handler } =
+      principal.kind === 'listener'
+        ? this.listenerSide(principal, options, firstForSession)
+        : this.broadcasterSide(principal, options);
     metrics.connectsTotal.inc({ kind: connection.kind });
     logger.info({ ...ids, kind: connection.kind, ip: entry.ip }, 'connected');
 
     // Frames wait until the greeting (and replay) are out, then run in arrival order.
-    const ready = this.greet(connection, principal, firstForSession).catch((error: unknown) => {
-      logger.error({ ...ids, err: error }, 'opening the connection failed');
-      connection.close(CloseCode.InternalError, 'internal error');
-    });
-    const handler =
-      principal.kind === 'listener'
-        ? this.deps.listeners.frameHandler(connection)
-        : this.deps.broadcasters.frameHandler(connection);
+    const ready = this.deps.hub
+      .add(connection)
+      .then(greet)
+      .catch((error: unknown) => {
+        logger.error({ ...ids, err: error }, 'opening the connection failed');
+        connection.close(CloseCode.InternalError, 'internal error');
+      });
     const frameFailed = (error: unknown) => {
       logger.error({ ...ids, err: error }, 'handling a frame failed');
       connection.close(CloseCode.InternalError, 'internal error');
@@ -172,58 +182,62 @@ export class Gateway {
     });
     ws.on('error', (error) => logger.info({ ...ids, err: error }, 'socket error'));
     ws.on('close', (code) => {
-      const done = ready.then(() => this.closed(connection, principal, entry, code));
+      const done = ready.then(() => this.closed(connection, entry, code));
       this.closing.add(done);
       void done.finally(() => this.closing.delete(done));
     });
   }
 
-  private async greet(
-    connection: Connection,
-    principal: ListenerPrincipal | BroadcasterPrincipal,
-    firstForSession: boolean,
-  ): Promise<void> {
-    const { hub } = this.deps;
-    await hub.add(connection);
-    if (principal.kind === 'broadcaster') {
-      this.deps.broadcasters.open(connection, principal);
-      return;
-    }
-    if (firstForSession) await hub.toBroadcasters('presence:update', { sessionId: principal.sessionId, online: true });
-    await this.deps.listeners.open(connection, principal);
+  /** A listener's connection, its greeting (presence, `connection:success`, replay) and frame handler. */
+  private listenerSide(principal: ListenerPrincipal, options: ConnectionOptions, firstForSession: boolean): OpenSide {
+    const connection = new ListenerConnection(options, principal.sessionId);
+    const greet = async () => {
+      if (firstForSession) {
+        await this.deps.hub.toBroadcasters('presence:update', { sessionId: principal.sessionId, online: true });
+      }
+      await this.deps.listeners.open(connection, principal);
+    };
+    return { connection, greet, handler: this.deps.listeners.frameHandler(connection) };
   }
 
-  private async closed(
-    connection: Connection,
-    principal: ListenerPrincipal | BroadcasterPrincipal,
-    entry: ConnectionEntry,
-    code: number,
-  ): Promise<void> {
+  /** A broadcaster's connection, its greeting and frame handler. */
+  private broadcasterSide(principal: BroadcasterPrincipal, options: ConnectionOptions): OpenSide {
+    const connection = new BroadcasterConnection(options, principal.adminId);
+    const greet = () => this.deps.broadcasters.open(connection);
+    return { connection, greet, handler: this.deps.broadcasters.frameHandler(connection) };
+  }
+
+  private async closed(connection: AnyConnection, entry: ConnectionEntry, code: number): Promise<void> {
     connection.clearTimers();
     this.deps.metrics.disconnectsTotal.inc({ kind: connection.kind, code: String(code) });
     this.deps.logger.info(
       {
         connectionId: connection.id,
-        sessionId: connection.sessionId,
+        sessionId: entry.sessionId,
         code,
         durationMs: Date.now() - connection.openedAt,
       },
       'disconnected',
     );
     await this.deps.hub.remove(connection);
-    await this.release(entry, principal);
+    await this.release(entry);
   }
 
   /** Frees the registry entry; announces the session offline when it was its last connection anywhere. */
-  private async release(entry: ConnectionEntry, principal: ListenerPrincipal | BroadcasterPrincipal): Promise<void> {
+  private async release(entry: ConnectionEntry): Promise<void> {
     try {
       const { lastForSession } = await this.deps.broker.registry.release(entry);
-      if (lastForSession && principal.kind === 'listener') {
-        await this.deps.hub.toBroadcasters('presence:update', { sessionId: principal.sessionId, online: false });
+      if (lastForSession && entry.sessionId !== undefined) {
+        await this.deps.hub.toBroadcasters('presence:update', { sessionId: entry.sessionId, online: false });
       }
     } catch (error) {
       this.deps.logger.warn({ err: error, connectionId: entry.connectionId }, 'releasing a connection failed');
     }
+  }
+
+  /** This instance's open connections. */
+  private connections(): AnyConnection[] {
+    return this.deps.hub.connections().filter(isConnection);
   }
 
   /** Stops accepting upgrades. */
@@ -235,16 +249,23 @@ export class Gateway {
   async closeAll(timeoutMs: number): Promise<void> {
     this.stopAccepting();
     this.stopHeartbeat();
-    const connections = this.deps.hub.connections();
-    for (const connection of connections) connection.close(CloseCode.GoingAway, wsMessages.shuttingDown);
+    for (const connection of this.connections()) connection.close(CloseCode.GoingAway, wsMessages.shuttingDown);
     const deadline = Date.now() + timeoutMs;
     while (this.deps.hub.connections().length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    for (const connection of this.deps.hub.connections()) connection.socket.terminate();
+    for (const connection of this.connections()) connection.socket.terminate();
     await Promise.allSettled([...this.closing]);
     this.wss.close();
   }
+}
+
+/** What opening a connection of one kind takes. */
+interface OpenSide {
+  connection: AnyConnection;
+  /** Sends the greeting (after the connection joined the hub). */
+  greet: () => void | Promise<void>;
+  handler: (raw: Buffer, isBinary: boolean) => Promise<void>;
 }
 
 /** `error` listener of an upgrading socket. */

@@ -5,10 +5,12 @@
  * because they register the connection.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import type { TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/types.js';
 import { isOriginAllowed } from '../http/origin.js';
+import { safePath } from '../logger.js';
 import type { RefusalReason } from '../metrics.js';
 
 export const LISTENER_PATH = '/livechat/ws';
@@ -39,6 +41,7 @@ export interface HandshakeDeps {
   config: Pick<Config, 'allowedOrigins'>;
   tokens: TokenService;
   store: Store;
+  logger: Logger;
 }
 
 export async function checkHandshake(req: IncomingMessage, deps: HandshakeDeps): Promise<HandshakeResult> {
@@ -83,8 +86,9 @@ export async function checkHandshake(req: IncomingMessage, deps: HandshakeDeps):
       ok: true,
       principal: { kind, adminId: admin.id, name: admin.displayName, expiresAt: result.claims.expiresAt },
     };
-  } catch {
+  } catch (error) {
     // The database did not answer: the client may retry.
+    deps.logger.error({ err: error, kind, path: safePath(req.url) }, 'handshake: the database did not answer');
     return { ok: false, status: 503, reason: 'unavailable' };
   }
 }

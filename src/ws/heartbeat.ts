@@ -25,22 +25,22 @@ export function heartbeatSlices(intervalMs: number): number {
   return Math.max(1, Math.floor(intervalMs / HEARTBEAT_TICK_MS));
 }
 
-export function startHeartbeat(
+export function startHeartbeat<C extends Pick<Connection, 'socket' | 'alive'>>(
   intervalMs: number,
-  connections: () => Iterable<Connection>,
-  onReap: (connection: Connection) => void,
-  onPinged?: (connections: Connection[]) => void,
+  connections: () => Iterable<C>,
+  onReap: (connection: C) => void,
+  onPinged?: (connections: C[]) => void,
 ): () => void {
   const slices = heartbeatSlices(intervalMs);
-  let round: Connection[] = [];
+  let round: C[] = [];
   /** The slice of the round the next tick handles. */
   let slice = 0;
   /** Ticks so far; the tick of each connection's last ping is kept below. */
   let ticks = 0;
-  const pingedAt = new WeakMap<Connection, number>();
+  const pingedAt = new WeakMap<C, number>();
 
   /** Whether the connection was pinged (false: closed, reaped or left for later). */
-  const check = (connection: Connection): boolean => {
+  const check = (connection: C): boolean => {
     const socket = connection.socket;
     if (socket.readyState === socket.CLOSED) return false;
     if (!connection.alive) {
@@ -67,7 +67,7 @@ export function startHeartbeat(
     if (slice === 0) round = Array.from(connections());
     const start = Math.floor((slice * round.length) / slices);
     const end = Math.floor(((slice + 1) * round.length) / slices);
-    const pinged: Connection[] = [];
+    const pinged: C[] = [];
     for (let i = start; i < end; i++) if (check(round[i]!)) pinged.push(round[i]!);
     if (pinged.length > 0) onPinged?.(pinged);
     ticks++;

@@ -11,7 +11,8 @@ import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { listenerClientEvents, messageIdSchema } from '../protocol/events.js';
-import type { Connection } from './connection.js';
+import type { Subscriber } from '../hub/subscriber.js';
+import { ListenerConnection, type AnyConnection } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { ListenerPrincipal } from './handshake.js';
 import { abuseGuard, sendInvalidPayload } from './refusals.js';
@@ -41,12 +42,12 @@ interface ReplayRun {
 
 export class ListenerEndpoint {
   /** At most one replay in flight per connection (opening, or a recovery). */
-  private readonly replays = new WeakMap<Connection, ReplayRun>();
+  private readonly replays = new WeakMap<ListenerConnection, ReplayRun>();
 
   constructor(private readonly deps: EndpointDeps) {}
 
   /** Sends `connection:success`, then the replay, then releases live deliveries. */
-  open(connection: Connection, principal: ListenerPrincipal): Promise<void> {
+  open(connection: ListenerConnection, principal: ListenerPrincipal): Promise<void> {
     connection.onGap = (gapped, publication) => {
       this.deps.logger.warn(
         {
@@ -63,7 +64,7 @@ export class ListenerEndpoint {
     return this.run(connection, () => this.greet(connection, principal)).first;
   }
 
-  private async greet(connection: Connection, principal: ListenerPrincipal): Promise<void> {
+  private async greet(connection: ListenerConnection, principal: ListenerPrincipal): Promise<void> {
     connection.send('connection:success', {
       sessionId: principal.sessionId,
       name: principal.name,
@@ -97,8 +98,8 @@ export class ListenerEndpoint {
    * connection the broadcaster messages stored after the last one it got,
    * holding live deliveries back meanwhile (no gap, no duplicate, in order).
    */
-  async recoverAll(connections: Connection[]): Promise<void> {
-    const listeners = connections.filter((c) => c.kind === 'listener' && c.isOpen);
+  async recoverAll(subscribers: readonly Subscriber[]): Promise<void> {
+    const listeners = subscribers.filter((s) => s instanceof ListenerConnection).filter((c) => c.isOpen);
     // Hold every connection first: from now on nothing overtakes the replays.
     for (const connection of listeners) connection.hold();
     for (const connection of listeners) await this.recover(connection);
@@ -110,7 +111,7 @@ export class ListenerEndpoint {
    * sent). Asked for while a replay of this connection is running, it runs
    * once more after that one, from the cursor that one reached.
    */
-  recover(connection: Connection): Promise<void> {
+  recover(connection: ListenerConnection): Promise<void> {
     if (connection.kind !== 'listener' || !connection.isOpen) return Promise.resolve();
     connection.hold();
     const running = this.replays.get(connection);
@@ -133,24 +134,23 @@ export class ListenerEndpoint {
    * sessions of the share; a message whose publication is merely on its way
    * is replayed at worst, and its late publication dropped.
    */
-  async catchUp(connections: readonly Connection[]): Promise<void> {
-    const checked = connections.filter(
-      (connection) =>
-        connection.kind === 'listener' && connection.cursor !== undefined && !this.replays.has(connection),
-    );
+  async catchUp(connections: readonly AnyConnection[]): Promise<void> {
+    const checked = connections
+      .filter((connection) => connection.kind === 'listener')
+      .filter((connection) => connection.cursor !== undefined && !this.replays.has(connection));
     if (checked.length === 0) return;
     const cursors = new Map(checked.map((connection) => [connection, connection.cursor!]));
     let latest: Map<string, string>;
     try {
       latest = await this.deps.store.messages.latestIds(
-        checked.map((connection) => connection.sessionId!),
+        checked.map((connection) => connection.sessionId),
         'broadcaster',
       );
     } catch {
       return; // The database is away; the next interval tries again.
     }
     for (const [connection, cursor] of cursors) {
-      const newest = latest.get(connection.sessionId!);
+      const newest = latest.get(connection.sessionId);
       // The cursor may have moved on while the query ran: compare with the newer of the two.
       if (newest === undefined || BigInt(newest) <= (connection.cursor ?? cursor) || !connection.isOpen) continue;
       this.deps.logger.warn(
@@ -165,7 +165,7 @@ export class ListenerEndpoint {
    * Runs `job` as the connection's replay in flight, then the recoveries asked
    * for meanwhile. `first` settles with `job`, `done` after the reruns.
    */
-  private run(connection: Connection, job: () => Promise<void>): { first: Promise<void>; done: Promise<void> } {
+  private run(connection: ListenerConnection, job: () => Promise<void>): { first: Promise<void>; done: Promise<void> } {
     let settle!: () => void;
     const replay: ReplayRun = { again: false, done: new Promise<void>((resolve) => (settle = resolve)) };
     this.replays.set(connection, replay);
@@ -188,12 +188,12 @@ export class ListenerEndpoint {
     return { first, done: replay.done };
   }
 
-  private recoveryFailed(connection: Connection, error: unknown): void {
+  private recoveryFailed(connection: ListenerConnection, error: unknown): void {
     this.deps.logger.error({ err: error, connectionId: connection.id }, 'recovery failed');
     connection.close(CloseCode.InternalError, 'recovery failed');
   }
 
-  private async replayFromCursor(connection: Connection): Promise<void> {
+  private async replayFromCursor(connection: ListenerConnection): Promise<void> {
     connection.hold();
     const cursor = connection.cursor;
     if (cursor === undefined) connection.release();
@@ -202,7 +202,7 @@ export class ListenerEndpoint {
 
   /** Sends the broadcaster messages after `afterMessageId`, then releases held live deliveries. */
   private async replayAfter(
-    connection: Connection,
+    connection: ListenerConnection,
     afterMessageId: string,
     options: { fromClient?: boolean } = {},
   ): Promise<void> {
@@ -210,7 +210,7 @@ export class ListenerEndpoint {
     let replayed = 0;
     try {
       for (;;) {
-        const page = await this.deps.store.messages.listAfter(connection.sessionId!, {
+        const page = await this.deps.store.messages.listAfter(connection.sessionId, {
           afterMessageId: cursor,
           limit: REPLAY_PAGE,
           direction: 'broadcaster',
@@ -235,10 +235,10 @@ export class ListenerEndpoint {
    * (an id of its own message, or a stale one) must not become the cursor as
    * is: live messages up to it would be taken for replayed ones and dropped.
    */
-  private async clampToStored(connection: Connection, afterMessageId: string): Promise<string> {
+  private async clampToStored(connection: ListenerConnection, afterMessageId: string): Promise<string> {
     let latest: string | undefined;
     try {
-      latest = (await this.deps.store.messages.latestId(connection.sessionId!, 'broadcaster')) ?? '0';
+      latest = (await this.deps.store.messages.latestId(connection.sessionId, 'broadcaster')) ?? '0';
     } catch {
       return afterMessageId;
     }
@@ -246,11 +246,11 @@ export class ListenerEndpoint {
   }
 
   /** Per-connection handler for incoming frames. */
-  frameHandler(connection: Connection): (raw: Buffer, isBinary: boolean) => Promise<void> {
+  frameHandler(connection: ListenerConnection): (raw: Buffer, isBinary: boolean) => Promise<void> {
     const { chat, hub, metrics } = this.deps;
     const guard = abuseGuard(connection, this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
     const typing = new TypingThrottle(this.deps.typingThrottleMs);
-    const sender = { sessionId: connection.sessionId!, name: connection.name };
+    const sender = { sessionId: connection.sessionId, name: connection.name };
     return async (raw, isBinary) => {
       const frame = parseFrame(raw, isBinary, listenerClientEvents);
       if (!frame.ok) return sendInvalidPayload(connection, metrics, frame);

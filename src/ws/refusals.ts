@@ -3,14 +3,14 @@
  * `error:invalid_payload` reply, and the 1008 close for a connection that goes
  * on sending after being rate limited.
  */
-import type { SendOutcome } from '../chat/chat-service.js';
+import type { Replier, SendOutcome } from '../chat/chat-service.js';
 import type { Metrics } from '../metrics.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import type { Connection } from './connection.js';
+import type { AnyConnection } from './connection.js';
 import { RefusalCounter } from './throttles.js';
 
 export function sendInvalidPayload(
-  connection: Connection,
+  connection: Replier,
   metrics: Metrics,
   error: { message: string; clientMessageId?: string | undefined },
 ): void {
@@ -23,7 +23,7 @@ export function sendInvalidPayload(
 
 /** Returns a check to run on every send outcome; past the threshold the connection is closed with 1008. */
 export function abuseGuard(
-  connection: Connection,
+  connection: AnyConnection,
   windowMs: number,
   threshold: number,
 ): (outcome: SendOutcome) => void {

@@ -10,7 +10,8 @@ import { describe, test } from 'node:test';
 import pino from 'pino';
 import type { Publication } from '../../src/broker/types.js';
 import type { StoredMessage } from '../../src/db/types.js';
-import { Connection } from '../../src/ws/connection.js';
+import { toReceive } from '../../src/chat/chat-service.js';
+import { BroadcasterConnection, ListenerConnection, type ConnectionOptions } from '../../src/ws/connection.js';
 import type { ListenerPrincipal } from '../../src/ws/handshake.js';
 import { ListenerEndpoint, type EndpointDeps } from '../../src/ws/listener-endpoint.js';
 
@@ -42,20 +43,20 @@ class FakeSocket {
   }
 }
 
-function connection(kind: 'listener' | 'broadcaster' = 'listener'): { connection: Connection; socket: FakeSocket } {
+function connection(): { connection: ListenerConnection; socket: FakeSocket };
+function connection(kind: 'broadcaster'): { connection: BroadcasterConnection; socket: FakeSocket };
+function connection(kind: 'listener' | 'broadcaster' = 'listener') {
   const socket = new FakeSocket();
-  const created = new Connection({
+  const options: ConnectionOptions = {
     id: `c-${Math.random()}`,
-    kind,
     socket: socket as never,
     ip: '127.0.0.1',
-    sessionId: kind === 'listener' ? 's1' : undefined,
-    adminId: kind === 'broadcaster' ? '1' : undefined,
     name: 'Budi',
     tokenExpiresAt: new Date(Date.now() + 3_600_000),
     maxBufferedBytes: 1 << 20,
     onSlowConsumer: () => undefined,
-  });
+  };
+  const created = kind === 'listener' ? new ListenerConnection(options, 's1') : new BroadcasterConnection(options, '1');
   return { connection: created, socket };
 }
 
@@ -108,8 +109,8 @@ describe('Connection: gap check on listener deliveries', () => {
     assert.equal(gaps.length, 1);
     assert.deepEqual(socket.messageIds(), []);
     // The recovery replayed 6 and 7 (what the store had when it read).
-    c.send('message:receive', { messageId: '6' });
-    c.send('message:receive', { messageId: '7' });
+    c.send('message:receive', toReceive(stored(6)));
+    c.send('message:receive', toReceive(stored(7)));
     c.release(7n);
     assert.deepEqual(socket.messageIds(), ['6', '7', '8'], 'each once, in order');
     assert.equal(c.cursor, 8n);
@@ -120,8 +121,8 @@ describe('Connection: gap check on listener deliveries', () => {
     c.onGap = () => assert.fail('no gap');
     c.start(3n);
     c.hold();
-    c.send('message:receive', { messageId: '4' });
-    c.send('message:receive', { messageId: '5' });
+    c.send('message:receive', toReceive(stored(4)));
+    c.send('message:receive', toReceive(stored(5)));
     c.release(5n);
     c.deliver(reply(5, 4));
     c.deliver(reply(4, 3));
@@ -202,8 +203,8 @@ describe('Connection: gap check on listener deliveries', () => {
       gaps.map((p) => p.messageId),
       ['8'],
     );
-    c.send('message:receive', { messageId: '7' });
-    c.send('message:receive', { messageId: '8' });
+    c.send('message:receive', toReceive(stored(7)));
+    c.send('message:receive', toReceive(stored(8)));
     c.release(8n);
     assert.deepEqual(socket.messageIds(), ['6', '7', '8', '9']);
   });

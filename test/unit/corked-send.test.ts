@@ -10,11 +10,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import WebSocket, { WebSocketServer } from 'ws';
-import { Connection } from '../../src/ws/connection.js';
+import { BroadcasterConnection } from '../../src/ws/connection.js';
 import { CORK_FLUSH_BYTES, corkedBytes } from '../../src/ws/corked-send.js';
 
 interface Pair {
-  connection: Connection;
+  connection: BroadcasterConnection;
   client: WebSocket;
   /** Frames the client received, in order. */
   received: string[];
@@ -64,16 +64,18 @@ async function pair(maxBufferedBytes = 1024 * 1024): Promise<Pair> {
   };
 
   let drops = 0;
-  const connection = new Connection({
-    id: 'c',
-    kind: 'broadcaster',
-    socket,
-    ip: '127.0.0.1',
-    name: 'test',
-    tokenExpiresAt: new Date(Date.now() + 60_000),
-    maxBufferedBytes,
-    onSlowConsumer: () => drops++,
-  });
+  const connection = new BroadcasterConnection(
+    {
+      id: 'c',
+      socket,
+      ip: '127.0.0.1',
+      name: 'test',
+      tokenExpiresAt: new Date(Date.now() + 60_000),
+      maxBufferedBytes,
+      onSlowConsumer: () => drops++,
+    },
+    '1',
+  );
   return { connection, client, received, writes: () => writes, slowConsumerDrops: () => drops, clientClosed };
 }
 
