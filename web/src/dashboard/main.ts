@@ -9,7 +9,8 @@
  * Shape (after TodoMVC): `model.ts` holds the pure logic, `sync.ts` the
  * connection, REST and timers, `views/` one class per region, and this file
  * wires them and owns the one scheduled render (`render-loop.ts`): every
- * change marks regions dirty and the next frame renders each once.
+ * change marks regions dirty and a frame renders each once (what the user
+ * does at the next frame, what arrives at most every 100 ms).
  */
 import { connectBroadcaster, LivechatHttpError, loginBroadcaster } from '../../../src/client/index.js';
 import { wireComposer } from '../shared/composer.js';
@@ -60,7 +61,7 @@ const conversation = new ConversationView(dash, {
   onRemove: (id) => {
     sync.client?.discard(id);
     state.pending.delete(id);
-    loop.invalidate('conversation');
+    loop.renderNext('conversation');
   },
 });
 const dashMain = el('main', { className: 'dash-main' }, sessionList.element, conversation.element);
@@ -119,7 +120,7 @@ function showMain(): void {
   conversation.reset();
   clear(root);
   root.append(header.build(), statusBar.element, dashMain);
-  loop.invalidate('header', 'status', 'list', 'conversation', 'title');
+  loop.renderNext('header', 'status', 'list', 'conversation', 'title');
 }
 
 function login(username: string, password: string): Promise<void> {
@@ -159,7 +160,7 @@ function select(sessionId: string | undefined): void {
     sync.markRead(state.conversations.get(conv.sessionId)!);
     focusReply = true;
   }
-  loop.invalidate('list', 'conversation', 'title');
+  loop.renderNext('list', 'conversation', 'title');
 }
 
 function start(a: Auth): void {

@@ -44,7 +44,7 @@ export class SessionListView {
   ) {
     this.scroller.append(this.list);
     this.element = el('aside', { className: 'session-pane' }, this.heading, this.scroller);
-    this.scroller.addEventListener('scroll', () => dash.loop.invalidate('list'), { passive: true });
+    this.scroller.addEventListener('scroll', () => dash.loop.renderNext('list'), { passive: true });
     this.list.addEventListener('click', (event) => {
       const id = this.sessionOf(event.target);
       if (id) onOpen(id);
