@@ -45,6 +45,8 @@ export class SessionListView {
     this.scroller.append(this.list);
     this.element = el('aside', { className: 'session-pane' }, this.heading, this.scroller);
     this.scroller.addEventListener('scroll', () => dash.loop.renderNext('list'), { passive: true });
+    // A taller pane (window resized, pane shown again) shows more rows.
+    new ResizeObserver(() => dash.loop.renderNext('list')).observe(this.scroller);
     this.list.addEventListener('click', (event) => {
       const id = this.sessionOf(event.target);
       if (id) onOpen(id);
