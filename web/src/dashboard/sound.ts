@@ -2,9 +2,13 @@
  * A short two-tone chime made with the Web Audio API (no audio file, so
  * nothing extra for the Content-Security-Policy to allow). Browsers only
  * let a page make sound after a user gesture: `unlock()` is called from one.
+ * A burst of messages rings once: at most one chime a second.
  */
+const MIN_GAP_MS = 1_000;
+
 export class Chime {
   private context: AudioContext | undefined;
+  private lastPlayed = -Infinity;
 
   unlock(): void {
     try {
@@ -20,7 +24,8 @@ export class Chime {
 
   play(): void {
     const ctx = this.context;
-    if (!ctx || ctx.state !== 'running') return;
+    if (!ctx || ctx.state !== 'running' || performance.now() - this.lastPlayed < MIN_GAP_MS) return;
+    this.lastPlayed = performance.now();
     const start = ctx.currentTime;
     for (const [offset, frequency] of [
       [0, 880],

@@ -179,10 +179,16 @@ export function strings(lang: Lang): Strings {
   return dictionaries[lang];
 }
 
+/** One formatter per language: building an `Intl.DateTimeFormat` costs far more than using one. */
+const timeFormats = new Map<Lang, Intl.DateTimeFormat>();
+
 export function formatTime(iso: string | number, lang: Lang): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
-  return new Intl.DateTimeFormat(lang === 'id' ? 'id-ID' : 'en-GB', { hour: '2-digit', minute: '2-digit' }).format(
-    date,
-  );
+  let format = timeFormats.get(lang);
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang === 'id' ? 'id-ID' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+    timeFormats.set(lang, format);
+  }
+  return format.format(date);
 }

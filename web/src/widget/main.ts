@@ -11,13 +11,10 @@ import {
   connectListener,
   createSession,
   LivechatHttpError,
-  MAX_CITY_LENGTH,
-  MAX_NAME_LENGTH,
   MAX_TEXT_LENGTH,
   type DeliveryUpdate,
   type ListenerClient,
   type ListenerOutgoing,
-  type PendingMessage,
   type SessionCredentials,
   type StateChange,
   type TypingIndicator,
@@ -28,44 +25,22 @@ import { clear, el, isAtBottom, scrollToBottom, setText, store, syncList } from 
 import { formatTime, initialLang, strings, type Lang, type Strings } from '../shared/i18n.js';
 import { brand, langToggle } from '../shared/page.js';
 import { StatusBar } from '../shared/status-bar.js';
+import { startForm, type StartDraft } from './start-form.js';
+import {
+  applyDelivery,
+  hasWaiting,
+  keyOf,
+  pendingOf,
+  receivedIds,
+  receivedItem,
+  trimItems,
+  validSaved,
+  type Item,
+  type Saved,
+} from './transcript.js';
 
 const STORAGE_KEY = 'suara-pendengar.widget.v1';
-const MAX_KEPT_ITEMS = 300;
 const TYPING_VISIBLE_MS = 8_000;
-
-interface OutItem {
-  kind: 'out';
-  clientMessageId: string;
-  text: string;
-  status: 'sending' | 'sent' | 'failed';
-  reason?: string;
-  messageId?: string;
-  at: string;
-}
-interface InItem {
-  kind: 'in';
-  messageId: string;
-  from: string;
-  text: string;
-  at: string;
-}
-interface NoteItem {
-  kind: 'note';
-  id: string;
-  note: 'newSession';
-  at: string;
-}
-type Item = OutItem | InItem | NoteItem;
-
-interface Saved {
-  sessionId: string;
-  sessionToken: string;
-  expiresAt: string;
-  name: string;
-  city: string;
-  lastMessageId?: string;
-  items: Item[];
-}
 
 // ---------------------------------------------------------------------------
 // State
@@ -80,9 +55,8 @@ let typingFrom: string | undefined;
 let typingTimer: ReturnType<typeof setTimeout> | undefined;
 let noticeTimer: ReturnType<typeof setTimeout> | undefined;
 let view: 'form' | 'chat' = 'form';
-let formError = '';
-let draftName = '';
-let draftCity = '';
+/** What the start form holds between renders. */
+const draft: StartDraft = { name: '', city: '', error: '' };
 
 const embedded = new URLSearchParams(location.search).has('embed');
 const root = document.getElementById('app')!;
@@ -102,23 +76,8 @@ const nodes = new Map<string, HTMLLIElement>();
 
 function persist(): void {
   if (!saved) return;
-  if (saved.items.length > MAX_KEPT_ITEMS) {
-    // Keep unacknowledged messages whatever their age; drop the oldest of the rest.
-    const excess = saved.items.length - MAX_KEPT_ITEMS;
-    let dropped = 0;
-    saved.items = saved.items.filter((item) => {
-      if (dropped >= excess || (item.kind === 'out' && item.status !== 'sent')) return true;
-      dropped++;
-      return false;
-    });
-  }
+  saved.items = trimItems(saved.items);
   store.set(STORAGE_KEY, saved);
-}
-
-function loadSaved(): Saved | undefined {
-  const value = store.get<Saved>(STORAGE_KEY);
-  if (!value || typeof value.sessionToken !== 'string' || !Array.isArray(value.items)) return undefined;
-  return value;
 }
 
 // ---------------------------------------------------------------------------
@@ -138,13 +97,6 @@ function credentialsOf(c: SessionCredentials): Pick<Saved, 'sessionId' | 'sessio
 
 function openChat(): void {
   const s = saved!;
-  const pending: PendingMessage<ListenerOutgoing>[] = s.items
-    .filter((i): i is OutItem => i.kind === 'out' && i.status !== 'sent')
-    .map((i) => ({
-      clientMessageId: i.clientMessageId,
-      payload: { text: i.text },
-      status: i.status === 'failed' ? 'failed' : 'sending',
-    }));
   const old = client;
   client = undefined;
   old?.close();
@@ -153,8 +105,8 @@ function openChat(): void {
     token: s.sessionToken,
     expiresAt: s.expiresAt,
     ...(s.lastMessageId ? { lastMessageId: s.lastMessageId } : {}),
-    knownMessageIds: s.items.filter((i): i is InItem => i.kind === 'in').map((i) => i.messageId),
-    pending,
+    knownMessageIds: receivedIds(s.items),
+    pending: pendingOf(s.items),
     autoConnect: false,
     // The session token expired: carry on in a new session under the same name.
     refreshToken: async () => {
@@ -178,7 +130,7 @@ function openChat(): void {
   c.on('delivery', (update) => c === client && onDelivery(update));
   c.on('message:receive', (m) => {
     if (!saved || c !== client) return;
-    saved.items.push({ kind: 'in', messageId: m.messageId, from: m.from, text: m.text, at: m.createdAt });
+    saved.items.push(receivedItem(m));
     saved.lastMessageId = m.messageId;
     persist();
     hideTyping();
@@ -207,8 +159,8 @@ function endChat(): void {
   typing?.dispose();
   typing = undefined;
   if (saved) {
-    draftName = saved.name;
-    draftCity = saved.city;
+    draft.name = saved.name;
+    draft.city = saved.city;
   }
   saved = undefined;
   store.remove(STORAGE_KEY);
@@ -227,22 +179,7 @@ function onState(change: StateChange): void {
 
 function onDelivery(update: DeliveryUpdate<ListenerOutgoing>): void {
   if (!saved) return;
-  let item = saved.items.find((i): i is OutItem => i.kind === 'out' && i.clientMessageId === update.clientMessageId);
-  if (!item) {
-    item = {
-      kind: 'out',
-      clientMessageId: update.clientMessageId,
-      text: update.payload.text,
-      status: update.status,
-      at: new Date().toISOString(),
-    };
-    saved.items.push(item);
-  }
-  item.status = update.status;
-  if (update.reason) item.reason = update.reason;
-  else delete item.reason;
-  if (update.messageId) item.messageId = update.messageId;
-  if (update.createdAt) item.at = update.createdAt;
+  saved.items = applyDelivery(saved.items, update, new Date().toISOString());
   persist();
   renderMessages();
 }
@@ -298,72 +235,15 @@ function render(): void {
 }
 
 function renderForm(): HTMLElement {
-  const name = el('input', {
-    attrs: {
-      id: 'name',
-      name: 'name',
-      maxlength: String(MAX_NAME_LENGTH),
-      autocomplete: 'name',
-      placeholder: t.namePlaceholder,
-      required: '',
-    },
-  });
-  name.value = draftName;
-  const city = el('input', {
-    attrs: {
-      id: 'city',
-      name: 'city',
-      maxlength: String(MAX_CITY_LENGTH),
-      autocomplete: 'address-level2',
-      placeholder: t.cityPlaceholder,
-    },
-  });
-  city.value = draftCity;
-  const error = el('p', { className: 'form-error', text: formError, attrs: { role: 'alert' } });
-  error.hidden = !formError;
-  const submit = el('button', { className: 'primary', text: t.start, attrs: { type: 'submit' } });
-  const form = el(
-    'form',
-    { className: 'start-form stack-form', attrs: { novalidate: '' } },
-    el('p', { className: 'intro', text: t.intro }),
-    el('label', { attrs: { for: 'name' }, text: t.nameLabel }),
-    name,
-    el('label', { attrs: { for: 'city' }, text: t.cityLabel }),
-    city,
-    error,
-    submit,
+  return startForm(t, draft, (name, city) =>
+    startNewSession(name, city).catch((e: unknown) => {
+      throw e instanceof LivechatHttpError && e.status === 429
+        ? t.rateLimited
+        : e instanceof LivechatHttpError && e.code === 'invalid_payload'
+          ? e.message
+          : t.startFailed;
+    }),
   );
-  name.addEventListener('input', () => (draftName = name.value));
-  city.addEventListener('input', () => (draftCity = city.value));
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const n = name.value.trim();
-    const c = city.value.trim();
-    if (!n) {
-      formError = t.nameRequired;
-      setText(error, formError);
-      error.hidden = false;
-      name.focus();
-      return;
-    }
-    submit.disabled = true;
-    setText(submit, t.starting);
-    formError = '';
-    startNewSession(n, c).catch((e: unknown) => {
-      formError =
-        e instanceof LivechatHttpError && e.status === 429
-          ? t.rateLimited
-          : e instanceof LivechatHttpError && e.code === 'invalid_payload'
-            ? e.message
-            : t.startFailed;
-      setText(error, formError);
-      error.hidden = false;
-      submit.disabled = false;
-      setText(submit, t.start);
-    });
-  });
-  queueMicrotask(() => name.focus());
-  return form;
 }
 
 let chatHeader: HTMLElement | undefined;
@@ -425,17 +305,9 @@ function renderChat(): HTMLElement {
 
 function renderStatus(): void {
   const status = statusBar.render(t);
-  const waiting = saved?.items.some((i) => i.kind === 'out' && i.status === 'sending') ?? false;
+  const waiting = saved ? hasWaiting(saved.items) : false;
   queuedNote.hidden = !(status.degraded && waiting);
   setText(queuedNote, t.queuedNote);
-}
-
-function keyOf(item: Item): string {
-  return item.kind === 'out'
-    ? `out:${item.clientMessageId}`
-    : item.kind === 'in'
-      ? `in:${item.messageId}`
-      : `note:${item.id}`;
 }
 
 function renderMessages(): void {
@@ -503,14 +375,14 @@ function updateItemNode(node: HTMLLIElement, item: Item): void {
 // Boot
 // ---------------------------------------------------------------------------
 
-const previous = loadSaved();
+const previous = validSaved(store.get<Saved>(STORAGE_KEY));
 if (previous && Date.parse(previous.expiresAt) > Date.now()) {
   saved = previous;
   openChat();
 } else {
   if (previous) {
-    draftName = previous.name ?? '';
-    draftCity = previous.city ?? '';
+    draft.name = previous.name ?? '';
+    draft.city = previous.city ?? '';
     store.remove(STORAGE_KEY);
   }
   render();
