@@ -252,7 +252,7 @@ describe('recovery of a publication lost by the publishing instance', () => {
         assert.ok(brokerB.stats().publishFailures > failuresBefore, 'its publication never reached Redis');
         assert.deepEqual(await listener.collect('message:receive', 300), [], 'so the listener did not get it');
         // What B kept to publish again is gone (as when more than its bound waited, or B restarted).
-        if (lostForGood) (brokerB as unknown as { unsent: unknown[] }).unsent.length = 0;
+        if (lostForGood) (brokerB as unknown as { unsent: { clear(): void } }).unsent.clear();
       } finally {
         breaker.heal();
       }

@@ -77,6 +77,16 @@ describe('UnsentQueue', () => {
     assert.equal(queue.dropped, 1);
   });
 
+  test('clear() drops what waits and counts it', async () => {
+    const queue = new UnsentQueue(10);
+    queue.push(item(1));
+    queue.push(item(2));
+    queue.clear();
+    assert.equal(queue.size, 0);
+    assert.equal(queue.dropped, 2);
+    await queue.drain(async () => assert.fail('nothing left to publish'));
+  });
+
   test('capacity must be positive', () => {
     assert.throws(() => new UnsentQueue(0), RangeError);
   });

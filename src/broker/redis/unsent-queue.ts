@@ -33,6 +33,12 @@ export class UnsentQueue {
     }
   }
 
+  /** Drops every item waiting (counted as dropped). */
+  clear(): void {
+    this.dropped += this.items.length;
+    this.items = [];
+  }
+
   /**
    * Publishes the items in order; stops at the first failure, which is
    * rethrown, leaving that item first for the next drain. A drain already
