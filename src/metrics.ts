@@ -124,14 +124,14 @@ export function createMetrics(instanceId: string) {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** What the Redis broker reports about itself (see RedisBroker.health() and stats()). */
+/** What the shared bus reports about itself (BrokerServices.telemetry, present with Redis). */
 export interface BrokerHealthSource {
   health(): { connected: boolean; subscriptionHealthy: boolean };
   stats(): Readonly<Record<string, number>>;
 }
 
 /** Exposes the Redis broker's health and counters, read at scrape time. */
-export function observeRedisBroker(metrics: Metrics, broker: BrokerHealthSource): void {
+export function observeBrokerTelemetry(metrics: Metrics, broker: BrokerHealthSource): void {
   const { registry } = metrics;
   new Gauge({
     name: 'livechat_redis_connected',

@@ -7,8 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { TokenService } from './auth/tokens.js';
 import { ensureBroadcasters } from './bootstrap.js';
-import { createBroker, isRedisBroker } from './broker/index.js';
-import type { Broker } from './broker/types.js';
+import { broadcastersChannel, createBrokerServices, type BrokerServices, type Publication } from './broker/index.js';
 import { ChatService } from './chat/chat-service.js';
 import type { Config } from './config.js';
 import { openStore } from './db/index.js';
@@ -17,7 +16,7 @@ import { Hub } from './hub/hub.js';
 import { createApp } from './http/app.js';
 import { clientIpResolver } from './http/client-ip.js';
 import { createLogger } from './logger.js';
-import { createMetrics, observeRedisBroker, type Metrics } from './metrics.js';
+import { createMetrics, observeBrokerTelemetry, type Metrics } from './metrics.js';
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
 import { ListenerEndpoint } from './ws/listener-endpoint.js';
@@ -26,7 +25,8 @@ export interface LivechatServer {
   readonly config: Config;
   readonly logger: Logger;
   readonly store: Store;
-  readonly broker: Broker;
+  /** What instances share: pub/sub, connection registry, rate limiters (see src/broker/services.ts). */
+  readonly shared: BrokerServices;
   readonly metrics: Metrics;
   readonly http: HttpServer;
   /** The port actually bound (useful with PORT=0). */
@@ -54,14 +54,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     throw error;
   }
 
-  const broker = createBroker({
+  const shared = createBrokerServices({
     redisUrl: config.redisUrl,
     keyPrefix: config.redisPrefix,
     logger,
+    retainOnFailure: retainRepliesToListeners,
     ...config.redisTimings,
   });
+  const { broker, limiters } = shared;
   const metrics = createMetrics(broker.instanceId);
-  if (isRedisBroker(broker)) observeRedisBroker(metrics, broker);
+  if (shared.telemetry) observeBrokerTelemetry(metrics, shared.telemetry);
   const hub = new Hub(broker, metrics, logger);
   const tokens = new TokenService(config.jwtSecret);
   const window = config.rateLimit.windowSeconds;
@@ -70,12 +72,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     hub,
     metrics,
     logger,
-    listenerLimiter: broker.rateLimiter({
+    listenerLimiter: limiters.create({
       keyPrefix: 'msg:listener',
       points: config.rateLimit.listenerMessages,
       durationSeconds: window,
     }),
-    broadcasterLimiter: broker.rateLimiter({
+    broadcasterLimiter: limiters.create({
       keyPrefix: 'msg:broadcaster',
       points: config.rateLimit.broadcasterMessages,
       durationSeconds: window,
@@ -114,7 +116,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     config,
     tokens,
     store,
-    broker,
+    registry: shared.registry,
     hub,
     metrics,
     logger,
@@ -127,23 +129,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     logger,
     store,
     tokens,
-    broker,
+    brokerReadiness: shared.readiness,
     metrics,
-    registry: broker.registry,
+    registry: shared.registry,
     createLimiter:
       config.rateLimit.sessionCreatePerMinute > 0
-        ? broker.rateLimiter({
+        ? limiters.create({
             keyPrefix: 'session-create',
             points: config.rateLimit.sessionCreatePerMinute,
             durationSeconds: 60,
           })
         : undefined,
-    loginFailureLimiter: broker.rateLimiter({
+    loginFailureLimiter: limiters.create({
       keyPrefix: 'login-fail',
       points: config.rateLimit.loginFailures,
       durationSeconds: 15 * 60,
     }),
-    loginIpLimiter: broker.rateLimiter({ keyPrefix: 'login-ip', points: 100, durationSeconds: 15 * 60 }),
+    loginIpLimiter: limiters.create({ keyPrefix: 'login-ip', points: 100, durationSeconds: 15 * 60 }),
   });
 
   const http = createHttpServer(app);
@@ -164,7 +166,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     throw error;
   }
   const port = (http.address() as AddressInfo).port;
-  logger.info({ port, host: config.host, database: config.database.kind, broker: broker.kind }, 'live chat listening');
+  logger.info(
+    { port, host: config.host, database: config.database.kind, broker: shared.transport },
+    'live chat listening',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -186,7 +191,18 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     return stopping;
   };
 
-  return { config, logger, store, broker, metrics, http, port, stop };
+  return { config, logger, store, shared, metrics, http, port, stop };
+}
+
+/**
+ * Which publications the Redis bus keeps to publish again when it did not take
+ * them: replies to listeners must still reach the other instances (a listener
+ * connection places a late one by its messageId, or drops it as already
+ * replayed). Typing and presence are momentary, and a late `message:new` would
+ * reach dashboards out of order (they catch up by their periodic resync instead).
+ */
+function retainRepliesToListeners(publication: Publication): boolean {
+  return publication.messageId !== undefined && publication.channel !== broadcastersChannel;
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

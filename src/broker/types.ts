@@ -1,10 +1,10 @@
 /**
- * The broker is what instances share: fan-out between them, the connection
- * registry (limits and presence) and rate-limit counters. The memory broker
- * serves a single process; the Redis broker lets any number of instances act
- * as one service. The local hub (../hub) only ever talks to this interface.
+ * The pub/sub side of what instances share: fan-out between them. Presence and
+ * connection limits are the {@link ConnectionRegistry} (./registry.ts), shared
+ * rate limits the {@link RateLimiterFactory} (./rate-limiter.ts); ./services.ts
+ * bundles the three with readiness and telemetry. The local hub (../hub) only
+ * ever talks to this interface.
  */
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /** Channel names: one per listener session, one for all broadcasters. */
 export const broadcastersChannel = 'broadcasters';
@@ -30,6 +30,12 @@ export interface Publication {
 
 export type DeliveryHandler = (publication: Publication) => void;
 
+/**
+ * The caller's policy for publications the shared bus did not take: true keeps
+ * one to publish again once the bus is back (the transport decides nothing).
+ */
+export type RetainOnFailure = (publication: Publication) => boolean;
+
 export interface BrokerHandlers {
   /** Called for every publication on a channel this instance subscribed to (own ones included). */
   onDelivery: DeliveryHandler;
@@ -46,35 +52,8 @@ export interface BrokerHandlers {
   onResubscribed?(): void;
 }
 
-export interface ConnectionEntry {
-  connectionId: string;
-  /** Listener connections only. */
-  sessionId?: string | undefined;
-  ip: string;
-}
-
-export type AcquireResult =
-  { ok: true; firstForSession: boolean } | { ok: false; reason: 'session_limit' | 'ip_limit' };
-
-export interface ConnectionRegistry {
-  /** Registers a connection unless a limit (0 = none) would be exceeded. */
-  acquire(entry: ConnectionEntry, limits: { perSession: number; perIp: number }): Promise<AcquireResult>;
-  /** Unregisters it; `lastForSession` when no connection of the session is left anywhere. */
-  release(entry: ConnectionEntry): Promise<{ lastForSession: boolean }>;
-  /** Which of these sessions have at least one open connection on any instance. */
-  onlineSessions(sessionIds: readonly string[]): Promise<Set<string>>;
-}
-
-export interface RateLimiterOptions {
-  keyPrefix: string;
-  points: number;
-  durationSeconds: number;
-}
-
 export interface Broker {
-  readonly kind: 'memory' | 'redis';
   readonly instanceId: string;
-  readonly registry: ConnectionRegistry;
   /** Starts the broker (connects, loads scripts); resolves when usable. */
   start(handlers: BrokerHandlers): Promise<void>;
   /**
@@ -86,9 +65,5 @@ export interface Broker {
   /** This instance starts / stops receiving a channel (reference counted by the hub). */
   subscribe(channel: string): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
-  /** A rate limiter whose counters are shared by every instance. */
-  rateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
-  /** Resolves when the broker is healthy (readiness). */
-  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@
  */
 import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiter } from '../broker/rate-limiter.js';
 import { UnknownSessionError } from '../db/index.js';
 import type { InsertResult, NewMessage, Store, StoredMessage } from '../db/types.js';
 import { wsMessages } from '../errors.js';
@@ -45,8 +45,8 @@ export interface ChatServiceDeps {
   hub: Hub;
   metrics: Metrics;
   logger: Logger;
-  listenerLimiter: RateLimiterAbstract;
-  broadcasterLimiter: RateLimiterAbstract;
+  listenerLimiter: RateLimiter;
+  broadcasterLimiter: RateLimiter;
 }
 
 export class ChatService {
@@ -118,12 +118,7 @@ export class ChatService {
     return this.inFlight.idle();
   }
 
-  private handle(
-    draft: NewMessage,
-    limiter: RateLimiterAbstract,
-    limiterKey: string,
-    replier: Replier,
-  ): Promise<SendOutcome> {
+  private handle(draft: NewMessage, limiter: RateLimiter, limiterKey: string, replier: Replier): Promise<SendOutcome> {
     // Untraced, no span and so no attributes to build: the common case, once per message.
     if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier);
     return inSpan(
@@ -139,7 +134,7 @@ export class ChatService {
 
   private async process(
     draft: NewMessage,
-    limiter: RateLimiterAbstract,
+    limiter: RateLimiter,
     limiterKey: string,
     replier: Replier,
   ): Promise<SendOutcome> {
@@ -265,14 +260,13 @@ export class ChatService {
   }
 
   /** Takes one point; the wait in ms when over the limit, undefined when allowed. */
-  private async consume(limiter: RateLimiterAbstract, key: string): Promise<number | undefined> {
+  private async consume(limiter: RateLimiter, key: string): Promise<number | undefined> {
     try {
-      await limiter.consume(key);
-      return undefined;
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext));
+      const decision = await limiter.consume(key);
+      return decision.allowed ? undefined : Math.max(1, Math.ceil(decision.retryAfterMs));
+    } catch (error) {
       // The limiter's own store failed: let the message through rather than refuse everyone.
-      this.deps.logger.warn({ err: rejection }, 'rate limiter unavailable; message allowed');
+      this.deps.logger.warn({ err: error }, 'rate limiter unavailable; message allowed');
       return undefined;
     }
   }

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Broker, ConnectionEntry } from '../broker/types.js';
+import type { ConnectionEntry, ConnectionRegistry } from '../broker/registry.js';
 import type { Config } from '../config.js';
 import { wsMessages } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
@@ -32,7 +32,7 @@ import { refuseUpgrade } from './refuse.js';
 
 export interface GatewayDeps extends HandshakeDeps {
   config: Config;
-  broker: Broker;
+  registry: ConnectionRegistry;
   hub: Hub;
   listeners: ListenerEndpoint;
   broadcasters: BroadcasterEndpoint;
@@ -83,7 +83,7 @@ export class Gateway {
   };
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const { metrics, logger, config, broker } = this.deps;
+    const { metrics, logger, config, registry } = this.deps;
     const ip = this.deps.clientIp(req);
     const refuse = (status: number, reason: RefusalReason) => {
       trace.getActiveSpan()?.setAttributes({ 'http.response.status_code': status, 'livechat.refusal': reason });
@@ -102,7 +102,7 @@ export class Gateway {
       sessionId: principal.kind === 'listener' ? principal.sessionId : undefined,
       ip,
     };
-    const acquired = await broker.registry.acquire(entry, {
+    const acquired = await registry.acquire(entry, {
       perSession: principal.kind === 'listener' ? config.maxConnectionsPerSession : 0,
       perIp: config.maxConnectionsPerIp,
     });
@@ -226,7 +226,7 @@ export class Gateway {
   /** Frees the registry entry; announces the session offline when it was its last connection anywhere. */
   private async release(entry: ConnectionEntry): Promise<void> {
     try {
-      const { lastForSession } = await this.deps.broker.registry.release(entry);
+      const { lastForSession } = await this.deps.registry.release(entry);
       if (lastForSession && entry.sessionId !== undefined) {
         await this.deps.hub.toBroadcasters('presence:update', { sessionId: entry.sessionId, online: false });
       }

@@ -16,7 +16,6 @@ import { randomBytes } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { isRedisBroker } from '../../src/broker/index.js';
 import { RedisBroker } from '../../src/broker/redis/redis-broker.js';
 import type { Broker, Publication } from '../../src/broker/types.js';
 import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
@@ -196,7 +195,7 @@ class NamedConnectionBreaker {
 }
 
 function redisBroker(broker: Broker): RedisBroker {
-  assert.ok(isRedisBroker(broker), 'a Redis broker');
+  assert.ok(broker instanceof RedisBroker, 'a Redis broker');
   return broker;
 }
 
@@ -241,8 +240,8 @@ describe('recovery of a publication lost by the publishing instance', () => {
       const { admin, listener, reply, expected, receivedInOrder } = await conversation(a, b, withEarlierReply);
 
       // Break B's command connection (the one that publishes); Redis, B's subscriber and A stay up.
-      const brokerA = redisBroker(a.server.broker);
-      const brokerB = redisBroker(b.server.broker);
+      const brokerA = redisBroker(a.server.shared.broker);
+      const brokerB = redisBroker(b.server.shared.broker);
       const failuresBefore = brokerB.stats().publishFailures;
       const republishedBefore = brokerB.stats().republished;
       breaker.block(brokerB.connectionName('cmd'));
@@ -253,7 +252,7 @@ describe('recovery of a publication lost by the publishing instance', () => {
         assert.ok(brokerB.stats().publishFailures > failuresBefore, 'its publication never reached Redis');
         assert.deepEqual(await listener.collect('message:receive', 300), [], 'so the listener did not get it');
         // What B kept to publish again is gone (as when more than its bound waited, or B restarted).
-        if (lostForGood) (brokerB as unknown as { unsent: unknown[] }).unsent.length = 0;
+        if (lostForGood) (brokerB as unknown as { unsent: { clear(): void } }).unsent.clear();
       } finally {
         breaker.heal();
       }
@@ -301,7 +300,7 @@ describe('Redis broker envelope versions', () => {
     await dropRedisPrefix(testRedisUrl, prefix);
   });
 
-  test('version 2 carries previousMessageId; version 1 is read without it; a bad one is dropped', async () => {
+  test('version 2 carries previousMessageId; version 1 (never released) and a bad one are dropped', async () => {
     await publisher.publish({ channel: 'session:e', frame: 'v2', messageId: '12', previousMessageId: '9' });
     const v1 = JSON.stringify([1, 'an-older-instance', '13', Date.now(), null]);
     await raw.publish(`${prefix}ch:session:e`, `${v1}\nv1`);
@@ -310,16 +309,14 @@ describe('Redis broker envelope versions', () => {
     const badPrevious = JSON.stringify([2, 'another-instance', '15', Date.now(), null, 'x']);
     await raw.publish(`${prefix}ch:session:e`, `${badPrevious}\nbad`);
     await publisher.publish({ channel: 'session:e', frame: 'v2 none', messageId: '16' });
-    await until('the deliveries arrived', async () => deliveries.length >= 4, 5000);
+    await until('the deliveries arrived', async () => deliveries.length >= 2, 5000);
     assert.deepEqual(
       deliveries.map((p) => [p.frame, p.messageId, p.previousMessageId]),
       [
         ['v2', '12', '9'],
-        ['v1', '13', undefined],
-        ['v1 extra', '14', undefined],
         ['v2 none', '16', undefined],
       ],
     );
-    assert.equal(broker.stats().malformed, 1);
+    assert.equal(broker.stats().malformed, 3);
   });
 });

@@ -8,8 +8,7 @@ import { describe, test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RateLimiterRes } from 'rate-limiter-flexible';
-import { createBroker, type Broker, type Publication } from '../../src/broker/index.js';
+import { createBrokerServices, type Broker, type BrokerServices, type Publication } from '../../src/broker/index.js';
 
 const REDIS_URL = process.env['LIVECHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const kinds = ['memory', 'redis'] as const;
@@ -50,6 +49,7 @@ async function dropPrefix(prefix: string): Promise<void> {
 }
 
 interface Harness {
+  services: BrokerServices;
   broker: Broker;
   deliveries: Publication[];
   expired: string[][];
@@ -79,9 +79,10 @@ for (const kind of kinds) {
     async function makeBroker(): Promise<Harness> {
       const keyPrefix = `test:broker:${randomBytes(6).toString('hex')}:`;
       prefixes.push(keyPrefix);
-      const broker = createBroker({ redisUrl: kind === 'redis' ? REDIS_URL : undefined, keyPrefix });
-      assert.equal(broker.kind, kind);
-      const harness: Harness = { broker, deliveries: [], expired: [] };
+      const services = createBrokerServices({ redisUrl: kind === 'redis' ? REDIS_URL : undefined, keyPrefix });
+      assert.equal(services.transport, kind);
+      const { broker } = services;
+      const harness: Harness = { services, broker, deliveries: [], expired: [] };
       await broker.start({
         onDelivery: (publication) => harness.deliveries.push(publication),
         onSessionsExpired: (ids) => harness.expired.push(ids),
@@ -99,7 +100,7 @@ for (const kind of kinds) {
     });
 
     test('a subscribed channel receives the publication with its frame and messageId', async () => {
-      const { broker, deliveries } = await makeBroker();
+      const { services, broker, deliveries } = await makeBroker();
       await broker.subscribe('session:a');
       await broker.publish({ channel: 'session:a', frame: '{"event":"x","data":{}}', messageId: 'm1' });
       await broker.publish({ channel: 'session:a', frame: '{"event":"y","data":{}}' });
@@ -107,7 +108,9 @@ for (const kind of kinds) {
         { channel: 'session:a', frame: '{"event":"x","data":{}}', messageId: 'm1' },
         { channel: 'session:a', frame: '{"event":"y","data":{}}' },
       ]);
-      assert.equal(await broker.ping(), undefined);
+      const { readiness } = services;
+      if (kind === 'redis') assert.equal(await readiness?.check(), undefined, 'Redis is ready');
+      else assert.equal(readiness, undefined, 'nothing to probe in memory');
     });
 
     test('local delivery is synchronous (no round trip)', async () => {
@@ -139,7 +142,7 @@ for (const kind of kinds) {
     });
 
     test('per-session limit, first/last flags', async () => {
-      const { registry } = (await makeBroker()).broker;
+      const { registry } = (await makeBroker()).services;
       const limits = { perSession: 2, perIp: 0 };
       const c = (n: number) => ({ connectionId: `c${n}`, sessionId: 's1', ip: `10.0.0.${n}` });
       assert.deepEqual(await registry.acquire(c(1), limits), { ok: true, firstForSession: true });
@@ -154,7 +157,7 @@ for (const kind of kinds) {
     });
 
     test('per-session limit 0 means unlimited', async () => {
-      const { registry } = (await makeBroker()).broker;
+      const { registry } = (await makeBroker()).services;
       for (let i = 0; i < 25; i += 1) {
         const result = await registry.acquire(
           { connectionId: `c${i}`, sessionId: 's', ip: `10.1.0.${i}` },
@@ -165,7 +168,7 @@ for (const kind of kinds) {
     });
 
     test('per-IP limit counts listener and broadcaster connections; 0 means unlimited', async () => {
-      const { registry } = (await makeBroker()).broker;
+      const { registry } = (await makeBroker()).services;
       const limited = { perSession: 5, perIp: 2 };
       assert.deepEqual(await registry.acquire({ connectionId: 'l1', sessionId: 's1', ip: '192.0.2.1' }, limited), {
         ok: true,
@@ -201,7 +204,7 @@ for (const kind of kinds) {
     });
 
     test('onlineSessions reports sessions with at least one connection', async () => {
-      const { registry } = (await makeBroker()).broker;
+      const { registry } = (await makeBroker()).services;
       const limits = { perSession: 5, perIp: 0 };
       await registry.acquire({ connectionId: 'a1', sessionId: 'sa', ip: '1.1.1.1' }, limits);
       await registry.acquire({ connectionId: 'a2', sessionId: 'sa', ip: '1.1.1.1' }, limits);
@@ -216,22 +219,26 @@ for (const kind of kinds) {
     });
 
     test('rate limiter counts points per key within the window', async () => {
-      const { broker } = await makeBroker();
-      const limiter = broker.rateLimiter({ keyPrefix: 'msg', points: 3, durationSeconds: 10 });
+      const { limiters } = (await makeBroker()).services;
+      const limiter = limiters.create({ keyPrefix: 'msg', points: 3, durationSeconds: 10 });
       for (let i = 1; i <= 3; i += 1) {
-        const res = await limiter.consume('session-1');
-        assert.equal(res.remainingPoints, 3 - i);
+        assert.deepEqual(await limiter.consume('session-1'), { allowed: true, remaining: 3 - i });
       }
-      const refused = await limiter.consume('session-1').then(
-        () => assert.fail('the fourth point must be refused'),
-        (rejection: unknown) => rejection,
-      );
-      assert.ok(refused instanceof RateLimiterRes, 'refusal is a RateLimiterRes, not an error');
-      assert.ok(refused.msBeforeNext > 0 && refused.msBeforeNext <= 10_000);
+      assert.equal(await limiter.blockedFor('session-2'), undefined, 'a fresh key is not blocked');
+      const refused = await limiter.consume('session-1');
+      assert.ok(!refused.allowed, 'the fourth point is refused (a decision, not an error)');
+      assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 10_000);
+      const blocked = await limiter.blockedFor('session-1');
+      assert.ok(blocked !== undefined && blocked > 0 && blocked <= 10_000, 'blockedFor reports the wait');
       // Other keys and other limiters have their own counters.
-      assert.equal((await limiter.consume('session-2')).remainingPoints, 2);
-      const other = broker.rateLimiter({ keyPrefix: 'login', points: 1, durationSeconds: 10 });
-      assert.equal((await other.consume('session-1')).remainingPoints, 0);
+      assert.deepEqual(await limiter.consume('session-2'), { allowed: true, remaining: 2 });
+      const other = limiters.create({ keyPrefix: 'login', points: 1, durationSeconds: 10 });
+      assert.deepEqual(await other.consume('session-1'), { allowed: true, remaining: 0 });
+      // penalty takes points without refusing; reset gives them back.
+      await limiter.penalty('session-3', 3);
+      assert.equal((await limiter.consume('session-3')).allowed, false);
+      await limiter.reset('session-3');
+      assert.deepEqual(await limiter.consume('session-3'), { allowed: true, remaining: 2 });
     });
 
     test('close() stops delivery and can be called twice', async () => {

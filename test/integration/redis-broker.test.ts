@@ -13,7 +13,6 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisBroker, type RedisBrokerHealth, type RedisBrokerOptions } from '../../src/broker/index.js';
 import type { Publication } from '../../src/broker/types.js';
 
@@ -385,12 +384,12 @@ describe('RedisBroker across instances', () => {
 
   test('rate limits are shared by every instance', async () => {
     const [a, b] = [await startNode(), await startNode()];
-    const limiters = [a, b].map((n) => n.broker.rateLimiter({ keyPrefix: 'msg', points: 5, durationSeconds: 10 }));
+    const limiters = [a, b].map((n) => n.broker.limiters.create({ keyPrefix: 'msg', points: 5, durationSeconds: 10 }));
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         limiters[i % 2]!.consume('session-1').then(
-          () => 'ok',
-          (rejection: unknown) => (rejection instanceof RateLimiterRes ? 'limited' : `error: ${String(rejection)}`),
+          (decision) => (decision.allowed ? 'ok' : 'limited'),
+          (error: unknown) => `error: ${String(error)}`,
         ),
       ),
     );
@@ -641,10 +640,10 @@ describe('RedisBroker across instances', () => {
     });
     assert.deepEqual(await node.broker.registry.onlineSessions(['su', 'other']), new Set(['su']));
     assert.deepEqual(await node.broker.registry.release(entry('u1', 'su')), { lastForSession: true });
-    const limiter = node.broker.rateLimiter({ keyPrefix: 'msg', points: 2, durationSeconds: 10 });
+    const limiter = node.broker.limiters.create({ keyPrefix: 'msg', points: 2, durationSeconds: 10 });
     await limiter.consume('k');
     await limiter.consume('k');
-    await assert.rejects(limiter.consume('k'), (rejection: unknown) => rejection instanceof RateLimiterRes);
+    assert.equal((await limiter.consume('k')).allowed, false, 'the same limit, counted by this instance');
     await node.broker.unsubscribe('session:u');
     // Let a few reconnection attempts and probes fail.
     await sleep(600);

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pino from 'pino';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { MemoryBroker } from '../../src/broker/memory/memory-broker.js';
+import { memoryRateLimiter } from '../../src/broker/rate-limiter.js';
 import { broadcastersChannel, sessionChannel, type Publication } from '../../src/broker/types.js';
 import { ChatService } from '../../src/chat/chat-service.js';
 import { UnknownSessionError } from '../../src/db/index.js';
@@ -74,7 +74,7 @@ async function setup(options: { points?: number } = {}) {
   await broker.start({ onDelivery: (p) => published.push(p), onSessionsExpired: () => undefined });
   await broker.subscribe(broadcastersChannel);
   await broker.subscribe(sessionChannel(SESSION));
-  const limiter = () => new RateLimiterMemory({ points: options.points ?? 100, duration: 10 });
+  const limiter = () => memoryRateLimiter({ keyPrefix: 'msg', points: options.points ?? 100, durationSeconds: 10 });
   const chat = new ChatService({
     store: store as unknown as Store,
     hub,

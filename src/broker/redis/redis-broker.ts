@@ -3,190 +3,65 @@
  *
  * - Fan-out: `publish` delivers locally at once, then PUBLISHes once to Redis;
  *   other instances receive it on their subscriber connection, this one drops
- *   its own echo (the envelope names the origin instance). The envelope is a
- *   JSON header line, then the frame: see {@link ENVELOPE_VERSION}.
+ *   its own echo (the envelope names the origin instance: ./envelope.ts).
  * - Subscriptions: the set of wanted channels is the truth; it is replayed on
  *   every (re)connection of the subscriber.
- * - Liveness probe: the instance publishes on its own probe channel and must
- *   receive it back; "publish works but nothing arrives" makes the broker
- *   unhealthy (ping rejects) and reconnects the subscriber.
- * - Registry and rate limits: Lua scripts / rate-limiter-flexible on the
- *   command connection, with per-instance fallbacks while Redis is down.
+ * - Liveness probe (./liveness-probe.ts): "publish works but nothing arrives"
+ *   makes the broker unhealthy (ping rejects) and reconnects the subscriber.
+ * - Publications Redis did not take and the caller's `retainOnFailure` policy
+ *   keeps wait in ./unsent-queue.ts and are published again once it is back.
+ * - The same command connection serves the connection registry
+ *   (./redis-registry.ts, kept alive and swept here) and rate limits
+ *   (`limiters`, ./redis-rate-limiter.ts).
  *
  * Redis being unreachable never throws into callers of publish/subscribe: it is
  * counted, logged on state changes, and repaired by ioredis's reconnection.
  */
 import { randomUUID } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import type { RateLimiterFactory } from '../rate-limiter.js';
+import type { BrokerTelemetry } from '../services.js';
+import type { Broker, BrokerHandlers, Publication, RetainOnFailure } from '../types.js';
+import { decodeEnvelope, encodeEnvelope } from './envelope.js';
+import { LivenessProbe, type ProbeOutcome } from './liveness-probe.js';
+import { openRedisConnections, quit, redact, watchConnection } from './redis-connections.js';
 import {
-  broadcastersChannel,
-  type Broker,
-  type BrokerHandlers,
-  type Publication,
-  type RateLimiterOptions,
-} from '../types.js';
+  redisBrokerSettings,
+  zeroStats,
+  type RedisBrokerHealth,
+  type RedisBrokerOptions,
+  type RedisBrokerSettings,
+  type RedisBrokerStats,
+} from './redis-options.js';
+import { redisRateLimiters } from './redis-rate-limiter.js';
+import { ChannelSubscriber } from './channel-subscriber.js';
 import { RedisRegistry, defineRegistryScripts } from './redis-registry.js';
+import { RegistryUpkeep } from './registry-upkeep.js';
+import { withTimeout } from './timeout.js';
+import { UnsentQueue } from './unsent-queue.js';
 
-export interface RedisBrokerOptions {
-  /** redis:// or rediss:// URL. */
-  redisUrl: string;
-  /** Prefix of every key and Pub/Sub channel (isolates deployments and tests). Default `livechat:`. */
-  keyPrefix?: string | undefined;
-  logger?: Logger | undefined;
-  /** Default: a random UUID. */
-  instanceId?: string | undefined;
-  /** How often this instance pushes its registry entries' expiry forward. Default 5000. */
-  registryRefreshIntervalMs?: number | undefined;
-  /** Lifetime of a registry entry that is no longer refreshed. Default 15000. */
-  registryTtlMs?: number | undefined;
-  /** How often this instance looks for sessions whose entries all expired. Default 5000. */
-  sweepIntervalMs?: number | undefined;
-  /** How often the liveness probe runs. Default 5000. */
-  probeIntervalMs?: number | undefined;
-  /** How long a probe may take to come back before the subscription counts as dead. Default 2000. */
-  probeTimeoutMs?: number | undefined;
-  /**
-   * A command without a reply after this long is failed (and counted), and a
-   * connection that sent nothing back for that long while a command waited is
-   * reconnected. Default 2000.
-   */
-  commandTimeoutMs?: number | undefined;
-  /** Longest wait between reconnection attempts. Default 2000. */
-  maxReconnectDelayMs?: number | undefined;
-  /** How long start() waits for Redis before going on in degraded mode. Default 5000. */
-  startTimeoutMs?: number | undefined;
-  /** Called whenever `health()` changes. */
-  onStatus?: ((health: RedisBrokerHealth) => void) | undefined;
-}
-
-export interface RedisBrokerHealth {
-  /** Both connections (commands and subscriber) are ready. */
-  connected: boolean;
-  /** The last liveness probe came back in time (and the subscriber has not dropped since). */
-  subscriptionHealthy: boolean;
-  /** When (ms since epoch) a probe last came back. */
-  lastProbeOkAt?: number | undefined;
-}
-
-/** Monotonic counters, for the metrics module. */
-export interface RedisBrokerStats {
-  /** PUBLISHes Redis accepted (publications and probes excluded: see `probes`). */
-  published: number;
-  /** Publications Redis did not take (delivered locally at once; messages kept to publish again). */
-  publishFailures: number;
-  /** Replies to listeners published again once the command connection was back. */
-  republished: number;
-  /** Replies to listeners not published again because more than `MAX_UNSENT` waited. */
-  unsentDropped: number;
-  /** Publications from other instances handed to onDelivery. */
-  received: number;
-  /** Own publications that came back from Redis and were dropped. */
-  echoesDropped: number;
-  /** Pub/Sub payloads that could not be parsed. */
-  malformed: number;
-  probes: number;
-  probeFailures: number;
-  /** Times the subscriber was reconnected because a probe failed. */
-  subscriberRepairs: number;
-  /** Times the full channel set was subscribed again on a (re)connected subscriber. */
-  resubscribes: number;
-  /** Registry operations answered from local state because Redis failed. */
-  registryFallbacks: number;
-  /** Registry members that had to be re-added by a refresh (Redis restart, long stall). */
-  registryReadded: number;
-  /** Sessions this instance reported through onSessionsExpired. */
-  sessionsExpired: number;
-  /** Times a Redis connection became ready again after having been lost. */
-  reconnects: number;
-}
-
-/** RedisBrokerOptions with every default applied. */
-export type RedisBrokerSettings = Required<Omit<RedisBrokerOptions, 'logger' | 'instanceId' | 'onStatus'>>;
-
-const DEFAULTS = {
-  keyPrefix: 'livechat:',
-  registryRefreshIntervalMs: 5000,
-  registryTtlMs: 15000,
-  sweepIntervalMs: 5000,
-  probeIntervalMs: 5000,
-  probeTimeoutMs: 2000,
-  commandTimeoutMs: 2000,
-  maxReconnectDelayMs: 2000,
-  startTimeoutMs: 5000,
-};
-
-/**
- * Envelope format version, first element of the header. A payload is the
- * header (a JSON array on one line), `\n`, then the frame as sent to clients:
- *
- * - version 1: `[1, origin instance, messageId|null, publish time (ms), trace context|null]`
- * - version 2: version 1 plus `previousMessageId|null` (listener-session message
- *   frames: the session's previous broadcaster messageId, `'0'` when none), so
- *   a receiving connection notices a publication it missed.
- *
- * This instance writes version 2 and reads both: a version 1 envelope (from an
- * instance still running an earlier build during a rolling upgrade) is
- * delivered without `previousMessageId`, i.e. without the gap check. Earlier
- * builds read version 1 only and drop version 2 envelopes as malformed, so
- * until every instance runs this build, listeners on the older ones miss
- * cross-instance deliveries from the upgraded ones (they resume from the
- * store when they reconnect, e.g. when their instance is upgraded).
- */
-const ENVELOPE_VERSION = 2;
-
-/** Most replies kept while Redis does not take them (about 16 MiB of frames at most). */
+/** Most publications kept while Redis does not take them (about 16 MiB of frames at most). */
 const MAX_UNSENT = 10_000;
-/** Envelope versions this instance reads. */
-const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
-interface PendingProbe {
-  token: string;
-  arrived: () => void;
-}
-
-export class RedisBroker implements Broker {
-  readonly kind = 'redis' as const;
+export class RedisBroker implements Broker, BrokerTelemetry {
   readonly instanceId: string;
   readonly registry: RedisRegistry;
+  readonly limiters: RateLimiterFactory;
 
   private readonly options: RedisBrokerSettings;
   private readonly logger: Logger;
   private readonly onStatus: RedisBrokerOptions['onStatus'];
-  /** Commands, PUBLISH, scripts and rate limits. No offline queue: a down Redis fails fast. */
+  private readonly retainOnFailure: RetainOnFailure;
   private readonly cmd: Redis;
-  /** Pub/Sub only. */
   private readonly sub: Redis;
   private readonly channelPrefix: string;
   private readonly probeChannel: string;
-  /** Channels (hub names) this instance wants, replayed on every subscriber (re)connection. */
-  private readonly wanted = new Set<string>();
-  /**
-   * Replies to listeners that Redis did not take, oldest first, published
-   * again when the command connection is ready again: the other instances then
-   * get them without waiting for a listener to reconnect or for the session's
-   * next reply (receivers drop what a replay already sent).
-   */
-  private unsent: Array<{ channel: string; payload: string }> = [];
-  private republishing = false;
-  private readonly counters: RedisBrokerStats = {
-    published: 0,
-    publishFailures: 0,
-    republished: 0,
-    unsentDropped: 0,
-    received: 0,
-    echoesDropped: 0,
-    malformed: 0,
-    probes: 0,
-    probeFailures: 0,
-    subscriberRepairs: 0,
-    resubscribes: 0,
-    registryFallbacks: 0,
-    registryReadded: 0,
-    sessionsExpired: 0,
-    reconnects: 0,
-  };
+  private readonly probe: LivenessProbe;
+  private readonly upkeep: RegistryUpkeep;
+  private readonly subscriber: ChannelSubscriber;
+  private readonly unsent = new UnsentQueue(MAX_UNSENT);
+  private readonly counters = zeroStats();
 
   private handlers: BrokerHandlers | undefined;
   private started = false;
@@ -195,74 +70,33 @@ export class RedisBroker implements Broker {
   private subscriptionHealthy = false;
   private lastProbeOkAt: number | undefined;
   private lastEmitted = '';
-  private probeSeq = 0;
-  private pendingProbe: PendingProbe | undefined;
-  private probeRun: Promise<boolean> | undefined;
-  /** Changes whenever the subscriber connects or drops: a probe spanning a change proves nothing. */
-  private subEpoch = 0;
-  /** The current subscriber connection has every wanted channel (and the probe channel). */
-  private subSynced = false;
-  private resyncRun: Promise<void> | undefined;
-  private refreshRunning = false;
   private closeRun: Promise<void> | undefined;
-  private sweepRunning = false;
-  /** Redis connections that were ready once and then lost (to log outages once). */
-  private readonly down = new Set<'cmd' | 'sub'>();
-  private readonly everReady = new Set<'cmd' | 'sub'>();
 
   constructor(options: RedisBrokerOptions) {
-    this.options = {
-      redisUrl: options.redisUrl,
-      keyPrefix: options.keyPrefix ?? DEFAULTS.keyPrefix,
-      registryRefreshIntervalMs: options.registryRefreshIntervalMs ?? DEFAULTS.registryRefreshIntervalMs,
-      registryTtlMs: options.registryTtlMs ?? DEFAULTS.registryTtlMs,
-      sweepIntervalMs: options.sweepIntervalMs ?? DEFAULTS.sweepIntervalMs,
-      probeIntervalMs: options.probeIntervalMs ?? DEFAULTS.probeIntervalMs,
-      probeTimeoutMs: options.probeTimeoutMs ?? DEFAULTS.probeTimeoutMs,
-      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.commandTimeoutMs,
-      maxReconnectDelayMs: options.maxReconnectDelayMs ?? DEFAULTS.maxReconnectDelayMs,
-      startTimeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
-    };
-    const o = this.options;
-    for (const [name, value] of Object.entries(o)) {
-      if (typeof value === 'number' && !(Number.isFinite(value) && value > 0)) {
-        throw new RangeError(`RedisBroker: ${name} must be a positive number, got ${value}`);
-      }
-    }
-    if (o.registryTtlMs <= o.registryRefreshIntervalMs) {
-      throw new RangeError('RedisBroker: registryTtlMs must be longer than registryRefreshIntervalMs');
-    }
+    const o = (this.options = redisBrokerSettings(options));
     this.instanceId = options.instanceId ?? randomUUID();
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({
       component: 'broker',
       instanceId: this.instanceId,
     });
     this.onStatus = options.onStatus;
+    this.retainOnFailure = options.retainOnFailure ?? (() => false);
     this.channelPrefix = `${o.keyPrefix}ch:`;
     this.probeChannel = `${o.keyPrefix}probe:${this.instanceId}`;
-
-    const clientName = (role: string): string => `${o.keyPrefix}${role}:${this.instanceId}`.replace(/[^\w:.-]/g, '_');
-    const common = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      // Commands in flight when a connection drops fail at once instead of being replayed later.
-      maxRetriesPerRequest: 0,
-      commandTimeout: o.commandTimeoutMs,
-      // A command waiting that long without a byte from Redis means a dead socket: drop it and reconnect.
-      socketTimeout: o.commandTimeoutMs,
-      connectTimeout: Math.max(o.commandTimeoutMs, 1000),
-      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 10), o.maxReconnectDelayMs),
-    };
-    this.cmd = new Redis(o.redisUrl, { ...common, connectionName: clientName('cmd') });
-    this.sub = new Redis(o.redisUrl, {
-      ...common,
-      connectionName: clientName('sub'),
-      // The wanted set is replayed by this class on every 'ready'.
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-      // A half-open socket is torn down quickly when the probe asks for a reconnect.
-      disconnectTimeout: 500,
+    ({ cmd: this.cmd, sub: this.sub } = openRedisConnections(o, this.instanceId));
+    this.subscriber = new ChannelSubscriber(this.sub, this.channelPrefix, this.probeChannel, this.logger, {
+      onLost: () => this.probe.cancel(),
+      onSynced: (again) => this.resubscribed(again),
+      closed: () => this.closed,
     });
+    this.probe = new LivenessProbe(
+      {
+        subscriberReady: () => this.subscriber.ready,
+        subscriberEpoch: () => this.subscriber.epoch,
+        publish: (token) => this.cmd.publish(this.probeChannel, token),
+      },
+      o.probeTimeoutMs,
+    );
     defineRegistryScripts(this.cmd);
     this.registry = new RedisRegistry({
       redis: this.cmd,
@@ -275,6 +109,13 @@ export class RedisBroker implements Broker {
         this.logger.warn({ err: error, operation }, 'registry: Redis failed, answered from this instance only');
       },
     });
+    this.upkeep = new RegistryUpkeep(
+      this.registry,
+      this.logger,
+      (sessionIds) => this.reportExpired(sessionIds),
+      () => this.closed,
+    );
+    this.limiters = redisRateLimiters(this.cmd, o.keyPrefix);
   }
 
   /** The timings and prefix in force (defaults applied), e.g. for a startup log line. */
@@ -292,8 +133,7 @@ export class RedisBroker implements Broker {
     if (this.started) throw new Error('RedisBroker already started');
     this.started = true;
     this.handlers = handlers;
-    this.watch(this.cmd, 'cmd');
-    this.watch(this.sub, 'sub');
+    this.watch();
     this.sub.on('message', this.onMessage);
 
     const connected = Promise.allSettled([this.cmd.connect(), this.sub.connect()]);
@@ -307,117 +147,60 @@ export class RedisBroker implements Broker {
       );
     } else {
       // The subscriber's 'ready' started the resync; wait for it and prove the loop works.
-      await this.resyncRun;
-      await this.probe();
+      await this.subscriber.settled();
+      await this.runProbe();
       this.logger.info({ healthy: this.subscriptionHealthy }, 'Redis broker started');
     }
-    this.every(this.options.probeIntervalMs, () => void this.probe());
-    this.every(this.options.registryRefreshIntervalMs, () => void this.refreshRegistry());
-    this.every(this.options.sweepIntervalMs, () => void this.sweep());
+    this.every(this.options.probeIntervalMs, () => void this.runProbe());
+    this.every(this.options.registryRefreshIntervalMs, () => void this.upkeep.refresh());
+    this.every(this.options.sweepIntervalMs, () => void this.upkeep.sweep());
     this.emitStatus();
   }
 
   async publish(publication: Publication): Promise<void> {
-    try {
-      if (this.wanted.has(publication.channel)) this.handlers?.onDelivery(publication);
-    } catch (error) {
-      // Other instances still get it.
-      this.logger.error({ err: error, channel: publication.channel }, 'delivery handler threw');
+    // What the handler throws is logged: other instances still get it.
+    if (this.subscriber.wanted.has(publication.channel)) {
+      this.callback('delivery handler', () => this.handlers?.onDelivery(publication), publication.channel);
     }
     if (this.closed) return;
-    // [version, origin instance, messageId, publish time (ms), W3C trace context, previous messageId]
-    const header = JSON.stringify([
-      ENVELOPE_VERSION,
-      this.instanceId,
-      publication.messageId ?? null,
-      Date.now(),
-      publication.trace ?? null,
-      publication.previousMessageId ?? null,
-    ]);
     const channel = this.channelPrefix + publication.channel;
-    const payload = `${header}\n${publication.frame}`;
+    const payload = encodeEnvelope(publication, this.instanceId, Date.now());
     try {
       await this.cmd.publish(channel, payload);
       this.counters.published += 1;
     } catch (error) {
       this.counters.publishFailures += 1;
-      // Replies to listeners must still reach the other instances: a listener connection places a
-      // late one by its messageId (or drops it as already replayed). Typing and presence are
-      // momentary, and a late `message:new` would reach dashboards out of order (they catch up by
-      // their periodic resync instead).
-      if (publication.messageId !== undefined && publication.channel !== broadcastersChannel) {
-        this.keepUnsent(channel, payload);
+      if (this.retainOnFailure(publication)) {
+        this.unsent.push({ channel, payload });
+        // The connection may have come back while this publish was failing.
+        if (this.cmd.status === 'ready') void this.republish();
       }
       this.logger.debug({ err: error, channel: publication.channel }, 'publish to Redis failed, delivered locally');
     }
   }
 
-  private keepUnsent(channel: string, payload: string): void {
-    this.unsent.push({ channel, payload });
-    if (this.unsent.length > MAX_UNSENT) {
-      this.unsent.shift();
-      this.counters.unsentDropped += 1;
-    }
-    // The connection may have come back while this publish was failing.
-    if (this.cmd.status === 'ready') void this.republish();
-  }
-
-  /** Publishes what Redis did not take, in order; stops at the first failure (the next 'ready' resumes). */
+  /** Publishes what was retained, in order; stops at the first failure (the next 'ready' resumes). */
   private async republish(): Promise<void> {
-    if (this.republishing || this.closed) return;
-    this.republishing = true;
+    if (this.closed) return;
     try {
-      while (this.unsent.length > 0 && !this.closed) {
-        const { channel, payload } = this.unsent[0]!;
-        await this.cmd.publish(channel, payload);
-        this.unsent.shift();
-        this.counters.republished += 1;
-      }
+      await this.unsent.drain(
+        ({ channel, payload }) => this.cmd.publish(channel, payload),
+        () => this.closed,
+      );
     } catch (error) {
       this.logger.debug(
-        { err: error, waiting: this.unsent.length },
+        { err: error, waiting: this.unsent.size },
         'publishing again failed; retried when Redis is back',
       );
-    } finally {
-      this.republishing = false;
     }
   }
 
   async subscribe(channel: string): Promise<void> {
-    this.wanted.add(channel);
-    // Not ready: the channel is subscribed with all the others when the subscriber is back.
-    if (this.closed || this.sub.status !== 'ready') return;
-    const epoch = this.subEpoch;
-    try {
-      await this.sub.subscribe(this.channelPrefix + channel);
-    } catch (error) {
-      this.logger.warn({ err: error, channel }, 'subscribe failed; replaying every channel on a fresh connection');
-      // Same connection still up: reconnect it so that its resync includes this channel.
-      if (epoch === this.subEpoch && this.sub.status === 'ready' && !this.closed) this.repairSubscriber();
-    }
+    await this.subscriber.add(channel);
   }
 
   async unsubscribe(channel: string): Promise<void> {
-    if (!this.wanted.delete(channel)) return;
-    if (this.closed || this.sub.status !== 'ready') return;
-    try {
-      await this.sub.unsubscribe(this.channelPrefix + channel);
-    } catch (error) {
-      // A fresh subscriber connection starts without it anyway.
-      this.logger.debug({ err: error, channel }, 'unsubscribe failed');
-    }
-  }
-
-  rateLimiter(options: RateLimiterOptions): RateLimiterAbstract {
-    const common = { points: options.points, duration: options.durationSeconds };
-    return new RateLimiterRedis({
-      ...common,
-      storeClient: this.cmd,
-      keyPrefix: `${this.options.keyPrefix}rl:${options.keyPrefix}`,
-      rejectIfRedisNotReady: true,
-      // Redis down: the same limit, counted by this instance alone.
-      insuranceLimiter: new RateLimiterMemory({ ...common, keyPrefix: options.keyPrefix }),
-    });
+    await this.subscriber.remove(channel);
   }
 
   async ping(): Promise<void> {
@@ -439,12 +222,20 @@ export class RedisBroker implements Broker {
   }
 
   stats(): Readonly<RedisBrokerStats> {
-    return { ...this.counters };
+    return {
+      ...this.counters,
+      republished: this.unsent.republished,
+      unsentDropped: this.unsent.dropped,
+      registryReadded: this.upkeep.readded,
+      resubscribes: this.subscriber.resubscribes,
+      subscriberRepairs: this.subscriber.repairs,
+      probes: this.probe.sent,
+    };
   }
 
   /** Channels this instance currently wants (hub names). */
   subscribedChannels(): string[] {
-    return [...this.wanted];
+    return [...this.subscriber.wanted];
   }
 
   close(): Promise<void> {
@@ -467,7 +258,7 @@ export class RedisBroker implements Broker {
     await new Promise((resolve) => setImmediate(resolve));
     this.closed = true;
     this.handlers = undefined;
-    this.failPendingProbe();
+    this.probe.stop();
     await Promise.all([quit(this.cmd), quit(this.sub)]);
   }
 
@@ -480,7 +271,7 @@ export class RedisBroker implements Broker {
     this.stopTimers();
     this.closed = true;
     this.handlers = undefined;
-    this.failPendingProbe();
+    this.probe.stop();
     this.registry.forgetLocally();
     this.cmd.disconnect();
     this.sub.disconnect();
@@ -488,188 +279,91 @@ export class RedisBroker implements Broker {
 
   // --- internals -----------------------------------------------------------
 
-  private watch(client: Redis, role: 'cmd' | 'sub'): void {
-    client.on('error', (error: Error) => {
-      if (this.closed) return;
-      if (!this.down.has(role)) {
-        this.down.add(role);
-        this.logger.warn({ err: error, connection: role }, 'Redis connection error');
-      } else {
-        this.logger.debug({ err: error, connection: role }, 'Redis connection error');
-      }
-    });
-    client.on('close', () => {
-      if (this.closed) return;
-      if (role === 'sub') {
-        this.subEpoch += 1;
-        this.subSynced = false;
-        this.subscriptionHealthy = false;
-        this.failPendingProbe();
-      }
-      this.emitStatus();
-    });
-    client.on('ready', () => {
-      if (this.closed) return;
-      if (this.everReady.has(role)) {
-        this.counters.reconnects += 1;
-        this.logger.info({ connection: role }, 'Redis connection ready again');
-      }
-      this.everReady.add(role);
-      this.down.delete(role);
-      if (role === 'sub') {
-        this.subEpoch += 1;
-        this.subSynced = false;
-        this.resyncRun = this.resync(this.subEpoch);
-      } else {
+  private watch(): void {
+    const closed = () => this.closed;
+    const reconnected = (again: boolean) => {
+      if (again) this.counters.reconnects += 1;
+    };
+    watchConnection(this.cmd, 'cmd', this.logger, {
+      closed,
+      lost: () => this.emitStatus(),
+      ready: (again) => {
+        reconnected(again);
         // After an outage (maybe a restart that lost every key) put this instance's entries back.
-        void this.refreshRegistry();
+        void this.upkeep.refresh();
         void this.republish();
-      }
-      this.emitStatus();
+        this.emitStatus();
+      },
     });
-  }
-
-  /** Subscribes the probe channel and every wanted channel on a fresh subscriber connection. */
-  private async resync(epoch: number): Promise<void> {
-    const channels = [this.probeChannel, ...[...this.wanted].map((c) => this.channelPrefix + c)];
-    try {
-      await this.sub.subscribe(...channels);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'resubscribe failed');
-      if (epoch === this.subEpoch && this.sub.status === 'ready' && !this.closed) this.repairSubscriber();
-      return;
-    }
-    // Dropped meanwhile: the next connection replays its own.
-    if (epoch !== this.subEpoch || this.closed) return;
-    this.subSynced = true;
-    this.counters.resubscribes += 1;
-    // Not the first subscription: publications may have been missed while it was down.
-    if (this.counters.resubscribes > 1) {
-      try {
-        this.handlers?.onResubscribed?.();
-      } catch (error) {
-        this.logger.error({ err: error }, 'resubscribe handler threw');
-      }
-    }
-    this.logger.debug({ channels: channels.length }, 'subscriber channels replayed');
-    // Prove the fresh subscription now (once a probe still running from before is done).
-    if (this.timers.length > 0) void (this.probeRun ?? Promise.resolve()).then(() => this.probe());
-  }
-
-  /** Reconnects the subscriber; its 'ready' replays every channel. */
-  private repairSubscriber(): void {
-    // This connection is written off now, even though its socket may take a moment to close.
-    this.subEpoch += 1;
-    this.subSynced = false;
-    this.failPendingProbe();
-    this.counters.subscriberRepairs += 1;
-    this.logger.warn('reconnecting the Redis subscriber to repair its subscriptions');
-    this.sub.disconnect(true);
+    watchConnection(this.sub, 'sub', this.logger, {
+      closed,
+      lost: () => {
+        this.subscriptionHealthy = false;
+        this.subscriber.dropped();
+        this.emitStatus();
+      },
+      ready: (again) => {
+        reconnected(again);
+        this.subscriber.connected();
+        this.emitStatus();
+      },
+    });
   }
 
   private readonly onMessage = (redisChannel: string, payload: string): void => {
     if (redisChannel === this.probeChannel) {
-      if (this.pendingProbe?.token === payload) this.pendingProbe.arrived();
+      this.probe.received(payload);
       return;
     }
     if (!redisChannel.startsWith(this.channelPrefix)) return;
     const channel = redisChannel.slice(this.channelPrefix.length);
-    const newline = payload.indexOf('\n');
-    let origin: unknown;
-    let messageId: unknown;
-    let publishedAt: unknown;
-    let trace: unknown;
-    let previousMessageId: unknown;
-    try {
-      const header: unknown = JSON.parse(payload.slice(0, newline));
-      if (newline < 0 || !Array.isArray(header) || !READABLE_VERSIONS.includes(header[0])) {
-        throw new Error('bad envelope');
-      }
-      [, origin, messageId, publishedAt, trace, previousMessageId] = header;
-      // Version 1 has no previousMessageId: delivered without the gap check.
-      if (header[0] === 1) previousMessageId = undefined;
-      // Receivers compare it with messageIds as a number.
-      if (!isOptionalMessageId(previousMessageId)) throw new Error('bad envelope');
-    } catch {
+    const envelope = decodeEnvelope(payload);
+    if (envelope === undefined) {
       this.counters.malformed += 1;
       this.logger.warn({ channel }, 'dropped a malformed Pub/Sub payload');
       return;
     }
-    if (origin === this.instanceId) {
+    if (envelope.origin === this.instanceId) {
       this.counters.echoesDropped += 1;
       return;
     }
     // A message can still arrive just after the last local connection left.
-    if (!this.wanted.has(channel) || !this.handlers) return;
+    if (!this.subscriber.wanted.has(channel) || !this.handlers) return;
     this.counters.received += 1;
-    const publication: Publication = { channel, frame: payload.slice(newline + 1) };
-    if (typeof messageId === 'string') publication.messageId = messageId;
-    if (typeof previousMessageId === 'string') publication.previousMessageId = previousMessageId;
-    if (typeof publishedAt === 'number') publication.publishedAt = publishedAt;
-    if (isCarrier(trace)) publication.trace = trace;
-    try {
-      this.handlers.onDelivery(publication);
-    } catch (error) {
-      this.logger.error({ err: error, channel }, 'delivery handler threw');
-    }
+    const publication = { channel, ...envelope.publication };
+    this.callback('delivery handler', () => this.handlers?.onDelivery(publication), channel);
   };
 
-  /**
-   * Publishes a token on this instance's probe channel and waits for it on the
-   * subscriber. Publish accepted but nothing back in time (or nobody listening)
-   * means the subscription is dead: unhealthy, and the subscriber reconnects.
-   * Concurrent callers share one run. Resolves with the outcome.
-   */
-  private probe(): Promise<boolean> {
-    if (this.closed) return Promise.resolve(false);
-    this.probeRun ??= this.runProbe().finally(() => {
-      this.probeRun = undefined;
-    });
-    return this.probeRun;
+  /** Runs the liveness probe (concurrent callers share a run) and acts on its outcome. */
+  private async runProbe(): Promise<void> {
+    const outcome: ProbeOutcome = await this.probe.run();
+    switch (outcome) {
+      case 'stale':
+        // The subscriber changed meanwhile: its resync probes again.
+        return;
+      case 'healthy':
+        this.lastProbeOkAt = Date.now();
+        this.setSubscriptionHealthy(true);
+        return;
+      case 'not-ready':
+        // Down or still replaying its channels: ioredis or the resync is at work.
+        this.setSubscriptionHealthy(false);
+        return;
+      case 'unreachable':
+      case 'lost':
+        this.counters.probeFailures += 1;
+        this.setSubscriptionHealthy(false);
+        // Publish works but nothing comes back: the subscriber looks connected and is not.
+        if (outcome === 'lost' && this.sub.status === 'ready') this.subscriber.repair();
+    }
   }
 
-  private async runProbe(): Promise<boolean> {
-    if (this.sub.status !== 'ready' || !this.subSynced) {
-      // Down or still replaying its channels: not healthy, and ioredis or the resync is at work.
-      this.setSubscriptionHealthy(false);
-      return false;
-    }
-    const epoch = this.subEpoch;
-    this.counters.probes += 1;
-    const token = `${++this.probeSeq}:${Date.now()}`;
-    let arrived!: () => void;
-    const back = new Promise<void>((resolve) => (arrived = resolve));
-    this.pendingProbe = { token, arrived };
-    let published = false;
-    let ok = false;
-    try {
-      const receivers = await this.cmd.publish(this.probeChannel, token);
-      published = true;
-      // Nobody listening on our own probe channel: the subscription is gone for sure.
-      if (receivers > 0)
-        ok =
-          (await withTimeout(
-            back.then(() => true),
-            this.options.probeTimeoutMs,
-          )) === true;
-    } catch (error) {
-      // Redis unreachable: ioredis reconnects by itself, nothing to repair here.
-      this.logger.debug({ err: error }, 'probe publish failed');
-    } finally {
-      if (this.pendingProbe?.token === token) this.pendingProbe = undefined;
-    }
-    // The subscriber changed meanwhile: this run proves nothing, its resync probes again.
-    if (this.closed || epoch !== this.subEpoch) return false;
-    if (ok) {
-      this.lastProbeOkAt = Date.now();
-      this.setSubscriptionHealthy(true);
-      return true;
-    }
-    this.counters.probeFailures += 1;
-    this.setSubscriptionHealthy(false);
-    // Publish works but nothing comes back: the subscriber looks connected and is not.
-    if (published && this.sub.status === 'ready') this.repairSubscriber();
-    return false;
+  /** Every channel is subscribed again on a fresh subscriber connection. */
+  private resubscribed(again: boolean): void {
+    // Not the first subscription: publications may have been missed while it was down.
+    if (again) this.callback('resubscribe handler', () => this.handlers?.onResubscribed?.());
+    // Prove the fresh subscription now (once a probe still running from before is done).
+    if (this.timers.length > 0) void this.probe.settled().then(() => this.runProbe());
   }
 
   private setSubscriptionHealthy(healthy: boolean): void {
@@ -681,47 +375,10 @@ export class RedisBroker implements Broker {
     this.emitStatus();
   }
 
-  private failPendingProbe(): void {
-    this.pendingProbe = undefined;
-  }
-
-  private async refreshRegistry(): Promise<void> {
-    if (this.refreshRunning || this.closed) return;
-    this.refreshRunning = true;
-    try {
-      const readded = await this.registry.refresh();
-      if (readded > 0) {
-        this.counters.registryReadded += readded;
-        this.logger.warn({ readded }, 'registry: re-added entries Redis had lost');
-      }
-    } catch (error) {
-      this.logger.debug({ err: error }, 'registry refresh failed');
-    } finally {
-      this.refreshRunning = false;
-    }
-  }
-
-  private async sweep(): Promise<void> {
-    if (this.sweepRunning || this.closed) return;
-    this.sweepRunning = true;
-    try {
-      const expired = await this.registry.sweep();
-      if (expired.length > 0 && !this.closed) this.reportExpired(expired);
-    } catch (error) {
-      this.logger.debug({ err: error }, 'registry sweep failed');
-    } finally {
-      this.sweepRunning = false;
-    }
-  }
-
   private reportExpired(sessionIds: string[]): void {
     this.counters.sessionsExpired += sessionIds.length;
     this.logger.info({ sessions: sessionIds.length }, 'sessions lost their last connection with a vanished instance');
-    try {
-      this.handlers?.onSessionsExpired(sessionIds);
-    } catch (error) {
-      this.logger.error({ err: error }, 'onSessionsExpired handler threw');
-    }
+    this.callback('onSessionsExpired handler', () => this.handlers?.onSessionsExpired(sessionIds));
   }
 
   private every(ms: number, fn: () => void): void {
@@ -741,67 +398,16 @@ export class RedisBroker implements Broker {
     const key = `${health.connected}/${health.subscriptionHealthy}`;
     if (key === this.lastEmitted) return;
     this.lastEmitted = key;
+    const onStatus = this.onStatus;
+    this.callback('onStatus callback', () => onStatus(health));
+  }
+
+  /** Runs a caller's callback: what it throws is logged, never thrown into the broker. */
+  private callback(name: string, fn: () => void, channel?: string): void {
     try {
-      this.onStatus(health);
+      fn();
     } catch (error) {
-      this.logger.error({ err: error }, 'onStatus callback threw');
+      this.logger.error({ err: error, channel }, `${name} threw`);
     }
   }
-}
-
-/** Resolves with the promise's value, or undefined after `ms`. */
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms, undefined);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** QUIT, or drop the connection when Redis does not answer. */
-async function quit(client: Redis): Promise<void> {
-  if (client.status === 'end') return;
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
-  }
-  const done = await withTimeout(
-    client.quit().then(
-      () => true,
-      () => false,
-    ),
-    1000,
-  );
-  if (done !== true) client.disconnect();
-}
-
-/** The URL without credentials, for logs. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '[invalid url]';
-  }
-}
-
-/** A messageId (decimal digits), null or absent. */
-function isOptionalMessageId(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && /^\d{1,30}$/.test(value));
-}
-
-/** A W3C trace-context carrier: string values only. */
-function isCarrier(value: unknown): value is Record<string, string> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((v) => typeof v === 'string')
-  );
 }

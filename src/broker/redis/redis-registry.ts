@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
-import type { AcquireResult, ConnectionEntry, ConnectionRegistry } from '../types.js';
+import type { AcquireResult, ConnectionEntry, ConnectionLimits, ConnectionRegistry } from '../registry.js';
 import { acquireLua, onlineLua, refreshLua, releaseLua, sweepCandidatesLua, sweepLua } from './scripts.js';
 
 type ScriptFn = (numberOfKeys: number, ...keysAndArgs: (string | number)[]) => Promise<unknown>;
@@ -82,7 +82,7 @@ export class RedisRegistry implements ConnectionRegistry {
     return this.local.size;
   }
 
-  async acquire(entry: ConnectionEntry, limits: { perSession: number; perIp: number }): Promise<AcquireResult> {
+  async acquire(entry: ConnectionEntry, limits: ConnectionLimits): Promise<AcquireResult> {
     const sessionId = entry.sessionId ?? '';
     let reply: unknown;
     try {
@@ -230,7 +230,7 @@ export class RedisRegistry implements ConnectionRegistry {
   }
 
   /** Per-instance limits and presence while Redis is unreachable. */
-  private acquireLocally(entry: ConnectionEntry, limits: { perSession: number; perIp: number }): AcquireResult {
+  private acquireLocally(entry: ConnectionEntry, limits: ConnectionLimits): AcquireResult {
     if (this.local.has(entry.connectionId)) {
       return { ok: true, firstForSession: false };
     }

@@ -1,10 +1,10 @@
 /** Broadcaster REST: login, the session list and a session's history. */
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/passwords.js';
 import type { TokenService } from '../../auth/tokens.js';
-import type { ConnectionRegistry } from '../../broker/types.js';
+import type { RateLimiter } from '../../broker/rate-limiter.js';
+import type { ConnectionRegistry } from '../../broker/registry.js';
 import { toMessage } from '../../chat/chat-service.js';
 import type { Config } from '../../config.js';
 import type { AdminRecord, Store } from '../../db/types.js';
@@ -25,9 +25,9 @@ export interface AdminRouteDeps {
   registry: ConnectionRegistry;
   logger: Logger;
   /** Failed logins per username and IP (brute force on one account). */
-  loginFailureLimiter: RateLimiterAbstract;
+  loginFailureLimiter: RateLimiter;
   /** All login attempts per IP (credential stuffing). */
-  loginIpLimiter: RateLimiterAbstract;
+  loginIpLimiter: RateLimiter;
 }
 
 export function adminRoutes(deps: AdminRouteDeps): Router {
@@ -38,7 +38,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     const { username, password } = validate(adminLoginRequestSchema, req.body);
     const ip = req.ip ?? 'unknown';
     const failureKey = `${username.toLowerCase()}|${ip}`;
-    const blockedMs = await isBlocked(deps.loginFailureLimiter, failureKey, config.rateLimit.loginFailures);
+    const blockedMs = await isBlocked(deps.loginFailureLimiter, failureKey);
     if (blockedMs !== undefined) {
       throw new HttpError('rate_limited', undefined, { 'Retry-After': String(Math.ceil(blockedMs / 1000)) });
     }
@@ -51,7 +51,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
       logger.info({ ip }, 'broadcaster login refused');
       throw new HttpError('invalid_credentials');
     }
-    await deps.loginFailureLimiter.delete(failureKey).catch(() => undefined);
+    await deps.loginFailureLimiter.reset(failureKey).catch(() => undefined);
     const { token, expiresAt } = await tokens.signBroadcaster(
       { adminId: admin.id, name: admin.displayName },
       config.adminTokenTtlSeconds,

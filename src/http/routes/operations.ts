@@ -1,7 +1,7 @@
 /** Operations endpoints: liveness, readiness, Prometheus metrics. */
 import { timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
-import type { Broker } from '../../broker/types.js';
+import type { ReadinessProbe } from '../../broker/services.js';
 import type { Config } from '../../config.js';
 import type { Store } from '../../db/types.js';
 import { HttpError } from '../../errors.js';
@@ -10,7 +10,8 @@ import type { Metrics } from '../../metrics.js';
 export interface OperationsDeps {
   config: Config;
   store: Store;
-  broker: Broker;
+  /** The shared bus's readiness, when it can be down (Redis). */
+  brokerReadiness: ReadinessProbe | undefined;
   metrics: Metrics;
 }
 
@@ -34,7 +35,8 @@ export function operationsRoutes(deps: OperationsDeps): Router {
   router.get('/readyz', async (_req, res) => {
     const checks: Record<string, 'ok' | 'failed'> = {};
     const probes: [string, () => Promise<void>][] = [['database', () => deps.store.ping()]];
-    if (deps.broker.kind === 'redis') probes.push(['redis', () => deps.broker.ping()]);
+    const bus = deps.brokerReadiness;
+    if (bus) probes.push([bus.name, () => bus.check()]);
     await Promise.all(
       probes.map(async ([name, probe]) => {
         checks[name] = await within(probe(), READY_TIMEOUT_MS).then(

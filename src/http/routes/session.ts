@@ -1,9 +1,9 @@
 /** POST /livechat/session: a listener opens a chat session. */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { TokenService } from '../../auth/tokens.js';
+import type { RateLimiter } from '../../broker/rate-limiter.js';
 import type { Config } from '../../config.js';
 import type { Store } from '../../db/types.js';
 import { HttpError } from '../../errors.js';
@@ -18,7 +18,7 @@ export interface SessionRouteDeps {
   tokens: TokenService;
   logger: Logger;
   /** undefined when LIVECHAT_SESSION_CREATE_LIMIT_PER_MINUTE is 0. */
-  createLimiter: RateLimiterAbstract | undefined;
+  createLimiter: RateLimiter | undefined;
 }
 
 export function sessionRoutes(deps: SessionRouteDeps): Router {
