@@ -5,7 +5,7 @@
  */
 import type { BaseClientOptions } from './client-options.js';
 import { Connection, type ConnectionState, type StateChange } from './connection.js';
-import type { Expiry, TokenRefresh } from './credentials.js';
+import type { TokenRefresh } from './credentials.js';
 import { Emitter } from './emitter.js';
 import { defaultFetch, systemTimers, type FetchLike, type Timers } from './environment.js';
 import { chatMessageFailure, decodeFrame, type ProtocolError, type SchemaMap } from './frames.js';
@@ -129,7 +129,7 @@ export abstract class BaseClient<S extends object, C extends object, M extends k
   }
 
   /** Replaces the token (e.g. after logging in again); used from the next connection attempt on. */
-  setToken(token: string, expiresAt?: Expiry): void {
+  setToken(token: string, expiresAt?: string | number | Date): void {
     this.connection.setToken(token, expiresAt);
   }
 

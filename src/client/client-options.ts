@@ -1,6 +1,6 @@
 /** The options both clients (listener and broadcaster) take. */
 import type { BackoffOptions } from './backoff.js';
-import type { Expiry, TokenRefresh } from './credentials.js';
+import type { TokenRefresh } from './credentials.js';
 import type { FetchLike, NetworkMonitor, Timers, WebSocketConstructor } from './environment.js';
 
 export interface BaseClientOptions {
@@ -9,7 +9,7 @@ export interface BaseClientOptions {
   /** The session token (listener) or admin token (broadcaster). */
   token: string;
   /** When the token expires (ISO string, epoch ms or Date); read from the JWT's `exp` when left out. */
-  expiresAt?: Expiry;
+  expiresAt?: string | number | Date;
   /** WebSocket implementation: `globalThis.WebSocket` by default; in Node pass `WebSocket` from the `ws` package. */
   WebSocket?: WebSocketConstructor;
   /** fetch implementation for the REST calls; `globalThis.fetch` by default. */
