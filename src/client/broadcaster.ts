@@ -5,7 +5,8 @@ import {
   type BroadcasterServerEvents,
   type Message,
 } from '../protocol/index.js';
-import { BaseClient, type BaseClientOptions } from './base-client.js';
+import { BaseClient } from './base-client.js';
+import type { BaseClientOptions } from './client-options.js';
 import { SeenIds } from './dedup.js';
 import { toWebSocketUrl } from './environment.js';
 import {

@@ -104,22 +104,6 @@ export function randomId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Milliseconds since the epoch of a JWT's `exp` claim, or undefined when it has none or is not a JWT. */
-export function jwtExpiry(token: string): number | undefined {
-  const part = token.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const base64 = part
-      .replace(/-/g, '+')
-      .replace(/_/g, '/')
-      .padEnd(Math.ceil(part.length / 4) * 4, '=');
-    const json = JSON.parse(atob(base64)) as { exp?: unknown };
-    return typeof json.exp === 'number' ? json.exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `http(s)://host[:port][/prefix]` → `ws(s)://host[:port][/prefix]` + path. */
 export function toWebSocketUrl(baseUrl: string, path: string, query: Record<string, string | undefined>): string {
   const url = new URL(path.replace(/^\//, ''), baseUrl.endsWith('/') ? baseUrl : baseUrl + '/');

@@ -9,14 +9,11 @@ export { ListenerClient, connectListener, startListener } from './listener.js';
 export type { ListenerClientOptions, ListenerOutgoing, StartListenerOptions } from './listener.js';
 export { BroadcasterClient, connectBroadcaster, startBroadcaster } from './broadcaster.js';
 export type { BroadcasterClientOptions, BroadcasterOutgoing, LoginOptions } from './broadcaster.js';
-export type {
-  BaseClientOptions,
-  ClientEvents,
-  ConnectionState,
-  ProtocolError,
-  StateChange,
-  TokenRefresh,
-} from './base-client.js';
+export type { BaseClientOptions } from './client-options.js';
+export type { ClientEvents } from './base-client.js';
+export type { ConnectionState, StateChange } from './connection.js';
+export type { ProtocolError } from './frames.js';
+export type { TokenRefresh } from './credentials.js';
 export {
   createSession,
   getAllMessages,

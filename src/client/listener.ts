@@ -1,6 +1,8 @@
 /** The listener flavour: one anonymous session, chatting with the station. */
 import { listenerServerEvents, type ListenerClientEvents, type ListenerServerEvents } from '../protocol/index.js';
-import { BaseClient, type BaseClientOptions, type TokenRefresh } from './base-client.js';
+import { BaseClient } from './base-client.js';
+import type { BaseClientOptions } from './client-options.js';
+import type { TokenRefresh } from './credentials.js';
 import { SeenIds } from './dedup.js';
 import { toWebSocketUrl } from './environment.js';
 import { createSession as createSessionRequest, type HttpOptions, type SessionCredentials } from './http.js';
