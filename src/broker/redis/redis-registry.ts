@@ -212,9 +212,9 @@ export class RedisRegistry implements ConnectionRegistry {
     const results = await Promise.all(entries.map(async (entry) => ({ entry, result: await this.release(entry) })));
     return [
       ...new Set(
-        results
-          .filter(({ entry, result }) => result.lastForSession && entry.sessionId !== undefined)
-          .map(({ entry }) => entry.sessionId!),
+        results.flatMap(({ entry, result }) =>
+          result.lastForSession && entry.sessionId !== undefined ? [entry.sessionId] : [],
+        ),
       ),
     ];
   }
