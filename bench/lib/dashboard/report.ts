@@ -1,0 +1,80 @@
+/**
+ * The dashboard scenario's Markdown table and its goals (issue 18, point 3):
+ * no task over 100 ms, the main thread busy under 25 %, a conversation opens
+ * in under 150 ms.
+ */
+import type { Verdict } from '../report.js';
+import type { TargetRun } from '../runner.js';
+import type { ScenarioResult } from '../scenarios.js';
+import { DASHBOARD_GOALS as GOALS, type DashboardFigures } from './run.js';
+
+const n = (v: number | undefined) => (v === undefined ? '–' : Math.round(v).toLocaleString('en'));
+
+function opensCell(d: DashboardFigures): string {
+  const o = d.opens;
+  const failed = o.failures.length ? `, ${o.failures.length} did not open` : '';
+  return `${o.samples.length}/${o.attempted}: median **${n(o.medianMs)}** / max ${n(o.maxMs)}${failed}`;
+}
+
+export function dashboardTable(s: ScenarioResult): string[] {
+  const rows = [
+    '| target | first row after login (ms) | long tasks: count / **max** / total (ms) | main thread busy | conversation open (ms) | messages on the page / sent | CPU: server / machine (cores) | errors |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const run of s.runs) {
+    const d = run.dashboard;
+    if (!d) {
+      rows.push(`| ${run.target.label} | ${run.error ?? 'no result'} | | | | | | |`);
+      continue;
+    }
+    const w = d.window;
+    const tasks = w ? `${n(w.longTasks.count)} / **${n(w.longTasks.maxMs)}** / ${n(w.longTasks.totalMs)}` : '–';
+    const busy = w ? `**${w.busyPercent.toFixed(1)} %** of ${(w.wallMs / 1000).toFixed(1)} s` : '–';
+    const sent = run.load ? `${n(d.framesSeen)} / ${n(run.load.counts.sent)}` : '–';
+    const problems = [run.error, ...d.opens.failures, ...d.pageErrors.map((e) => `page: ${e}`)].filter(Boolean);
+    rows.push(
+      `| ${run.target.label} | ${n(d.listShownMs)} | ${tasks} | ${busy} | ${opensCell(d)} | ${sent} | ${d.serverCores ?? '–'} / ${d.machineCores ?? '–'} | ${problems.length ? problems.join('; ').replace(/\|/g, '/') : '0'} |`,
+    );
+  }
+  return rows;
+}
+
+export function dashboardVerdicts(s: ScenarioResult | undefined): Verdict[] {
+  const verdicts: Verdict[] = [];
+  for (const run of s?.runs ?? []) {
+    const d = run.dashboard;
+    // A run that never reached the page measured nothing; one whose page stopped answering failed.
+    const reached = d?.listShownMs !== undefined;
+    const add = (goal: string, measured: string | undefined, ok: boolean | undefined) =>
+      verdicts.push({
+        scenario: 'dashboard',
+        goal,
+        target: run.target.id,
+        measured: measured ?? run.error ?? 'no result',
+        verdict: !reached || ok === undefined ? (reached ? 'not met' : 'not measured') : ok ? 'met' : 'not met',
+      });
+    const w = d?.window;
+    add(
+      `no task over ${GOALS.maxTaskMs} ms`,
+      w && `longest ${n(w.longTasks.maxMs)} ms (${n(w.longTasks.count)} long tasks, ${n(w.longTasks.totalMs)} ms)`,
+      w && w.longTasks.maxMs <= GOALS.maxTaskMs,
+    );
+    add(
+      `main thread busy under ${GOALS.maxBusyPercent} %`,
+      w && `${w.busyPercent.toFixed(1)} %`,
+      w && w.busyPercent < GOALS.maxBusyPercent,
+    );
+    add(`a conversation opens in under ${GOALS.maxOpenMs} ms`, d && openMeasured(run, d), d && openOk(d));
+  }
+  return verdicts;
+}
+
+function openMeasured(run: TargetRun, d: DashboardFigures): string | undefined {
+  if (d.opens.attempted === 0) return run.error;
+  return `median ${n(d.opens.medianMs)} ms, max ${n(d.opens.maxMs)} ms over ${d.opens.samples.length} of ${d.opens.attempted} opens`;
+}
+
+function openOk(d: DashboardFigures): boolean | undefined {
+  if (d.opens.attempted === 0) return undefined;
+  return d.opens.failures.length === 0 && d.opens.maxMs !== undefined && d.opens.maxMs < GOALS.maxOpenMs;
+}
