@@ -14,6 +14,9 @@ export const CHROMIUM = process.env['LIVECHAT_TEST_CHROMIUM'] ?? '/usr/bin/chrom
 /** Longest wait for one answer from the page (it may be frozen for longer: that is then a failure). */
 export const PAGE_TIMEOUT_MS = 30_000;
 
+/** Longest wait for the page at the end of the window: a frozen page's figures are still wanted. */
+export const FROZEN_TIMEOUT_MS = 180_000;
+
 export function bounded<T>(what: string, promise: Promise<T>, timeoutMs = PAGE_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -88,12 +91,14 @@ export class DashboardPage {
     return Math.round(performance.now() - started);
   }
 
-  async mark(): Promise<WindowMark> {
+  /** `timeoutMs`: how long a page that is frozen by its own work is waited for (it is then measured when it answers). */
+  async mark(timeoutMs = PAGE_TIMEOUT_MS): Promise<WindowMark> {
     const pageNow = await bounded(
       'performance.now()',
       this.page.evaluate(() => performance.now()),
+      timeoutMs,
     );
-    const { metrics } = await bounded('Performance.getMetrics', this.cdp.send('Performance.getMetrics'));
+    const { metrics } = await bounded('Performance.getMetrics', this.cdp.send('Performance.getMetrics'), timeoutMs);
     const metric = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
     return { pageNow, taskDuration: metric('TaskDuration'), timestamp: metric('Timestamp') };
   }
@@ -103,6 +108,7 @@ export class DashboardPage {
     const entries = await bounded(
       'long tasks',
       this.page.evaluate(() => window.benchProbe.longTasks),
+      FROZEN_TIMEOUT_MS,
     );
     const inside = entries.filter((e: LongTaskEntry) => e.start >= from.pageNow && e.start < to.pageNow);
     const durations = inside.map((e) => e.duration);
@@ -146,6 +152,7 @@ export class DashboardPage {
     return bounded(
       'previews',
       this.page.evaluate((p) => window.benchProbe.previewsOf(p), phase),
+      FROZEN_TIMEOUT_MS,
     );
   }
 

@@ -13,7 +13,7 @@ import { GeneratorProcess } from '../controller.js';
 import { cpuMs, machineBusyMs, REPO_ROOT, sleep } from '../proc.js';
 import { generatorSetup, type TargetRun } from '../runner.js';
 import { startTarget, type RunningTarget, type TargetOptions, type TargetSpec } from '../targets.js';
-import { DashboardPage, type WindowFigures } from './page.js';
+import { DashboardPage, FROZEN_TIMEOUT_MS, type WindowFigures } from './page.js';
 import type { OpenResult } from './probe.js';
 
 export interface DashboardPlan {
@@ -162,7 +162,7 @@ export async function runDashboard(spec: TargetSpec, plan: DashboardRunPlan): Pr
     const wall = performance.now() - started;
     figures.serverCores = Math.round(((cpuMs(target.pids[0]!) - cpu0.server) / wall) * 100) / 100;
     figures.machineCores = Math.round(((machineBusyMs() - cpu0.machine) / wall) * 100) / 100;
-    const to = await page.mark();
+    const to = await page.mark(FROZEN_TIMEOUT_MS);
     run.load = await loading;
     figures.window = await page.figures(from, to);
     figures.framesSeen = page.framesSeen.size;
