@@ -14,8 +14,8 @@ export const CHROMIUM = process.env['LIVECHAT_TEST_CHROMIUM'] ?? '/usr/bin/chrom
 /** Longest wait for one answer from the page (it may be frozen for longer: that is then a failure). */
 export const PAGE_TIMEOUT_MS = 30_000;
 
-/** Longest wait for the page at the end of the window: a frozen page's figures are still wanted. */
-export const FROZEN_TIMEOUT_MS = 180_000;
+/** Longest wait for the page after the window: a frozen page's figures are still wanted. */
+export const FROZEN_TIMEOUT_MS = 120_000;
 
 export function bounded<T>(what: string, promise: Promise<T>, timeoutMs = PAGE_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -26,23 +26,46 @@ export function bounded<T>(what: string, promise: Promise<T>, timeoutMs = PAGE_T
 }
 
 export interface WindowMark {
-  /** The page's performance.now() at the mark. */
-  pageNow: number;
   /** CDP Performance.getMetrics: the renderer main thread's task time and the metric clock, in seconds. */
   taskDuration: number;
   timestamp: number;
 }
 
-export interface WindowFigures {
+/** Wall-clock bounds (ms since the epoch) of the window the long tasks are counted in. */
+export interface EpochWindow {
+  startMs: number;
+  endMs: number;
+}
+
+export interface BusyFigures {
+  percent: number;
+  /** The time between the two marks the share is measured over. */
   wallMs: number;
-  busyPercent: number;
-  longTasks: { count: number; maxMs: number; totalMs: number };
+}
+
+export interface LongTaskFigures {
+  count: number;
+  maxMs: number;
+  totalMs: number;
+  /** The measured window they started in. */
+  windowMs: number;
+}
+
+/** The main thread's busy share between two marks. */
+export function busyBetween(from: WindowMark, to: WindowMark): BusyFigures {
+  const wallS = to.timestamp - from.timestamp;
+  return {
+    percent: Math.round(((to.taskDuration - from.taskDuration) / wallS) * 1000) / 10,
+    wallMs: Math.round(wallS * 1000),
+  };
 }
 
 export class DashboardPage {
   /** Distinct listener messages of the watched phase received on the page's WebSocket. */
   readonly framesSeen = new Set<string>();
   readonly errors: string[] = [];
+  /** The page's performance.timeOrigin (ms since the epoch): long-task times are relative to it. */
+  private timeOrigin = NaN;
 
   private constructor(
     private readonly browser: Browser,
@@ -88,39 +111,41 @@ export class DashboardPage {
     await page.click('form.login button[type=submit]', { timeout: PAGE_TIMEOUT_MS });
     await page.waitForSelector('.status[data-state=open]', { timeout: timeoutMs });
     await page.waitForSelector('.session', { timeout: timeoutMs });
-    return Math.round(performance.now() - started);
+    const shownMs = Math.round(performance.now() - started);
+    this.timeOrigin = await bounded(
+      'performance.timeOrigin',
+      page.evaluate(() => performance.timeOrigin),
+    );
+    return shownMs;
   }
 
-  /** `timeoutMs`: how long a page that is frozen by its own work is waited for (it is then measured when it answers). */
+  /**
+   * The main thread's task time now. The renderer answers between tasks, so a
+   * page frozen by its own work is measured when it answers: `timeoutMs` is how
+   * long that is waited for.
+   */
   async mark(timeoutMs = PAGE_TIMEOUT_MS): Promise<WindowMark> {
-    const pageNow = await bounded(
-      'performance.now()',
-      this.page.evaluate(() => performance.now()),
-      timeoutMs,
-    );
     const { metrics } = await bounded('Performance.getMetrics', this.cdp.send('Performance.getMetrics'), timeoutMs);
     const metric = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
-    return { pageNow, taskDuration: metric('TaskDuration'), timestamp: metric('Timestamp') };
+    return { taskDuration: metric('TaskDuration'), timestamp: metric('Timestamp') };
   }
 
-  /** Long tasks that started between the two marks, and the main thread's busy share over them. */
-  async figures(from: WindowMark, to: WindowMark): Promise<WindowFigures> {
+  /** Long tasks that started in the window (asked after it: the page may answer late, or never). */
+  async longTasks(span: EpochWindow): Promise<LongTaskFigures> {
     const entries = await bounded(
       'long tasks',
       this.page.evaluate(() => window.benchProbe.longTasks),
       FROZEN_TIMEOUT_MS,
     );
-    const inside = entries.filter((e: LongTaskEntry) => e.start >= from.pageNow && e.start < to.pageNow);
+    const start = span.startMs - this.timeOrigin;
+    const end = span.endMs - this.timeOrigin;
+    const inside = entries.filter((e: LongTaskEntry) => e.start >= start && e.start < end);
     const durations = inside.map((e) => e.duration);
-    const wallS = to.timestamp - from.timestamp;
     return {
-      wallMs: Math.round(wallS * 1000),
-      busyPercent: Math.round(((to.taskDuration - from.taskDuration) / wallS) * 1000) / 10,
-      longTasks: {
-        count: inside.length,
-        maxMs: Math.round(Math.max(0, ...durations)),
-        totalMs: Math.round(durations.reduce((a, b) => a + b, 0)),
-      },
+      count: inside.length,
+      maxMs: Math.round(Math.max(0, ...durations)),
+      totalMs: Math.round(durations.reduce((a, b) => a + b, 0)),
+      windowMs: Math.round(span.endMs - span.startMs),
     };
   }
 

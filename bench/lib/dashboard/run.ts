@@ -13,7 +13,7 @@ import { GeneratorProcess } from '../controller.js';
 import { cpuMs, machineBusyMs, REPO_ROOT, sleep } from '../proc.js';
 import { generatorSetup, type TargetRun } from '../runner.js';
 import { startTarget, type RunningTarget, type TargetOptions, type TargetSpec } from '../targets.js';
-import { DashboardPage, FROZEN_TIMEOUT_MS, type WindowFigures } from './page.js';
+import { busyBetween, DashboardPage, FROZEN_TIMEOUT_MS, type BusyFigures, type LongTaskFigures } from './page.js';
 import type { OpenResult } from './probe.js';
 
 export interface DashboardPlan {
@@ -40,7 +40,10 @@ export interface DashboardFigures {
   conversations: number;
   /** From the login click until the socket was open and the first conversation row was shown. */
   listShownMs?: number;
-  window?: WindowFigures;
+  busy?: BusyFigures;
+  longTasks?: LongTaskFigures;
+  /** Questions the page did not answer in time (a frozen page). */
+  unanswered: string[];
   opens: { attempted: number; samples: OpenResult[]; failures: string[]; medianMs?: number; maxMs?: number };
   /** Listener messages of the measured phase the page's WebSocket received (distinct). */
   framesSeen: number;
@@ -90,6 +93,7 @@ export async function runDashboard(spec: TargetSpec, plan: DashboardRunPlan): Pr
     framesSeen: 0,
     previewsShown: 0,
     pageErrors: [],
+    unanswered: [],
     busyMeasure: BUSY_MEASURE,
   };
   const run: TargetRun = {
@@ -132,6 +136,8 @@ export async function runDashboard(spec: TargetSpec, plan: DashboardRunPlan): Pr
     figures.listShownMs = await page.login(target.admin.username, target.admin.password, 120_000);
     log(`dashboard logged in, first row after ${figures.listShownMs} ms; load: ${d.rate} msg/s`);
 
+    // Busy share from here: the page answers now, it may not once the load runs.
+    const from = await page.mark();
     const loading = generator.load({
       phase: LOAD_PHASE,
       rate: d.rate,
@@ -143,8 +149,8 @@ export async function runDashboard(spec: TargetSpec, plan: DashboardRunPlan): Pr
     });
     loading.catch(() => undefined); // awaited below; a page that stops answering leaves it behind
     await sleep(d.warmupMs);
-    const from = await page.mark();
     const started = performance.now();
+    const span = { startMs: Date.now(), endMs: NaN };
     const cpu0 = { server: cpuMs(target.pids[0]!), machine: machineBusyMs() };
     const opened = new Set<string>();
     for (let i = 1; i <= d.opens; i++) {
@@ -160,23 +166,27 @@ export async function runDashboard(spec: TargetSpec, plan: DashboardRunPlan): Pr
     }
     await sleep(Math.max(0, started + d.durationMs - performance.now()));
     const wall = performance.now() - started;
+    span.endMs = Date.now();
     figures.serverCores = Math.round(((cpuMs(target.pids[0]!) - cpu0.server) / wall) * 100) / 100;
     figures.machineCores = Math.round(((machineBusyMs() - cpu0.machine) / wall) * 100) / 100;
-    const to = await page.mark(FROZEN_TIMEOUT_MS);
+    const unanswered = (error: Error) => void figures.unanswered.push(error.message.split('\n')[0]!);
+    const to = await page.mark(FROZEN_TIMEOUT_MS).catch(unanswered);
+    if (to) figures.busy = busyBetween(from, to);
     run.load = await loading;
-    figures.window = await page.figures(from, to);
     figures.framesSeen = page.framesSeen.size;
-    figures.previewsShown = await page.previewsOf(LOAD_PHASE);
+    figures.longTasks = (await page.longTasks(span).catch(unanswered)) ?? undefined;
+    figures.previewsShown = (await page.previewsOf(LOAD_PHASE).catch(unanswered)) ?? 0;
     const times = figures.opens.samples.map((s) => s.ms);
     if (times.length) {
       figures.opens.medianMs = Math.round(median(times) * 10) / 10;
       figures.opens.maxMs = Math.max(...times);
     }
-    const w = figures.window;
+    const t = figures.longTasks;
     log(
-      `long tasks ${w.longTasks.count} (max ${w.longTasks.maxMs} ms, ${w.longTasks.totalMs} ms in ${w.wallMs} ms), busy ${w.busyPercent} %; ` +
+      `long tasks ${t ? `${t.count} (max ${t.maxMs} ms, ${t.totalMs} ms in ${t.windowMs} ms)` : '–'}, busy ${figures.busy?.percent ?? '–'} % over ${figures.busy?.wallMs ?? '–'} ms; ` +
         `opens ${times.length}/${figures.opens.attempted} (median ${figures.opens.medianMs ?? '–'} ms, max ${figures.opens.maxMs ?? '–'} ms); ` +
-        `page received ${figures.framesSeen} of ${run.load.counts.sent} messages; CPU: server ${figures.serverCores}, machine ${figures.machineCores} cores`,
+        `page received ${figures.framesSeen} of ${run.load.counts.sent} messages; CPU: server ${figures.serverCores}, machine ${figures.machineCores} cores` +
+        (figures.unanswered.length ? `; unanswered: ${figures.unanswered.join('; ')}` : ''),
     );
   } catch (error) {
     run.error = (error as Error).message;
