@@ -181,7 +181,7 @@ export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
       const listenerRateLimit = limitFor(conversations, rate);
       notes.push(
         `Every conversation gets one listener message (500 msg/s) before the dashboard is opened; the dashboard (Chromium, ${dashboard.opens} conversations opened by click) is then measured for ${dashboard.durationMs / 1000} s after ${dashboard.warmupMs / 1000} s of load.`,
-        'Long tasks: PerformanceObserver `longtask` in the page. Busy: CDP Performance.getMetrics TaskDuration delta over the window / wall time. ' +
+        'Long tasks: PerformanceObserver `longtask` in the page. Busy: CDP Performance.getMetrics TaskDuration delta / Timestamp delta, from just before the load to the end of the window. ' +
           'Open: from the click event’s timeStamp to the animation frame after the listener’s first message is in `.conversation-pane`.',
       );
       return {

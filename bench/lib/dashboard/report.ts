@@ -78,6 +78,8 @@ export function dashboardVerdicts(s: ScenarioResult | undefined): Verdict[] {
 
 function openMeasured(run: TargetRun, d: DashboardFigures): string | undefined {
   if (d.opens.attempted === 0) return run.error;
+  if (d.opens.samples.length === 0)
+    return `none of ${d.opens.attempted} opened (${d.opens.failures[0] ?? 'no result'})`;
   return `median ${n(d.opens.medianMs)} ms, max ${n(d.opens.maxMs)} ms over ${d.opens.samples.length} of ${d.opens.attempted} opens`;
 }
 
