@@ -10,16 +10,19 @@ import { parseArgs } from 'node:util';
 import { provenance } from './lib/machine.js';
 import { fdLimit, REPO_ROOT } from './lib/proc.js';
 import { renderScenario, rerenderLatest, saveResults } from './lib/report.js';
+import { runDashboard } from './lib/dashboard/run.js';
 import { runTarget, type TargetRun } from './lib/runner.js';
 import { planScenario, SCENARIOS, type Overrides, type ScenarioName, type ScenarioResult } from './lib/scenarios.js';
 import { stopAllTargets, TARGETS } from './lib/targets.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
-  --scenario NAME       seed | single | cluster | capacity | idle | all (comma-separated; default: single)
+  --scenario NAME       seed | single | cluster | capacity | idle | dashboard | all (comma-separated; default: single)
   --quick               reduced sizes for development (10 % of the listeners and rates, 5 s phases)
   --targets LIST        override the scenario's targets: ${Object.keys(TARGETS).join(', ')}
   --listeners N         listener connections (default: per scenario)
+  --conversations N     dashboard: conversations (listener sessions; default 3000, quick 300)
+  --opens N             dashboard: conversations opened during the measured window (default 8, quick 4)
   --broadcasters N      broadcaster connections (default 2, at most 8)
   --rate N              listener messages per second (capacity: the starting rate)
   --reply-rate N        broadcaster replies per second (default: rate / 10)
@@ -71,6 +74,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     targets: { type: 'string' },
     listeners: { type: 'string' },
+    conversations: { type: 'string' },
+    opens: { type: 'string' },
     broadcasters: { type: 'string' },
     rate: { type: 'string' },
     'reply-rate': { type: 'string' },
@@ -116,7 +121,8 @@ const overrides: Overrides = {
   quick: values.quick,
   durationS: positive('duration', values.duration, false),
   warmupS: warmup,
-  listeners: positive('listeners', values.listeners),
+  listeners: positive('conversations', values.conversations) ?? positive('listeners', values.listeners),
+  opens: positive('opens', values.opens),
   broadcasters: positive('broadcasters', values.broadcasters),
   rate: positive('rate', values.rate, false),
   replyRate: positive('reply-rate', values['reply-rate'], false),
@@ -171,22 +177,29 @@ for (const plan of plans) {
   const runs: TargetRun[] = [];
   for (const id of plan.targets) {
     const spec = TARGETS[id]!;
+    const options = {
+      workDir,
+      logLevel: values['server-log-level'],
+      redisUrl,
+      postgresUrl,
+      listenerRateLimit: plan.listenerRateLimit,
+      cpuProfileDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
+      sourceAddresses,
+      log,
+    };
+    if (plan.dashboard) {
+      runs.push(await runDashboard(spec, { ...options, dashboard: plan.dashboard }));
+      continue;
+    }
     runs.push(
       await runTarget(spec, {
-        workDir,
-        logLevel: values['server-log-level'],
-        redisUrl,
-        postgresUrl,
-        listenerRateLimit: plan.listenerRateLimit,
-        cpuProfileDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
+        ...options,
         listeners: plan.listeners,
         broadcasters: plan.broadcasters,
-        sourceAddresses,
         connectConcurrency: 200,
         sessionConcurrency: 32,
         load: plan.load,
         capacity: plan.capacity,
-        log,
       }),
     );
   }

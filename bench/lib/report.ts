@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dashboardTable, dashboardVerdicts } from './dashboard/report.js';
 import type { TargetRun } from './runner.js';
 import { SCENARIOS, type ScenarioName, type ScenarioResult } from './scenarios.js';
 import type { LatencySummary } from './types.js';
@@ -193,6 +194,7 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
     );
     add('cluster', '0 lost', id, lostText(run), lostOf(run) === 0);
   }
+  verdicts.push(...dashboardVerdicts(results.dashboard));
   return verdicts;
 }
 
@@ -328,6 +330,7 @@ export function renderScenario(s: ScenarioResult): string {
   const lines = [`### ${s.title}`, '', `${s.description}.`, '', provenanceLine(s), ''];
   if (s.scenario === 'capacity') lines.push(...capacityTable(s));
   else if (s.scenario === 'idle') lines.push(...idleTable(s));
+  else if (s.scenario === 'dashboard') lines.push(...dashboardTable(s));
   else lines.push(...loadTable(s));
   const settings = s.runs.find((r) => r.target.kind === 'livechat')?.target.settings;
   const notes = [...s.plan.notes];

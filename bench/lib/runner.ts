@@ -7,10 +7,11 @@
  */
 import { join } from 'node:path';
 import { GeneratorProcess } from './controller.js';
+import type { DashboardFigures } from './dashboard/run.js';
 import { FsyncProbe } from './fsync-probe.js';
 import { cpuMs, machineBusyMs, rssKiB, runQueueWaitMs, settledRssKiB, sleep } from './proc.js';
-import { startTarget, type TargetOptions, type TargetSpec } from './targets.js';
-import type { LatencySummary, LoadParams, LoadResult, SetupResult } from './types.js';
+import { startTarget, type RunningTarget, type TargetOptions, type TargetSpec } from './targets.js';
+import type { GeneratorSetup, LatencySummary, LoadParams, LoadResult, SetupResult } from './types.js';
 
 export interface CapacityPlan {
   startRate: number;
@@ -124,7 +125,25 @@ export interface TargetRun {
   server?: ServerFigures;
   load?: LoadResult;
   capacity?: CapacityResult;
+  dashboard?: DashboardFigures;
   error?: string;
+}
+
+/** What the generator needs to reach a running target with the plan's clients. */
+export function generatorSetup(
+  target: RunningTarget,
+  plan: Pick<RunPlan, 'listeners' | 'broadcasters' | 'sourceAddresses' | 'connectConcurrency' | 'sessionConcurrency'>,
+): GeneratorSetup {
+  return {
+    wire: target.wire,
+    instances: target.urls,
+    listeners: plan.listeners,
+    broadcasters: plan.broadcasters,
+    admin: target.admin,
+    sourceAddresses: Array.from({ length: plan.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`),
+    connectConcurrency: plan.connectConcurrency,
+    sessionConcurrency: plan.sessionConcurrency,
+  };
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -135,7 +154,7 @@ export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<Target
     target: { id: spec.id, label: spec.label, kind: spec.kind, instances: spec.instances, settings: {} },
   };
   const log = (line: string) => plan.log(`[${spec.id}] ${line}`);
-  let target: Awaited<ReturnType<typeof startTarget>> | undefined;
+  let target: RunningTarget | undefined;
   let generator: GeneratorProcess | undefined;
   try {
     log('starting');
@@ -144,19 +163,7 @@ export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<Target
     const pids = target.pids;
     generator = GeneratorProcess.start(join(plan.workDir, `generator-${spec.id}.log`));
     const setupBudget = 120_000 + plan.listeners * 30;
-    const prepared = await generator.prepare(
-      {
-        wire: target.wire,
-        instances: target.urls,
-        listeners: plan.listeners,
-        broadcasters: plan.broadcasters,
-        admin: target.admin,
-        sourceAddresses: Array.from({ length: plan.sourceAddresses }, (_, i) => `127.0.0.${i + 1}`),
-        connectConcurrency: plan.connectConcurrency,
-        sessionConcurrency: plan.sessionConcurrency,
-      },
-      setupBudget,
-    );
+    const prepared = await generator.prepare(generatorSetup(target, plan), setupBudget);
     log(`${prepared.sessionsCreated} sessions in ${prepared.elapsedMs} ms (${prepared.sessionCreatePerSecond}/s)`);
     const rssBase = await Promise.all(pids.map(settledRssKiB));
     const setup = await generator.connect(setupBudget);

@@ -3,11 +3,12 @@
  * `--quick` shrinks listeners, rates and durations for development runs
  * (keeping the per-listener rate), and explicit flags override both.
  */
+import type { DashboardPlan } from './dashboard/run.js';
 import type { Provenance } from './machine.js';
 import type { CapacityPlan, TargetRun } from './runner.js';
 import type { LoadParams } from './types.js';
 
-export const SCENARIOS = ['seed', 'single', 'cluster', 'capacity', 'idle'] as const;
+export const SCENARIOS = ['seed', 'single', 'cluster', 'capacity', 'idle', 'dashboard'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Overrides {
@@ -24,6 +25,8 @@ export interface Overrides {
   capacityFactor?: number | undefined;
   capacityMax?: number | undefined;
   capacityStepS?: number | undefined;
+  /** dashboard: conversations opened during the measured window. */
+  opens?: number | undefined;
 }
 
 export interface ScenarioPlan {
@@ -35,6 +38,7 @@ export interface ScenarioPlan {
   broadcasters: number;
   load?: Omit<LoadParams, 'phase'>;
   capacity?: CapacityPlan;
+  dashboard?: DashboardPlan;
   /** LIVECHAT_RATE_LIMIT_MESSAGES for the live-chat targets, when the load needs it raised. */
   listenerRateLimit?: number;
   notes: string[];
@@ -158,6 +162,37 @@ export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
         broadcasters,
         capacity,
         listenerRateLimit: RAISED_LIMIT,
+        notes,
+      };
+    }
+    case 'dashboard': {
+      const conversations = o.listeners ?? shrink(3000, 300);
+      const rate = o.rate ?? shrink(100, 10);
+      const dashboard: DashboardPlan = {
+        conversations,
+        rate,
+        seedRate: 500,
+        warmupMs: (o.warmupS ?? shrink(5, 2)) * 1000,
+        durationMs: (o.durationS ?? shrink(30, 10)) * 1000,
+        drainMs: shrink(15_000, 5000),
+        opens: o.opens ?? shrink(8, 4),
+        textLength: 64,
+      };
+      const listenerRateLimit = limitFor(conversations, rate);
+      notes.push(
+        `Every conversation gets one listener message (500 msg/s) before the dashboard is opened; the dashboard (Chromium, ${dashboard.opens} conversations opened by click) is then measured for ${dashboard.durationMs / 1000} s after ${dashboard.warmupMs / 1000} s of load.`,
+        'Long tasks: PerformanceObserver `longtask` in the page. Busy: CDP Performance.getMetrics TaskDuration delta / Timestamp delta, from just before the load to the end of the window. ' +
+          'Open: from the click event’s timeStamp to the animation frame after the listener’s first message is in `.conversation-pane`.',
+      );
+      return {
+        name,
+        title: 'dashboard: the broadcaster’s page under load (Chromium)',
+        description: `${conversations.toLocaleString('en')} conversations, ${rate.toLocaleString('en')} listener msg/s while the dashboard is open, ${dashboard.durationMs / 1000} s measured after ${dashboard.warmupMs / 1000} s warm-up`,
+        targets: o.targets ?? ['livechat'],
+        listeners: conversations,
+        broadcasters: 1,
+        dashboard,
+        ...(listenerRateLimit ? { listenerRateLimit } : {}),
         notes,
       };
     }

@@ -137,6 +137,8 @@ export interface TargetOptions {
   cpuProfileDir?: string | undefined;
   /** Extra environment for the target's processes (tests use it for fault injection). */
   extraEnv?: Record<string, string> | undefined;
+  /** Also allow each instance's own origin (http://127.0.0.1:PORT): a browser opens its pages. */
+  allowOwnOrigin?: boolean | undefined;
 }
 
 export interface RunningTarget {
@@ -331,7 +333,15 @@ export async function startTarget(spec: TargetSpec, options: TargetOptions): Pro
           'start',
         ],
         {
-          env: childEnv({ ...env, PORT: String(port), LIVECHAT_DATA_DIR: join(dir, `data-${i}`), ...options.extraEnv }),
+          env: childEnv({
+            ...env,
+            PORT: String(port),
+            LIVECHAT_DATA_DIR: join(dir, `data-${i}`),
+            ...(options.allowOwnOrigin
+              ? { LIVECHAT_ALLOWED_ORIGINS: `${env['LIVECHAT_ALLOWED_ORIGINS']},http://127.0.0.1:${port}` }
+              : {}),
+            ...options.extraEnv,
+          }),
           logFile,
         },
       );
