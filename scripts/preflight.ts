@@ -86,7 +86,7 @@ export const SUITE_NEEDS: Record<string, RequirementName[]> = {
   cluster: ['postgres', 'redis', 'redis-server', 'nginx'],
   e2e: ['chromium'],
   reliability: ['postgres', 'redis'],
-  bench: ['postgres', 'redis'],
+  bench: ['postgres', 'redis', 'chromium'],
 };
 
 /**
