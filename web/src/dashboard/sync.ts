@@ -138,6 +138,8 @@ export class Sync {
       const marker = this.state.readMarkers[sessionId];
       const result = applyLoad(current, messages, { wasLoaded, resyncFrom, marker, initial: options.initial });
       const next = this.put(result.conv);
+      // The broadcaster opened this conversation and waits for it: no network render gap.
+      if (options.initial && this.state.selected === sessionId) this.dash.loop.renderNext('conversation');
       if (!this.isViewing(sessionId)) return { added: result.added, unread: result.fresh };
       this.markRead(next);
       return { added: result.added, unread: 0 };
