@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin } from '../helpers/clients.js';
-import { Deployment, freePort, runCommand, waitFor, type Instance, type LogEntry } from '../helpers/instances.js';
+import { Deployment, runCommand, type Instance, type LogEntry } from '../helpers/instances.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
 import { TEST_JWT_SECRET } from '../helpers/server.js';
 
 /** pid of the worker that logged the connection with this connectionId. */
@@ -20,8 +22,7 @@ async function workerOf(cluster: Instance, connectionId: unknown): Promise<numbe
     () =>
       (entry = cluster.entries().find((e) => e.msg === 'connected' && e['connectionId'] === connectionId)) !==
       undefined,
-    `the "connected" log line of ${String(connectionId)}`,
-    5000,
+    { message: `the "connected" log line of ${String(connectionId)}`, timeoutMs: 5000 },
   );
   return Number(entry!.pid);
 }
@@ -89,11 +90,10 @@ describe('cluster mode: livechat start --workers 2', () => {
 
       const other = await createSession(cluster, 'Bayu');
       const otherListener = await open(listenerUrl(cluster, other.sessionToken));
-      await waitFor(
-        () => broadcaster.socket.all('presence:update').some((p) => p['sessionId'] === other.sessionId),
-        'presence across workers',
-        5000,
-      );
+      await waitFor(() => broadcaster.socket.all('presence:update').some((p) => p['sessionId'] === other.sessionId), {
+        message: 'presence across workers',
+        timeoutMs: 5000,
+      });
 
       listener.socket.send('message:send', { text: 'lintas worker', clientMessageId: 'w-1' });
       const ack = await listener.socket.next('message:ack');
@@ -115,7 +115,10 @@ describe('cluster mode: livechat start --workers 2', () => {
       const [victim] = listeningPids(cluster);
       process.kill(victim!, 'SIGKILL');
       await cluster.waitForLog((e) => e.msg === 'worker died; starting a new one' && e['signal'] === 'SIGKILL', 5000);
-      await waitFor(() => listeningPids(cluster).length === 3, 'a replacement worker to listen', 15_000);
+      await waitFor(() => listeningPids(cluster).length === 3, {
+        message: 'a replacement worker to listen',
+        timeoutMs: 15_000,
+      });
       const replacement = listeningPids(cluster)[2]!;
       assert.ok(![...listeningPids(cluster).slice(0, 2)].includes(replacement));
       await cluster.ready();

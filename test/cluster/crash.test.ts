@@ -11,7 +11,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin } from '../helpers/clients.js';
-import { Deployment, sleep, waitFor, type Instance } from '../helpers/instances.js';
+import { Deployment, type Instance } from '../helpers/instances.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { OutboxListener } from './outbox-listener.js';
 
 const ON_VICTIM = 4;
@@ -64,23 +65,21 @@ describe('an instance killed with SIGKILL mid-traffic', () => {
         clients.push(client);
       }
       for (const { client } of listeners) client.start();
-      await waitFor(
-        () => listeners.every(({ client }) => client.connectedTo.length === 1),
-        'every listener to connect',
-        10_000,
-      );
+      await waitFor(() => listeners.every(({ client }) => client.connectedTo.length === 1), {
+        message: 'every listener to connect',
+        timeoutMs: 10_000,
+      });
       for (const { client, onVictim } of listeners) {
         assert.equal(client.connectedTo[0], onVictim ? victim.wsUrl : survivor.wsUrl);
       }
 
       // Kill once the victim's listeners are well into their traffic.
       const victims = listeners.filter((l) => l.onVictim).map((l) => l.client);
-      await waitFor(
-        () => victims.reduce((sum, c) => sum + c.acked.size, 0) >= (ON_VICTIM * PER_LISTENER) / 4,
-        'traffic through the victim',
-        20_000,
-        2,
-      );
+      await waitFor(() => victims.reduce((sum, c) => sum + c.acked.size, 0) >= (ON_VICTIM * PER_LISTENER) / 4, {
+        message: 'traffic through the victim',
+        timeoutMs: 20_000,
+        intervalMs: 2,
+      });
       const inFlightAtKill = victims.reduce((sum, c) => sum + c.inFlight, 0);
       const ackedAtKill = victims.reduce((sum, c) => sum + c.acked.size, 0);
       const killedAt = Date.now();
@@ -93,8 +92,7 @@ describe('an instance killed with SIGKILL mid-traffic', () => {
           broadcaster
             .all('presence:update')
             .some((p) => p['sessionId'] === ghostSession.sessionId && p['online'] === false),
-        'the crashed connection to go offline',
-        10_000,
+        { message: 'the crashed connection to go offline', timeoutMs: 10_000 },
       );
       const offlineAfterMs = Date.now() - killedAt;
       assert.ok(offlineAfterMs < 30_000, 'within the 30 seconds of the contract');
@@ -145,11 +143,10 @@ describe('an instance killed with SIGKILL mid-traffic', () => {
 
       // Broadcasters never saw a message twice. (One the killed instance acknowledged but had not
       // yet published can be missing: the contract leaves that to history; it is counted below.)
-      await waitFor(
-        () => broadcaster.all('message:new').length >= rowsTotal - victims.length,
-        'message:new for the stored messages',
-        10_000,
-      );
+      await waitFor(() => broadcaster.all('message:new').length >= rowsTotal - victims.length, {
+        message: 'message:new for the stored messages',
+        timeoutMs: 10_000,
+      });
       await sleep(300);
       const news = broadcaster.all('message:new').map((m) => String(m['messageId']));
       assert.equal(new Set(news).size, news.length, 'no message:new twice');

@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
-import { Deployment, connectRedis, sleep, waitFor, type Instance } from '../helpers/instances.js';
+import { Deployment, type Instance } from '../helpers/instances.js';
+import { connectRedis } from '../helpers/redis.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 /** Listener messages per session per window, shared by all instances. */
 const LIMIT = 12;
@@ -141,13 +143,11 @@ describe('three instances on PostgreSQL and Redis', () => {
       await secondTab.close();
       await waitFor(
         () => onB.all('presence:update').some((p) => p['sessionId'] === session.sessionId && p['online'] === false),
-        'offline on B after the last tab closed',
-        5000,
+        { message: 'offline on B after the last tab closed', timeoutMs: 5000 },
       );
       await waitFor(
         () => onC.all('presence:update').some((p) => p['sessionId'] === session.sessionId && p['online'] === false),
-        'offline on C after the last tab closed',
-        5000,
+        { message: 'offline on C after the last tab closed', timeoutMs: 5000 },
       );
       const sessions = await json(`${c.baseUrl}/livechat/admin/sessions`, { token: adminToken });
       const listed = (sessions.body.sessions as { sessionId: string; online: boolean }[]).find(
@@ -284,8 +284,7 @@ describe('three instances on PostgreSQL and Redis', () => {
             const now = await subscribers();
             return now.size === 3 && [...now].every(([name, id]) => before.has(name) && before.get(name) !== id);
           },
-          'every instance to open a fresh subscriber connection',
-          10_000,
+          { message: 'every instance to open a fresh subscriber connection', timeoutMs: 10_000 },
         );
         // Healthy again (subscriptions replayed and proven by the probe).
         await Promise.all([a, b, c].map((instance) => instance.ready(10_000)));

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
-import { Deployment, sleep, waitFor, type Instance } from '../helpers/instances.js';
+import { Deployment, type Instance } from '../helpers/instances.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { NGINX_CONF, renderConfig, startNginx, type RunningNginx } from './nginx.js';
 import { readFileSync } from 'node:fs';
 
@@ -40,11 +41,10 @@ class BoundSocket {
 
   async next(event: string, after = 0, timeoutMs = 5000): Promise<Record<string, unknown>> {
     let found: Record<string, unknown> | undefined;
-    await waitFor(
-      () => (found = this.frames.slice(after).find((f) => f.event === event)?.data) !== undefined,
-      `${event} through nginx; got ${JSON.stringify(this.frames.map((f) => f.event))}`,
+    await waitFor(() => (found = this.frames.slice(after).find((f) => f.event === event)?.data) !== undefined, {
+      message: `${event} through nginx; got ${JSON.stringify(this.frames.map((f) => f.event))}`,
       timeoutMs,
-    );
+    });
     return found!;
   }
 
@@ -72,8 +72,7 @@ async function whereConnected(
       }
       return found !== undefined;
     },
-    `the "connected" log line of ${String(connectionId)}`,
-    5000,
+    { message: `the "connected" log line of ${String(connectionId)}`, timeoutMs: 5000 },
   );
   return found!;
 }
@@ -242,11 +241,10 @@ describe('two instances behind nginx', () => {
       assert.equal(dup['duplicate'], true);
       again.send('message:send', { text: 'sesudah pindah', clientMessageId: 'mv-2' });
       const afterAck = await again.next('message:ack');
-      await waitFor(
-        () => broadcaster.all('message:new').some((m) => m['messageId'] === afterAck['messageId']),
-        'the new message at the broadcaster',
-        5000,
-      );
+      await waitFor(() => broadcaster.all('message:new').some((m) => m['messageId'] === afterAck['messageId']), {
+        message: 'the new message at the broadcaster',
+        timeoutMs: 5000,
+      });
       const rows = await deployment.query<{ n: string }>('SELECT count(*) AS n FROM messages WHERE session_id = $1', [
         session.sessionId,
       ]);

@@ -9,7 +9,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { freePort, repoRoot, sleep } from '../helpers/instances.js';
+import { repoRoot } from '../helpers/instances.js';
+import { freePort } from '../helpers/ports.js';
+import { sleep } from '../helpers/wait.js';
 
 export const NGINX_CONF = join(repoRoot, 'deploy', 'nginx', 'livechat.conf');
 

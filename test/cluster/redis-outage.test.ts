@@ -10,14 +10,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin } from '../helpers/clients.js';
-import {
-  Deployment,
-  sleep,
-  startThrowawayRedis,
-  waitFor,
-  type Instance,
-  type ThrowawayRedis,
-} from '../helpers/instances.js';
+import { Deployment, startThrowawayRedis, type Instance, type ThrowawayRedis } from '../helpers/instances.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 describe('Redis down and back under two instances', () => {
   let redis: ThrowawayRedis;
@@ -65,12 +59,11 @@ describe('Redis down and back under two instances', () => {
       await redis.stop('SIGKILL');
       for (const instance of [a, b]) {
         let last: { status: number; body: any } = { status: 0, body: undefined };
-        await waitFor(
-          async () => (last = await instance.readyz()).status === 503,
-          `${instance.name} to report not ready`,
-          10_000,
-          50,
-        );
+        await waitFor(async () => (last = await instance.readyz()).status === 503, {
+          message: `${instance.name} to report not ready`,
+          timeoutMs: 10_000,
+          intervalMs: 50,
+        });
         assert.deepEqual(last.body.failed, ['redis'], `${instance.name}: only Redis failed`);
         assert.equal(last.body.error, 'unavailable');
         assert.equal(last.body.checks.database, 'ok');
@@ -99,11 +92,10 @@ describe('Redis down and back under two instances', () => {
       // After: across instances again, without any restart of the instances.
       listener.send('message:send', { text: 'sesudah', clientMessageId: 'after' });
       const afterAck = await listener.next('message:ack');
-      await waitFor(
-        () => onB.all('message:new').some((m) => m['messageId'] === afterAck['messageId']),
-        'the message to reach the broadcaster on the other instance',
-        5000,
-      );
+      await waitFor(() => onB.all('message:new').some((m) => m['messageId'] === afterAck['messageId']), {
+        message: 'the message to reach the broadcaster on the other instance',
+        timeoutMs: 5000,
+      });
       onB.send('message:reply', { sessionId: session.sessionId, text: 'dari B lagi', clientMessageId: 'r-after' });
       await onB.next('message:ack');
       assert.equal((await listener.next('message:receive', 5000))['text'], 'dari B lagi');
@@ -112,8 +104,7 @@ describe('Redis down and back under two instances', () => {
       await open(listenerUrl(b, late.sessionToken));
       await waitFor(
         () => onA.all('presence:update').some((p) => p['sessionId'] === late.sessionId && p['online'] === true),
-        'presence from B to reach A',
-        5000,
+        { message: 'presence from B to reach A', timeoutMs: 5000 },
       );
       // Nobody still connected was reported offline because of the outage.
       await sleep(1000);

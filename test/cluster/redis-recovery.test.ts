@@ -20,16 +20,10 @@ import { RedisBroker } from '../../src/broker/redis/redis-broker.js';
 import type { Broker, Publication } from '../../src/broker/types.js';
 import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { dropRedisPrefix, startThrowawayRedis, type ThrowawayRedis } from '../helpers/instances.js';
+import { startThrowawayRedis, type ThrowawayRedis } from '../helpers/instances.js';
+import { dropRedisPrefix } from '../helpers/redis.js';
 import { startTestServer, testRedisUrl, type TestServer } from '../helpers/server.js';
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * A broadcaster on `b` and a listener of a new session on `a`, both greeted;
@@ -53,7 +47,11 @@ async function conversation(a: TestServer, b: TestServer, withEarlierReply: bool
   }
   /** Waits for every expected reply, then checks that each arrived once, in stored order. */
   const receivedInOrder = async () => {
-    await until('the listener has every reply', async () => listener.all('message:receive').length >= expected.length);
+    await waitFor(async () => listener.all('message:receive').length >= expected.length, {
+      message: 'the listener to have every reply',
+      timeoutMs: 15_000,
+      intervalMs: 100,
+    });
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(
       listener.all('message:receive').map((m) => m['messageId']),
@@ -97,10 +95,10 @@ describe('recovery of deliveries missed while Redis was down', () => {
       expected.push(await reply('saat redis mati'));
 
       await redis.start();
-      await until(
-        'both instances are ready',
+      await waitFor(
         async () =>
           (await json(`${a.baseUrl}/readyz`)).status === 200 && (await json(`${b.baseUrl}/readyz`)).status === 200,
+        { message: 'both instances to be ready', timeoutMs: 15_000, intervalMs: 100 },
       );
       expected.push(await reply('sesudah'));
 
@@ -246,7 +244,11 @@ describe('recovery of a publication lost by the publishing instance', () => {
       const republishedBefore = brokerB.stats().republished;
       breaker.block(brokerB.connectionName('cmd'));
       try {
-        await until('B has lost its command connection', async () => !brokerB.health().connected);
+        await waitFor(async () => !brokerB.health().connected, {
+          message: 'B to lose its command connection',
+          timeoutMs: 15_000,
+          intervalMs: 100,
+        });
         assert.equal(brokerA.health().connected && brokerA.health().subscriptionHealthy, true, 'A stays healthy');
         expected.push(await reply('saat koneksi perintah B putus'));
         assert.ok(brokerB.stats().publishFailures > failuresBefore, 'its publication never reached Redis');
@@ -256,15 +258,20 @@ describe('recovery of a publication lost by the publishing instance', () => {
       } finally {
         breaker.heal();
       }
-      await until('B is ready again', async () => (await json(`${b.baseUrl}/readyz`)).status === 200);
+      await waitFor(async () => (await json(`${b.baseUrl}/readyz`)).status === 200, {
+        message: 'B to be ready again',
+        timeoutMs: 15_000,
+        intervalMs: 100,
+      });
       if (lostForGood) {
         await new Promise((r) => setTimeout(r, 300));
         assert.equal(listener.all('message:receive').length, expected.length - 1, 'nothing published it again');
       } else {
-        await until(
-          'the kept publication reached the listener',
-          async () => listener.all('message:receive').length >= expected.length,
-        );
+        await waitFor(async () => listener.all('message:receive').length >= expected.length, {
+          message: 'the kept publication to reach the listener',
+          timeoutMs: 15_000,
+          intervalMs: 100,
+        });
         assert.equal(brokerB.stats().republished, republishedBefore + 1, 'B published the reply again');
       }
       expected.push(await reply('sesudah'));
@@ -309,7 +316,11 @@ describe('Redis broker envelope versions', () => {
     const badPrevious = JSON.stringify([2, 'another-instance', '15', Date.now(), null, 'x']);
     await raw.publish(`${prefix}ch:session:e`, `${badPrevious}\nbad`);
     await publisher.publish({ channel: 'session:e', frame: 'v2 none', messageId: '16' });
-    await until('the deliveries arrived', async () => deliveries.length >= 2, 5000);
+    await waitFor(async () => deliveries.length >= 2, {
+      message: 'the deliveries to arrive',
+      timeoutMs: 5000,
+      intervalMs: 100,
+    });
     assert.deepEqual(
       deliveries.map((p) => [p.frame, p.messageId, p.previousMessageId]),
       [

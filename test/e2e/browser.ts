@@ -7,9 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { timeoutError } from '../helpers/wait.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const artifactsDir = join(repoRoot, 'test-artifacts', 'e2e');
+
+/** How long a page gets to show what a test waits for, unless the test says otherwise. */
+export const PAGE_WAIT_MS = 10_000;
 
 /** Chromium binary: Debian's by default, overridable with LIVECHAT_TEST_CHROMIUM. */
 export const chromiumPath = process.env['LIVECHAT_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -95,4 +99,33 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export function saveLog(name: string, tracked: TrackedPage): void {
   mkdirSync(artifactsDir, { recursive: true });
   writeFileSync(join(artifactsDir, `${name}.ws.log`), tracked.log.join('\n') + '\n');
+}
+
+/** The text of every element matching `selector`, in document order. */
+export async function texts(page: Page, selector: string): Promise<string[]> {
+  return page.$$eval(selector, (nodes) => nodes.map((n) => n.textContent ?? ''));
+}
+
+/** Waits until an element matching `selector` has exactly `text`; the failure says what the page showed instead. */
+export async function waitForText(page: Page, selector: string, text: string, timeoutMs = PAGE_WAIT_MS): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([sel, expected]) => [...document.querySelectorAll(sel)].some((n) => n.textContent === expected),
+      [selector, text] as const,
+      { timeout: timeoutMs },
+    );
+  } catch (error) {
+    const found = await texts(page, selector).catch(() => []);
+    const status = await page.textContent('.status').catch(() => '?');
+    const what = `"${selector}" with text ${JSON.stringify(text)} on ${page.url()}; found ${JSON.stringify(found)}; status ${JSON.stringify(status)}`;
+    throw timeoutError(timeoutMs, what, error);
+  }
+}
+
+/** Signs the dashboard in as `admin` and waits for its socket to be open. */
+export async function loginBroadcaster(page: Page, admin: { username: string; password: string }): Promise<void> {
+  await page.fill('#username', admin.username);
+  await page.fill('#password', admin.password);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('.status[data-state=open]', { timeout: PAGE_WAIT_MS });
 }

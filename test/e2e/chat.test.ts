@@ -9,9 +9,19 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { json, loginAdmin } from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { buildWebAssets, launchBrowser, openPage, saveLog, screenshot, type TrackedPage } from './browser.js';
+import {
+  PAGE_WAIT_MS as WAIT,
+  buildWebAssets,
+  launchBrowser,
+  loginBroadcaster,
+  openPage,
+  saveLog,
+  screenshot,
+  texts,
+  waitForText,
+  type TrackedPage,
+} from './browser.js';
 
-const WAIT = 10_000;
 /** After a restart the SDK waits at most a few backoff windows. */
 const RECOVER = 25_000;
 
@@ -25,13 +35,6 @@ async function open(url: string, viewport?: { width: number; height: number }): 
   const tracked = await openPage(browser, url, viewport);
   pages.push(tracked);
   return tracked;
-}
-
-async function login(page: Page): Promise<void> {
-  await page.fill('#username', server.admin.username);
-  await page.fill('#password', server.admin.password);
-  await page.click('form.login button[type=submit]');
-  await page.waitForSelector('.status[data-state=open]', { timeout: WAIT });
 }
 
 async function startChat(page: Page, name: string, city: string): Promise<void> {
@@ -49,28 +52,6 @@ async function send(page: Page, text: string): Promise<void> {
 async function reply(page: Page, text: string): Promise<void> {
   await page.fill('.reply__input', text);
   await page.press('.reply__input', 'Enter');
-}
-
-/** Waits until an element matching `selector` has exactly `text` as its text. */
-async function waitForText(page: Page, selector: string, text: string, timeout = WAIT): Promise<void> {
-  try {
-    await page.waitForFunction(
-      ([sel, expected]) => [...document.querySelectorAll(sel)].some((n) => n.textContent === expected),
-      [selector, text] as const,
-      { timeout },
-    );
-  } catch (error) {
-    const found = await texts(page, selector).catch(() => []);
-    const status = await page.textContent('.status').catch(() => '?');
-    throw new Error(
-      `${page.url()}: no "${selector}" with text ${JSON.stringify(text)}; found ${JSON.stringify(found)}; status ${JSON.stringify(status)}`,
-      { cause: error },
-    );
-  }
-}
-
-async function texts(page: Page, selector: string): Promise<string[]> {
-  return page.$$eval(selector, (nodes) => nodes.map((n) => n.textContent ?? ''));
 }
 
 async function storedMessages(): Promise<{ sessionId: string; messages: { text: string; direction: string }[] }> {
@@ -98,7 +79,7 @@ describe('widget and dashboard in Chromium', () => {
 
   test('a listener sends from the widget and the dashboard shows it', async () => {
     dashboard = await open(`${server.baseUrl}/dashboard`);
-    await login(dashboard.page);
+    await loginBroadcaster(dashboard.page, server.admin);
     await dashboard.page.waitForSelector('.session-list .empty', { timeout: WAIT });
 
     widget = await open(`${server.baseUrl}/`);
@@ -297,7 +278,7 @@ describe('widget and dashboard in Chromium', () => {
 
   test('the dashboard works on a phone-sized screen', async () => {
     const phone = await open(`${server.baseUrl}/dashboard/`, { width: 390, height: 844 });
-    await login(phone.page);
+    await loginBroadcaster(phone.page, server.admin);
     await phone.page.waitForSelector('.session', { timeout: WAIT });
     assert.equal(await phone.page.isVisible('.conversation-pane'), false);
     await phone.page.click('.session');

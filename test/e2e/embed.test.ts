@@ -14,17 +14,16 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Frame } from 'playwright-core';
 import { json, loginAdmin } from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { buildWebAssets, launchBrowser, openPage, repoRoot, screenshot, type TrackedPage } from './browser.js';
-
-const WAIT = 10_000;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
+import {
+  PAGE_WAIT_MS as WAIT,
+  buildWebAssets,
+  launchBrowser,
+  openPage,
+  repoRoot,
+  screenshot,
+  type TrackedPage,
+} from './browser.js';
+import { freePort } from '../helpers/ports.js';
 
 /** A stand-in for the station's own website, hosting a copy of the loader as docs/embed.md says. */
 async function stationSite(chatOrigin: string): Promise<{ server: Server; port: number }> {

@@ -11,9 +11,20 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createSession, json, listenerUrl, loginAdmin, TestSocket } from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { buildWebAssets, launchBrowser, openPage, saveLog, screenshot, type TrackedPage } from './browser.js';
+import {
+  PAGE_WAIT_MS as WAIT,
+  buildWebAssets,
+  launchBrowser,
+  loginBroadcaster,
+  openPage,
+  saveLog,
+  screenshot,
+  texts,
+  waitForText,
+  type TrackedPage,
+} from './browser.js';
+import { waitFor } from '../helpers/wait.js';
 
-const WAIT = 10_000;
 const RESYNC_MS = 1_000;
 /** "Within a few intervals", with room for a busy machine. */
 const FEW_INTERVALS = 8 * RESYNC_MS;
@@ -34,13 +45,6 @@ async function open(url: string): Promise<TrackedPage> {
   const tracked = await openPage(browser, url);
   pages.push(tracked);
   return tracked;
-}
-
-async function login(page: Page): Promise<void> {
-  await page.fill('#username', server.admin.username);
-  await page.fill('#password', server.admin.password);
-  await page.click('form.login button[type=submit]');
-  await page.waitForSelector('.status[data-state=open]', { timeout: WAIT });
 }
 
 async function countNotifications(page: Page): Promise<void> {
@@ -89,35 +93,6 @@ async function storedTexts(sessionId: string): Promise<string[]> {
   return (list.body.messages as { text: string }[]).map((m) => m.text);
 }
 
-async function texts(page: Page, selector: string): Promise<string[]> {
-  return page.$$eval(selector, (nodes) => nodes.map((n) => n.textContent ?? ''));
-}
-
-/** Waits until an element matching `selector` has exactly `text`, with what was there on failure. */
-async function waitForText(page: Page, selector: string, text: string, timeout: number): Promise<void> {
-  try {
-    await page.waitForFunction(
-      ([sel, expected]) => [...document.querySelectorAll(sel)].some((n) => n.textContent === expected),
-      [selector, text] as const,
-      { timeout },
-    );
-  } catch (error) {
-    const found = await texts(page, selector).catch(() => []);
-    throw new Error(
-      `no "${selector}" with text ${JSON.stringify(text)} within ${timeout} ms; found ${JSON.stringify(found)}`,
-      { cause: error },
-    );
-  }
-}
-
-async function waitUntil(condition: () => boolean, timeout: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const session = (sessionId: string) => `.session[data-session-id="${sessionId}"]`;
 const shownMessages = '.conversation-pane .msg .msg__text';
 const listings = (tracked: TrackedPage) =>
@@ -149,7 +124,7 @@ describe('the dashboard resyncs while it stays connected', () => {
     await sendLive(rina, 'Halo dari Rina');
 
     dashboard = await open(`${server.baseUrl}/dashboard/?resyncMs=${RESYNC_MS}`);
-    await login(dashboard.page);
+    await loginBroadcaster(dashboard.page, server.admin);
     await waitForText(dashboard.page, `${session(budi.sessionId)} .session__last`, 'Halo dari Budi', WAIT);
     await waitForText(dashboard.page, `${session(budi.sessionId)} .badge`, '1', WAIT);
     await dashboard.page.click(session(rina.sessionId));
@@ -240,7 +215,11 @@ describe('the dashboard resyncs while it stays connected', () => {
       });
     });
     await storeSilently(sari.sessionId, 'Sari', 'Sari: tertunda');
-    await waitUntil(() => refused > 0, FEW_INTERVALS, 'a resync tried to fetch the new message');
+    await waitFor(() => refused > 0, {
+      message: 'a resync to try to fetch the new message',
+      timeoutMs: FEW_INTERVALS,
+      intervalMs: 50,
+    });
     await dashboard.page.unroute(pattern);
     await waitForText(dashboard.page, `${session(sari.sessionId)} .session__last`, 'Sari: tertunda', FEW_INTERVALS);
     await waitForText(dashboard.page, `${session(sari.sessionId)} .badge`, '2', WAIT);
@@ -253,7 +232,7 @@ describe('the dashboard resyncs while it stays connected', () => {
 
   test('the interval is bounded to at least one second', async () => {
     const eager = await open(`${server.baseUrl}/dashboard/?resyncMs=50`);
-    await login(eager.page);
+    await loginBroadcaster(eager.page, server.admin);
     const from = listings(eager);
     await eager.page.waitForTimeout(3_000);
     const count = listings(eager) - from;
@@ -264,7 +243,7 @@ describe('the dashboard resyncs while it stays connected', () => {
 
   test('coming back to the tab resyncs at once, long before the default interval', async () => {
     const standard = await open(`${server.baseUrl}/dashboard/`);
-    await login(standard.page);
+    await loginBroadcaster(standard.page, server.admin);
     await waitForText(standard.page, `${session(budi.sessionId)} .session__last`, 'Budi: tersimpan 2', WAIT);
     await storeSilently(budi.sessionId, 'Budi', 'Budi: saat tab tersembunyi');
     // Headless tabs are always visible: announce "visible again" the way the browser does.

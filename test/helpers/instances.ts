@@ -29,14 +29,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './databases.js';
+import { freePort } from './ports.js';
+import { connectRedis, dropRedisPrefix } from './redis.js';
 import { TEST_JWT_SECRET, testRedisUrl } from './server.js';
+import { sleep, waitFor } from './wait.js';
 
 /** The repository root: server processes run from here (the entry imports `./src/cli.ts`). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -79,74 +81,6 @@ export interface LogEntry {
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `condition` every `intervalMs` until it is true; throws naming `what` after `timeoutMs`. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-  intervalMs = 25,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Connects to Redis once; throws a clear error when it is not reachable. */
-export async function connectRedis(url: string = testRedisUrl): Promise<Redis> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    retryStrategy: () => null,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 0,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (error) {
-    client.disconnect();
-    throw new Error(`Redis is required for this test and is not reachable at ${url}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  return client;
-}
-
-/** Deletes every key under `prefix`. */
-export async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
-  const client = await connectRedis(url);
-  try {
-    let cursor = '0';
-    let rounds = 0;
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0' && ++rounds < 10_000);
-  } finally {
-    client.disconnect();
-  }
 }
 
 /** Children still running when the test process exits are killed with it. */
@@ -300,11 +234,10 @@ export class Instance {
   async waitForLog(match: string | ((entry: LogEntry) => boolean), timeoutMs = 10_000): Promise<LogEntry> {
     const test = typeof match === 'string' ? (entry: LogEntry) => entry.msg === match : match;
     let found: LogEntry | undefined;
-    await waitFor(
-      () => (found = this.entries().find(test)) !== undefined,
-      `log "${String(match)}" from ${this.name}`,
+    await waitFor(() => (found = this.entries().find(test)) !== undefined, {
+      message: `log "${String(match)}" from ${this.name}`,
       timeoutMs,
-    );
+    });
     return found!;
   }
 
@@ -331,12 +264,11 @@ export class Instance {
 
   /** Waits until `/readyz` answers 200 (database and Redis reachable, subscription healthy). */
   async ready(timeoutMs = 15_000): Promise<void> {
-    await waitFor(
-      async () => (await this.readyz().catch(() => ({ status: 0 }))).status === 200,
-      `${this.name} to be ready`,
+    await waitFor(async () => (await this.readyz().catch(() => ({ status: 0 }))).status === 200, {
+      message: `${this.name} to be ready`,
       timeoutMs,
-      50,
-    );
+      intervalMs: 50,
+    });
   }
 
   /**

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createBrokerServices, type Broker, type BrokerServices, type Publication } from '../../src/broker/index.js';
+import { dropRedisPrefix } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env['LIVECHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const kinds = ['memory', 'redis'] as const;
@@ -31,40 +33,11 @@ async function assertRedisReachable(): Promise<void> {
   }
 }
 
-/** Deletes every key under a prefix. */
-async function dropPrefix(prefix: string): Promise<void> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-}
-
 interface Harness {
   services: BrokerServices;
   broker: Broker;
   deliveries: Publication[];
   expired: string[][];
-}
-
-function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (condition()) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(check, 10);
-    };
-    check();
-  });
 }
 
 for (const kind of kinds) {
@@ -96,7 +69,7 @@ for (const kind of kinds) {
     });
 
     after(async () => {
-      if (kind === 'redis') await Promise.all(prefixes.map(dropPrefix));
+      if (kind === 'redis') await Promise.all(prefixes.map((prefix) => dropRedisPrefix(REDIS_URL, prefix)));
     });
 
     test('a subscribed channel receives the publication with its frame and messageId', async () => {
@@ -247,7 +220,7 @@ for (const kind of kinds) {
       await Promise.all([harness.broker.close(), harness.broker.close()]);
       await harness.broker.close();
       await harness.broker.publish({ channel: 'session:z', frame: 'after close' });
-      await waitFor(() => true, 10, 'nothing');
+      await waitFor(() => true, { message: 'nothing', timeoutMs: 10 });
       assert.equal(harness.deliveries.length, 0);
     });
   });

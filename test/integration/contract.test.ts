@@ -3,7 +3,7 @@
  * brokers. Every case talks HTTP and WebSocket to a server on port 0.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { TokenService } from '../../src/auth/tokens.js';
 import {
@@ -15,21 +15,18 @@ import {
   loginAdmin,
   upgradeStatus,
 } from '../helpers/clients.js';
-import { TEST_JWT_SECRET, matrix, startTestServer, type TestServer } from '../helpers/server.js';
+import { TEST_JWT_SECRET, matrix } from '../helpers/server.js';
+import { withServer } from '../helpers/with-server.js';
 
 const SHEILA = 'Aku <3 lagu ini & "Sheila on 7"';
 
 for (const { dialect, broker } of matrix()) {
   describe(`contract on ${dialect} with the ${broker} broker`, () => {
-    let server: TestServer;
     let adminToken: string;
 
+    const server = withServer({ dialect, broker });
     before(async () => {
-      server = await startTestServer({ dialect, broker });
       adminToken = await loginAdmin(server);
-    });
-    after(async () => {
-      await server?.stop();
     });
 
     const openListener = async (name = 'Budi', lastMessageId?: string) => {

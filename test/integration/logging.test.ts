@@ -5,9 +5,7 @@
  * disconnects (with code and duration) do.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
-import { createLogger } from '../../src/logger.js';
+import { describe, test } from 'node:test';
 import {
   TestSocket,
   adminUrl,
@@ -17,24 +15,11 @@ import {
   loginAdmin,
   upgradeStatus,
 } from '../helpers/clients.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { captureLogs, withServer } from '../helpers/with-server.js';
 
 describe('logging', () => {
-  const lines: string[] = [];
-  let server: TestServer;
-
-  before(async () => {
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        callback();
-      },
-    });
-    server = await startTestServer({ logger: createLogger({ logLevel: 'trace', env: 'test' }, sink) });
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const { lines, logger } = captureLogs();
+  const server = withServer({ logger });
 
   test('tokens, passwords and message texts never reach the log', async () => {
     const secretText = 'pesan-rahasia-yang-tidak-boleh-tercatat';

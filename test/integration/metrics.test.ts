@@ -4,7 +4,7 @@
  * delivery lag histogram.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   TestSocket,
   adminUrl,
@@ -14,7 +14,8 @@ import {
   loginAdmin,
   upgradeStatus,
 } from '../helpers/clients.js';
-import { startInstances, startTestServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
+import { withInstances, withServer } from '../helpers/with-server.js';
 
 type Samples = Map<string, number>;
 
@@ -44,13 +45,7 @@ async function scrape(server: TestServer): Promise<Samples> {
 const delta = (before: Samples, after: Samples, key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
 
 describe('metrics on one instance', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ env: { LIVECHAT_RATE_LIMIT_MESSAGES: '2' } });
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const server = withServer({ env: { LIVECHAT_RATE_LIMIT_MESSAGES: '2' } });
 
   test('counters, gauges and histograms follow the traffic', async () => {
     const first = await scrape(server);
@@ -101,16 +96,7 @@ describe('metrics on one instance', () => {
 });
 
 describe('metrics on two instances over Redis', () => {
-  let instances: Awaited<ReturnType<typeof startInstances>>;
-  let a: TestServer;
-  let b: TestServer;
-  before(async () => {
-    instances = await startInstances(2);
-    [a, b] = instances.servers as [TestServer, TestServer];
-  });
-  after(async () => {
-    await instances?.stop();
-  });
+  const [a, b] = withInstances(2) as [TestServer, TestServer];
 
   test('Redis health gauges and cross-instance delivery lag', async () => {
     const before = await scrape(b);

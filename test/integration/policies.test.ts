@@ -4,7 +4,7 @@
  * and login limits, the metrics token. Run on both back ends and both brokers.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   TestSocket,
   adminUrl,
@@ -14,32 +14,26 @@ import {
   loginAdmin,
   upgradeStatus,
 } from '../helpers/clients.js';
-import { matrix, startTestServer, type TestServer } from '../helpers/server.js';
+import { matrix } from '../helpers/server.js';
+import { withServer } from '../helpers/with-server.js';
 
 const ALLOWED = 'https://radio.example';
 
 for (const { dialect, broker } of matrix()) {
   describe(`policies on ${dialect} with the ${broker} broker`, () => {
-    let server: TestServer;
-
-    before(async () => {
-      server = await startTestServer({
-        dialect,
-        broker,
-        env: {
-          LIVECHAT_RATE_LIMIT_MESSAGES: '3',
-          LIVECHAT_RATE_LIMIT_WINDOW_SECONDS: '30',
-          LIVECHAT_ADMIN_RATE_LIMIT_MESSAGES: '4',
-          LIVECHAT_ALLOWED_ORIGINS: `${ALLOWED}, https://www.radio.example`,
-          LIVECHAT_MAX_CONNECTIONS_PER_IP: '4',
-          LIVECHAT_SESSION_CREATE_LIMIT_PER_MINUTE: '12',
-          LIVECHAT_LOGIN_FAILURE_LIMIT: '3',
-          LIVECHAT_METRICS_TOKEN: 'metrics-token-123',
-        },
-      });
-    });
-    after(async () => {
-      await server?.stop();
+    const server = withServer({
+      dialect,
+      broker,
+      env: {
+        LIVECHAT_RATE_LIMIT_MESSAGES: '3',
+        LIVECHAT_RATE_LIMIT_WINDOW_SECONDS: '30',
+        LIVECHAT_ADMIN_RATE_LIMIT_MESSAGES: '4',
+        LIVECHAT_ALLOWED_ORIGINS: `${ALLOWED}, https://www.radio.example`,
+        LIVECHAT_MAX_CONNECTIONS_PER_IP: '4',
+        LIVECHAT_SESSION_CREATE_LIMIT_PER_MINUTE: '12',
+        LIVECHAT_LOGIN_FAILURE_LIMIT: '3',
+        LIVECHAT_METRICS_TOKEN: 'metrics-token-123',
+      },
     });
 
     test('rate limit: over the limit is refused and not stored; abuse closes with 1008', async () => {

@@ -15,6 +15,9 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { RedisBroker, type RedisBrokerHealth, type RedisBrokerOptions } from '../../src/broker/index.js';
 import type { Publication } from '../../src/broker/types.js';
+import { freePort } from '../helpers/ports.js';
+import { dropRedisPrefix } from '../helpers/redis.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env['LIVECHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -44,33 +47,6 @@ async function connectAdmin(url = REDIS_URL): Promise<Redis> {
   return client;
 }
 
-async function dropPrefix(prefix: string): Promise<void> {
-  const client = await connectAdmin();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await client.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(15);
-  }
-}
-
 interface Node {
   broker: RedisBroker;
   deliveries: Publication[];
@@ -91,7 +67,10 @@ const unlimited = { perSession: 0, perIp: 0 };
 async function barrier(from: Node, to: Node, channel: string): Promise<void> {
   const marker = `barrier-${randomBytes(4).toString('hex')}`;
   await from.broker.publish({ channel, frame: marker });
-  await waitFor(() => to.deliveries.some((d) => d.frame === marker), 3000, `barrier on ${channel}`);
+  await waitFor(() => to.deliveries.some((d) => d.frame === marker), {
+    message: `barrier on ${channel}`,
+    timeoutMs: 3000,
+  });
 }
 
 function framesOn(node: Node, channel: string): string[] {
@@ -167,15 +146,6 @@ class FaultyProxy {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A private redis-server on `port`, ready when this resolves. */
 async function startRedisServer(port: number): Promise<ChildProcess> {
   const child = spawn(
@@ -204,8 +174,7 @@ async function startRedisServer(port: number): Promise<ChildProcess> {
           probe.disconnect();
         }
       },
-      5000,
-      `redis-server on port ${port}`,
+      { message: `redis-server on port ${port}`, timeoutMs: 5000 },
     ),
   ]);
   return child;
@@ -255,7 +224,7 @@ describe('RedisBroker across instances', () => {
   });
 
   after(async () => {
-    await Promise.all(prefixes.map(dropPrefix));
+    await Promise.all(prefixes.map((prefix) => dropRedisPrefix(REDIS_URL, prefix)));
   });
 
   /** Starts an instance on the current test's prefix (a fresh one per test). */
@@ -299,7 +268,7 @@ describe('RedisBroker across instances', () => {
     for (let i = 0; i < 50; i += 1)
       await a.broker.publish({ channel: 'session:s1', frame: `m${i}`, messageId: `id${i}` });
     const expected = Array.from({ length: 50 }, (_, i) => `m${i}`);
-    await waitFor(() => b.deliveries.length >= 50, 3000, 'b to receive 50 publications');
+    await waitFor(() => b.deliveries.length >= 50, { message: 'b to receive 50 publications', timeoutMs: 3000 });
     assert.deepEqual(framesOn(b, 'session:s1'), expected, 'b: every one, once, in order');
     assert.equal(b.deliveries[7]?.messageId, 'id7');
     // a's own publications come back from Redis too; wait until one surely has (barrier through b).
@@ -414,7 +383,7 @@ describe('RedisBroker across instances', () => {
     const crashedAt = Date.now();
     crasher.broker.simulateCrash();
     const reports = () => [...b.expired, ...c.expired].flat();
-    await waitFor(() => reports().length > 0, 4000, 'the crashed session to be reported');
+    await waitFor(() => reports().length > 0, { message: 'the crashed session to be reported', timeoutMs: 4000 });
     const detectedAfter = Date.now() - crashedAt;
     const window = FAST.registryTtlMs! + FAST.sweepIntervalMs! + 500;
     assert.ok(detectedAfter <= window, `reported after ${detectedAfter} ms, expected within ${window} ms`);
@@ -500,7 +469,10 @@ describe('RedisBroker across instances', () => {
     const seen = b.statuses.length;
     await admin.client('KILL', 'ID', await clientId(b.broker.connectionName('sub')));
     await admin.client('KILL', 'ID', await clientId(a.broker.connectionName('cmd')));
-    await waitFor(() => b.statuses.slice(seen).some((s) => !s.subscriptionHealthy), 2000, 'b to notice');
+    await waitFor(() => b.statuses.slice(seen).some((s) => !s.subscriptionHealthy), {
+      message: 'b to notice',
+      timeoutMs: 2000,
+    });
     await a.broker.publish({ channel: 'session:k', frame: 'maybe lost' }); // must not throw
     await waitFor(
       async () =>
@@ -512,8 +484,7 @@ describe('RedisBroker across instances', () => {
           () => true,
           () => false,
         )),
-      5000,
-      'both instances healthy again',
+      { message: 'both instances healthy again', timeoutMs: 5000 },
     );
     assert.ok(b.broker.stats().resubscribes > resubscribesBefore);
     assert.ok(b.broker.stats().reconnects >= 1 && a.broker.stats().reconnects >= 1);
@@ -538,9 +509,15 @@ describe('RedisBroker across instances', () => {
     const pings = b.pingsWhileUnhealthy.length;
     proxy.freeze(b.broker.connectionName('sub'));
     await a.broker.publish({ channel: 'session:p', frame: 'lost in the black hole' });
-    await waitFor(() => b.statuses.slice(seen).some((s) => !s.subscriptionHealthy), 2000, 'the probe to fail');
+    await waitFor(() => b.statuses.slice(seen).some((s) => !s.subscriptionHealthy), {
+      message: 'the probe to fail',
+      timeoutMs: 2000,
+    });
     assert.equal(await b.pingsWhileUnhealthy[pings], 'rejected', 'ping rejects while the subscription is dead');
-    await waitFor(() => b.broker.health().subscriptionHealthy, 5000, 'the subscriber to be repaired');
+    await waitFor(() => b.broker.health().subscriptionHealthy, {
+      message: 'the subscriber to be repaired',
+      timeoutMs: 5000,
+    });
     const stats = b.broker.stats();
     assert.ok(stats.probeFailures >= 1 && stats.subscriberRepairs >= 1, JSON.stringify(stats));
     await b.broker.ping();
@@ -573,8 +550,7 @@ describe('RedisBroker across instances', () => {
           () => true,
           () => false,
         ),
-      6000,
-      'b to reconnect',
+      { message: 'b to reconnect', timeoutMs: 6000 },
     );
     assert.ok(b.broker.stats().reconnects >= 1);
     await b.broker.publish({ channel: 'session:c', frame: 'back' });
@@ -598,9 +574,15 @@ describe('RedisBroker across instances', () => {
     const seen = b.statuses.length;
     const pings = b.pingsWhileUnhealthy.length;
     proxy.inject(b.broker.connectionName('sub'), 'UNSUBSCRIBE\r\n');
-    await waitFor(() => b.statuses.slice(seen).some((s) => !s.subscriptionHealthy), 2000, 'the probe to fail');
+    await waitFor(() => b.statuses.slice(seen).some((s) => !s.subscriptionHealthy), {
+      message: 'the probe to fail',
+      timeoutMs: 2000,
+    });
     assert.equal(await b.pingsWhileUnhealthy[pings], 'rejected');
-    await waitFor(() => b.broker.health().subscriptionHealthy, 5000, 'the subscriptions to be restored');
+    await waitFor(() => b.broker.health().subscriptionHealthy, {
+      message: 'the subscriptions to be restored',
+      timeoutMs: 5000,
+    });
     assert.ok(b.broker.stats().subscriberRepairs >= 1);
     await a.broker.publish({ channel: 'session:q', frame: 'q back' });
     await barrier(a, b, 'broadcasters');
@@ -671,8 +653,7 @@ describe('RedisBroker across instances', () => {
           () => true,
           () => false,
         ),
-      5000,
-      'a to connect',
+      { message: 'a to connect', timeoutMs: 5000 },
     );
     await barrier(b, a, 'session:late');
     assert.deepEqual(await a.broker.registry.acquire(entry('l1', 'late'), unlimited), {
@@ -695,7 +676,10 @@ describe('RedisBroker across instances', () => {
     await a.broker.registry.acquire(entry('r1', 'kept'), unlimited);
 
     await stopRedisServer(server);
-    await waitFor(() => !a.broker.health().connected && !b.broker.health().connected, 2000, 'the outage to be seen');
+    await waitFor(() => !a.broker.health().connected && !b.broker.health().connected, {
+      message: 'the outage to be seen',
+      timeoutMs: 2000,
+    });
     await assert.rejects(a.broker.ping());
     const pending = a.broker.publish({ channel: 'session:r', frame: 'during outage' });
     assert.deepEqual(framesOn(a, 'session:r').at(-1), 'during outage');
@@ -717,18 +701,16 @@ describe('RedisBroker across instances', () => {
           () => true,
           () => false,
         )),
-      5000,
-      'both instances healthy after the restart',
+      { message: 'both instances healthy after the restart', timeoutMs: 5000 },
     );
     await a.broker.publish({ channel: 'session:r', frame: 'after restart' });
     await barrier(a, b, 'session:r');
     assert.ok(framesOn(b, 'session:r').includes('after restart'));
     await barrier(a, b, 'session:new');
-    await waitFor(
-      async () => (await b.broker.registry.onlineSessions(['kept', 'opened-meanwhile'])).size === 2,
-      3000,
-      'registry entries to be re-registered',
-    );
+    await waitFor(async () => (await b.broker.registry.onlineSessions(['kept', 'opened-meanwhile'])).size === 2, {
+      message: 'registry entries to be re-registered',
+      timeoutMs: 3000,
+    });
     assert.ok(a.broker.stats().registryReadded >= 1 && b.broker.stats().registryReadded >= 1);
     assert.deepEqual(await a.broker.registry.release(entry('r1', 'kept')), { lastForSession: true });
     await sleep(2 * FAST.registryTtlMs!);

@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config.js';
@@ -22,6 +21,7 @@ import {
   type Store,
 } from '../../src/db/index.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 function databaseConfig(database: TestDatabase): DatabaseConfig {
   return database.url.startsWith('sqlite:')
@@ -112,14 +112,6 @@ function deferrer(t: TestContext): Defer {
     for (const cleanup of stack.reverse()) await cleanup();
   });
   return (cleanup) => void stack.push(cleanup);
-}
-
-async function waitFor(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -796,12 +788,15 @@ for (const dialect of dialects) {
         await holder.query('select id from sessions where id = $1 for update', [session.id]);
         let settled = false;
         const pending = own.messages.insert(listenerMessage(session, 'menunggu')).finally(() => (settled = true));
-        await waitFor('the insert to wait for the session lock', async () => {
-          const { rows } = await observer.query(
-            `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-          );
-          return rows[0].n >= 1;
-        });
+        await waitFor(
+          async () => {
+            const { rows } = await observer.query(
+              `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+            );
+            return rows[0].n >= 1;
+          },
+          { message: 'the insert to wait for the session lock' },
+        );
         const { rows } = await holder.query(
           `insert into messages (session_id, direction, sender_key, sender_name, text, created_at)
            values ($1, 'broadcaster', 'admin:other', 'Instance lain', 'duluan', $2) returning id`,
@@ -836,13 +831,16 @@ for (const dialect of dialects) {
 
         const pending = own.messages.insert(listenerMessage(session, 'terputus', 'cut'));
         let waiting: number[] = [];
-        await waitFor('the insert to wait for the session lock', async () => {
-          const { rows } = await observer.query(
-            `select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-          );
-          waiting = rows.map((row: { pid: number }) => row.pid);
-          return waiting.length > 0;
-        });
+        await waitFor(
+          async () => {
+            const { rows } = await observer.query(
+              `select pid from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+            );
+            waiting = rows.map((row: { pid: number }) => row.pid);
+            return waiting.length > 0;
+          },
+          { message: 'the insert to wait for the session lock' },
+        );
         assert.equal(waiting.length, 1);
         await observer.query('select pg_terminate_backend($1)', [waiting[0]]);
         await assert.rejects(pending);
@@ -881,7 +879,7 @@ for (const dialect of dialects) {
         await admin.query(
           'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
         );
-        await waitFor('the pool to report the lost connection', () => errors.length > 0);
+        await waitFor(() => errors.length > 0, { message: 'the pool to report the lost connection' });
         await own.ping();
       });
     }

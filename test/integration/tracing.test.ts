@@ -5,27 +5,20 @@
  * broker), all with one trace id.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin } from '../helpers/clients.js';
-import { startInstances, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
+import { withInstances } from '../helpers/with-server.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 provider.register();
 
 describe('tracing across two instances on the Redis broker', () => {
-  let instances: Awaited<ReturnType<typeof startInstances>>;
-  let a: TestServer;
-  let b: TestServer;
-
-  before(async () => {
-    instances = await startInstances(2);
-    [a, b] = instances.servers as [TestServer, TestServer];
-  });
+  const [a, b] = withInstances(2) as [TestServer, TestServer];
   after(async () => {
-    await instances?.stop();
     await provider.shutdown();
   });
 

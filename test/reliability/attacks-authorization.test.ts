@@ -5,12 +5,12 @@
  * without or with bent credentials; what /metrics exposes when it is open.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
 import { dialects } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { withServer } from '../helpers/with-server.js';
 import { report } from './lib/report.js';
 
 const only = process.env['LIVECHAT_TEST_DIALECT']?.split(',').filter(Boolean);
@@ -29,22 +29,18 @@ const SQL = [
 
 for (const dialect of dialects.filter((d) => !only || only.includes(d))) {
   describe(`authorization and injection on ${dialect}`, () => {
-    let server: TestServer;
     let adminToken: string;
 
-    before(async () => {
-      server = await startTestServer({
-        dialect,
-        env: {
-          LIVECHAT_RATE_LIMIT_MESSAGES: '1000',
-          LIVECHAT_ADMIN_RATE_LIMIT_MESSAGES: '1000',
-          LIVECHAT_LOGIN_FAILURE_LIMIT: '1000',
-        },
-      });
-      adminToken = await loginAdmin(server);
+    const server = withServer({
+      dialect,
+      env: {
+        LIVECHAT_RATE_LIMIT_MESSAGES: '1000',
+        LIVECHAT_ADMIN_RATE_LIMIT_MESSAGES: '1000',
+        LIVECHAT_LOGIN_FAILURE_LIMIT: '1000',
+      },
     });
-    after(async () => {
-      await server?.stop();
+    before(async () => {
+      adminToken = await loginAdmin(server);
     });
 
     const history = async (sessionId: string) =>

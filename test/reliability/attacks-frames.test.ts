@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { MAX_TEXT_LENGTH } from '../../src/protocol/events.js';
@@ -24,9 +24,10 @@ import {
   loginAdmin,
   type ReceivedFrame,
 } from '../helpers/clients.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { withServer } from '../helpers/with-server.js';
 import { report } from './lib/report.js';
 import { reliabilityScale } from './lib/scale.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const scale = reliabilityScale();
 const RESPONSES = new Set([
@@ -36,34 +37,21 @@ const RESPONSES = new Set([
   'error:unavailable',
   'error:invalid_token',
 ]);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(2);
-  }
-}
 
 describe('frame attacks', () => {
-  let server: TestServer;
   let adminToken: string;
   let historyToken: string;
 
+  const server = withServer({
+    env: {
+      LIVECHAT_RATE_LIMIT_MESSAGES: '100000',
+      LIVECHAT_ADMIN_RATE_LIMIT_MESSAGES: '100000',
+      LIVECHAT_SQLITE_SYNCHRONOUS: 'NORMAL',
+    },
+  });
   before(async () => {
-    server = await startTestServer({
-      env: {
-        LIVECHAT_RATE_LIMIT_MESSAGES: '100000',
-        LIVECHAT_ADMIN_RATE_LIMIT_MESSAGES: '100000',
-        LIVECHAT_SQLITE_SYNCHRONOUS: 'NORMAL',
-      },
-    });
     adminToken = await loginAdmin(server);
     historyToken = adminToken;
-  });
-  after(async () => {
-    await server?.stop();
   });
 
   const listener = async () => {
@@ -305,7 +293,11 @@ describe('frame attacks', () => {
       const before = target.frames.length;
       target.sendRaw(JSON.stringify({ event, data }));
       try {
-        await until(() => target.frames.slice(before).some((f) => RESPONSES.has(f.event)), name);
+        await waitFor(() => target.frames.slice(before).some((f) => RESPONSES.has(f.event)), {
+          message: name,
+          timeoutMs: 5000,
+          intervalMs: 2,
+        });
         const response = target.frames.slice(before).find((f) => RESPONSES.has(f.event))!;
         if (response.event !== 'error:invalid_payload') failures.push(`${name}: ${response.event}`);
       } catch {
@@ -443,13 +435,17 @@ describe('frame attacks', () => {
       if (want === 'none') {
         // No answer expected: an unknown "sync" event behind it proves the frame was handled.
         socket.send(`sync-${marker}`, {});
-        await until(
+        await waitFor(
           () => socket.frames.slice(start).some((f) => String(f.data['message'] ?? '').includes(`sync-${marker}`)),
-          'the sync answer',
+          { message: 'the sync answer', timeoutMs: 5000, intervalMs: 2 },
         );
         await sleep(5);
       } else {
-        await until(() => answers().length > 0, `an answer to ${raw.slice(0, 80)}`);
+        await waitFor(() => answers().length > 0, {
+          message: `an answer to ${raw.slice(0, 80)}`,
+          timeoutMs: 5000,
+          intervalMs: 2,
+        });
       }
       return answers();
     }

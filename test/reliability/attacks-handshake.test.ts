@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { TestSocket, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { withServer } from '../helpers/with-server.js';
 import { report } from './lib/report.js';
 import { reliabilityScale } from './lib/scale.js';
 
@@ -73,17 +73,13 @@ const upgradeRequest = (path: string, extra: string[] = []) =>
   ].join('\r\n');
 
 describe('handshake attacks', () => {
-  let server: TestServer;
   let adminToken: string;
 
-  before(async () => {
-    server = await startTestServer({
-      env: { LIVECHAT_ALLOWED_ORIGINS: ALLOWED, LIVECHAT_MAX_CONNECTIONS_PER_IP: String(PER_IP) },
-    });
-    adminToken = await loginAdmin(server);
+  const server = withServer({
+    env: { LIVECHAT_ALLOWED_ORIGINS: ALLOWED, LIVECHAT_MAX_CONNECTIONS_PER_IP: String(PER_IP) },
   });
-  after(async () => {
-    await server?.stop();
+  before(async () => {
+    adminToken = await loginAdmin(server);
   });
 
   test('look-alike and null Origins get 403 on both endpoints and the REST API', async (t) => {

@@ -9,13 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, createHmac, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { SignJWT, type JWTPayload } from 'jose';
 import { TOKEN_AUDIENCE, TokenService } from '../../src/auth/tokens.js';
-import { createLogger } from '../../src/logger.js';
 import {
   TestSocket,
   adminUrl,
@@ -25,7 +23,8 @@ import {
   loginAdmin,
   upgradeStatus,
 } from '../helpers/clients.js';
-import { TEST_JWT_SECRET, startTestServer, type TestServer } from '../helpers/server.js';
+import { TEST_JWT_SECRET } from '../helpers/server.js';
+import { captureLogs, withServer } from '../helpers/with-server.js';
 import { report } from './lib/report.js';
 import { reliabilityScale } from './lib/scale.js';
 
@@ -42,34 +41,21 @@ const forge = (header: object, payload: object, sign: (input: string) => string 
 };
 
 describe('token attacks', () => {
-  const lines: string[] = [];
+  const { lines, logger } = captureLogs();
   const secrets = new Set<string>();
-  let server: TestServer;
   let adminToken: string;
   let session: { sessionId: string; sessionToken: string };
   let listenerClaims: JWTPayload;
   let adminClaims: JWTPayload;
   let tried = 0;
 
+  const server = withServer({ env: { LIVECHAT_HEARTBEAT_INTERVAL_MS: '1000' }, logger });
   before(async () => {
-    const sink = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        callback();
-      },
-    });
-    server = await startTestServer({
-      env: { LIVECHAT_HEARTBEAT_INTERVAL_MS: '1000' },
-      logger: createLogger({ logLevel: 'trace', env: 'test' }, sink),
-    });
     adminToken = await loginAdmin(server);
     session = await createSession(server);
     secrets.add(adminToken).add(session.sessionToken);
     listenerClaims = JSON.parse(Buffer.from(session.sessionToken.split('.')[1]!, 'base64url').toString());
     adminClaims = JSON.parse(Buffer.from(adminToken.split('.')[1]!, 'base64url').toString());
-  });
-  after(async () => {
-    await server?.stop();
   });
 
   /** Status of the token on all three surfaces: listener WS, admin WS, admin REST. */

@@ -16,9 +16,9 @@ import { ChaosBroadcaster, ChaosListener, type ChaosClient } from './lib/chaos.j
 import { check, readRows, summary, type Sent } from './lib/checker.js';
 import { report } from './lib/report.js';
 import { faultSchedule, prng, reliabilityScale, reliabilitySeed } from './lib/scale.js';
+import { sleep } from '../helpers/wait.js';
 
 const scale = reliabilityScale();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('checker: one instance, PostgreSQL behind a fault proxy', () => {
   let database: TestDatabase;

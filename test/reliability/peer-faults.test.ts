@@ -13,12 +13,12 @@ import WebSocket from 'ws';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
 import { Deployment, type Instance } from '../helpers/instances.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { withServer } from '../helpers/with-server.js';
 import { report } from './lib/report.js';
 import { reliabilityScale } from './lib/scale.js';
+import { sleep } from '../helpers/wait.js';
 
 const scale = reliabilityScale();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A metric's value from the Prometheus text (sum over its label sets). */
 async function metric(baseUrl: string, name: string): Promise<number> {
@@ -170,15 +170,11 @@ describe('slow consumers (a real server process)', () => {
 });
 
 describe('half-open peers', () => {
-  let server: TestServer;
   let adminToken: string;
 
+  const server = withServer({ env: { LIVECHAT_HEARTBEAT_INTERVAL_MS: '500' } });
   before(async () => {
-    server = await startTestServer({ env: { LIVECHAT_HEARTBEAT_INTERVAL_MS: '500' } });
     adminToken = await loginAdmin(server);
-  });
-  after(async () => {
-    await server?.stop();
   });
 
   /** A connected peer whose socket can later be frozen: it then reads nothing and answers no ping. */

@@ -12,6 +12,7 @@ import { connectListener, type ListenerServerEvents } from '../../src/client/ind
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin } from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { withServer } from '../helpers/with-server.js';
 import { report } from './lib/report.js';
 
 describe('resume before the first reply', () => {
@@ -98,14 +99,7 @@ describe('resume before the first reply', () => {
 });
 
 describe('a reply stored but never published', () => {
-  let server: TestServer;
-
-  before(async () => {
-    server = await startTestServer({ env: { LIVECHAT_HEARTBEAT_INTERVAL_MS: '600' } });
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const server = withServer({ env: { LIVECHAT_HEARTBEAT_INTERVAL_MS: '600' } });
 
   test('reaches the connected listener within a heartbeat interval, once, without a reconnect', async () => {
     const session = await createSession(server);

@@ -12,9 +12,9 @@ import { createSession, json, listenerUrl } from '../helpers/clients.js';
 import { Deployment, type Instance } from '../helpers/instances.js';
 import { report } from './lib/report.js';
 import { prng, reliabilityScale, reliabilitySeed } from './lib/scale.js';
+import { sleep } from '../helpers/wait.js';
 
 const scale = reliabilityScale();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class StormClient {
   ws: WebSocket | undefined;

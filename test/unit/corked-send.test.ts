@@ -12,6 +12,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import WebSocket, { WebSocketServer } from 'ws';
 import { BroadcasterConnection } from '../../src/ws/connection.js';
 import { CORK_FLUSH_BYTES, corkedBytes } from '../../src/ws/corked-send.js';
+import { waitFor } from '../helpers/wait.js';
 
 interface Pair {
   connection: BroadcasterConnection;
@@ -79,14 +80,6 @@ async function pair(maxBufferedBytes = 1024 * 1024): Promise<Pair> {
   return { connection, client, received, writes: () => writes, slowConsumerDrops: () => drops, clientClosed };
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 const frame = (i: number, size = 0) => JSON.stringify({ event: 'message:new', data: { i, pad: 'x'.repeat(size) } });
 
 describe('corked sends', () => {
@@ -98,7 +91,11 @@ describe('corked sends', () => {
       for (const f of frames) p.connection.sendRaw(f);
       assert.equal(p.writes(), before, 'nothing written before the end of the turn');
       assert.ok(corkedBytes(p.connection.socket) > 0, 'the frames are held back for this turn');
-      await until(() => p.received.length === frames.length, 'the frames');
+      await waitFor(() => p.received.length === frames.length, {
+        message: 'the frames',
+        timeoutMs: 5000,
+        intervalMs: 5,
+      });
       assert.deepEqual(p.received, frames);
       assert.equal(p.writes() - before, 1, '50 frames, one write');
       assert.equal(corkedBytes(p.connection.socket), 0);
@@ -115,10 +112,10 @@ describe('corked sends', () => {
       p.connection.sendRaw(frame(2));
       await new Promise((resolve) => process.nextTick(resolve));
       assert.equal(p.writes() - before, 1, 'written before the turn ends, not after the next I/O');
-      await until(() => p.received.length === 2, 'the first turn');
+      await waitFor(() => p.received.length === 2, { message: 'the first turn', timeoutMs: 5000, intervalMs: 5 });
       await nextTurn();
       p.connection.sendRaw(frame(3));
-      await until(() => p.received.length === 3, 'the second turn');
+      await waitFor(() => p.received.length === 3, { message: 'the second turn', timeoutMs: 5000, intervalMs: 5 });
       assert.deepEqual(p.received, [frame(1), frame(2), frame(3)]);
       assert.equal(p.writes() - before, 2, 'one write per turn');
     } finally {
@@ -139,7 +136,11 @@ describe('corked sends', () => {
       assert.ok(mostCorked <= CORK_FLUSH_BYTES, `at most ${CORK_FLUSH_BYTES} bytes corked (saw ${mostCorked})`);
       const writes = p.writes() - before;
       assert.ok(writes >= 5 && writes < frames.length, `~400 KiB in 64 KiB flushes (${writes} writes)`);
-      await until(() => p.received.length === frames.length, 'the frames');
+      await waitFor(() => p.received.length === frames.length, {
+        message: 'the frames',
+        timeoutMs: 5000,
+        intervalMs: 5,
+      });
       assert.deepEqual(p.received, frames);
     } finally {
       p.client.terminate();
@@ -166,7 +167,11 @@ describe('corked sends', () => {
       const frames = Array.from({ length: 60 }, (_, i) => frame(i, 1000));
       for (const f of frames) p.connection.sendRaw(f);
       assert.ok(p.connection.socket.bufferedAmount > 32 * 1024, 'the burst is corked beyond the limit');
-      await until(() => p.received.length === frames.length, 'the burst');
+      await waitFor(() => p.received.length === frames.length, {
+        message: 'the burst',
+        timeoutMs: 5000,
+        intervalMs: 5,
+      });
       assert.equal(p.slowConsumerDrops(), 0);
       assert.equal(p.client.readyState, WebSocket.OPEN);
     } finally {
@@ -192,7 +197,11 @@ describe('corked sends', () => {
         mostBuffered <= limit + CORK_FLUSH_BYTES + big.length,
         `buffer bounded by the limit plus one turn's corked bytes (saw ${mostBuffered})`,
       );
-      await until(() => p.connection.socket.readyState === WebSocket.CLOSED, 'the termination');
+      await waitFor(() => p.connection.socket.readyState === WebSocket.CLOSED, {
+        message: 'the termination',
+        timeoutMs: 5000,
+        intervalMs: 5,
+      });
       p.connection.sendRaw(big);
       assert.equal(p.slowConsumerDrops(), 1, 'nothing more once terminated');
       p.client.terminate();

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { GroupCommit, type BatchResult, type WriteOutcome } from '../../src/db/group-commit.js';
+import { deferred, type Deferred } from '../helpers/wait.js';
 
 /** A batch writer that records its batches and can be held open. */
 function recordingWriter(hold?: Promise<void>) {
@@ -17,12 +18,6 @@ function recordingWriter(hold?: Promise<void>) {
     return { outcomes };
   };
   return { batches, write };
-}
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
 }
 
 describe('group commit', () => {
@@ -50,7 +45,7 @@ describe('group commit', () => {
   });
 
   test('with maxInFlight 2: a second batch goes while the first is out, a third waits; they settle in send order', async () => {
-    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const gates = new Map<string, Deferred<void>>();
     const batches: string[][] = [];
     const group = new GroupCommit<string, string>(
       async (inputs) => {

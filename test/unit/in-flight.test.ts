@@ -2,17 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InFlight } from '../../src/in-flight.js';
-
-/** A promise with its settle functions outside. */
-function deferred(): { promise: Promise<string>; resolve: (value: string) => void; reject: (error: Error) => void } {
-  let resolve!: (value: string) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<string>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../helpers/wait.js';
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -27,8 +17,8 @@ test('idle() resolves at once when nothing is tracked', async () => {
 
 test('track() hands the promise back and counts it until it settles, resolved or rejected', async () => {
   const inFlight = new InFlight();
-  const a = deferred();
-  const b = deferred();
+  const a = deferred<string>();
+  const b = deferred<string>();
   assert.equal(inFlight.track(a.promise), a.promise);
   void inFlight.track(b.promise).catch(() => undefined);
   assert.equal(inFlight.size, 2);
@@ -42,8 +32,8 @@ test('track() hands the promise back and counts it until it settles, resolved or
 
 test('idle() waits for every tracked promise, also those tracked while it waits', async () => {
   const inFlight = new InFlight();
-  const first = deferred();
-  const second = deferred();
+  const first = deferred<string>();
+  const second = deferred<string>();
   inFlight.track(first.promise);
   let idle = false;
   void inFlight.idle().then(() => (idle = true));
@@ -62,7 +52,7 @@ test('a rejection it tracks is not reported as unhandled by tracking alone', asy
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
   try {
-    const failing = deferred();
+    const failing = deferred<string>();
     const tracked = inFlight.track(failing.promise);
     failing.reject(new Error('refused'));
     await inFlight.idle();

@@ -2,13 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KeyedQueue } from '../../src/keyed-queue.js';
-
-/** A promise with its resolve function outside. */
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
+import { deferred } from '../helpers/wait.js';
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

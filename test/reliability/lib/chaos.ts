@@ -9,6 +9,7 @@
  * like the SDK: whatever they missed comes back by replay.
  */
 import WebSocket from 'ws';
+import { sleep } from '../../helpers/wait.js';
 
 export interface Rng {
   next(): number;
@@ -42,8 +43,6 @@ interface Outgoing {
   clientMessageId: string;
   data: Record<string, unknown>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** messageIds are decimal strings: compare as numbers. */
 export const idLess = (a: string, b: string): boolean => BigInt(a) < BigInt(b);
