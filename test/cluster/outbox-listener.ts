@@ -8,6 +8,7 @@
  * with its first clientMessageId — the server's dedup makes that safe.
  */
 import WebSocket from 'ws';
+import { sleep } from '../helpers/wait.js';
 
 export interface OutboxListenerOptions {
   /** For the clientMessageIds (`<label>-<n>`) and error messages. */
@@ -98,7 +99,7 @@ export class OutboxListener {
         this.attach(socket, base);
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
   }
 

@@ -23,7 +23,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../helpers/instances.js';
 import { dropRedisPrefix } from '../helpers/redis.js';
 import { startTestServer, testRedisUrl, type TestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 /**
  * A broadcaster on `b` and a listener of a new session on `a`, both greeted;
@@ -52,7 +52,7 @@ async function conversation(a: TestServer, b: TestServer, withEarlierReply: bool
       timeoutMs: 15_000,
       intervalMs: 100,
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     assert.deepEqual(
       listener.all('message:receive').map((m) => m['messageId']),
       expected,
@@ -264,7 +264,7 @@ describe('recovery of a publication lost by the publishing instance', () => {
         intervalMs: 100,
       });
       if (lostForGood) {
-        await new Promise((r) => setTimeout(r, 300));
+        await sleep(300);
         assert.equal(listener.all('message:receive').length, expected.length - 1, 'nothing published it again');
       } else {
         await waitFor(async () => listener.all('message:receive').length >= expected.length, {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createBrokerServices, type Broker, type BrokerServices, type Publication } from '../../src/broker/index.js';
 import { dropRedisPrefix } from '../helpers/redis.js';
-import { waitFor } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const REDIS_URL = process.env['LIVECHAT_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const kinds = ['memory', 'redis'] as const;
@@ -107,7 +107,7 @@ for (const kind of kinds) {
       await broker.subscribe('session:b');
       await broker.publish({ channel: 'session:b', frame: '3' });
       // Give a wrongly routed echo time to show up.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       assert.deepEqual(
         deliveries.map((d) => d.frame),
         ['1', '3'],

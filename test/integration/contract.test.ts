@@ -17,6 +17,7 @@ import {
 } from '../helpers/clients.js';
 import { TEST_JWT_SECRET, matrix } from '../helpers/server.js';
 import { withServer } from '../helpers/with-server.js';
+import { sleep } from '../helpers/wait.js';
 
 const SHEILA = 'Aku <3 lagu ini & "Sheila on 7"';
 
@@ -166,7 +167,7 @@ for (const { dialect, broker } of matrix()) {
       assert.deepEqual(typing, { from: 'Penyiar A', isTyping: true });
       admin.send('message:reply', { sessionId: a.session.sessionId, text: 'untuk A' });
       await a.socket.next('message:receive');
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
       assert.deepEqual(
         b.socket.frames.map((f) => f.event),
         ['connection:success'],
@@ -376,7 +377,7 @@ for (const { dialect, broker } of matrix()) {
       for (let i = 0; i < 5; i++) tabs.push(await TestSocket.open(listenerUrl(server, session.sessionToken)));
       assert.equal(await upgradeStatus(listenerUrl(server, session.sessionToken)), 429);
       await tabs[0]!.close();
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       const again = await TestSocket.open(listenerUrl(server, session.sessionToken));
       for (const tab of [...tabs.slice(1), again]) await tab.close();
     });

@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin } from '../helpers/clients.js';
 import { matrix, startTestServer, type TestServer } from '../helpers/server.js';
+import { sleep } from '../helpers/wait.js';
 
 for (const { dialect, broker } of matrix()) {
   describe(`dead and slow peers on ${dialect} with the ${broker} broker`, () => {
@@ -42,7 +43,7 @@ for (const { dialect, broker } of matrix()) {
 
       // A peer that answers pings stays.
       const healthy = await TestSocket.open(listenerUrl(server, (await createSession(server)).sessionToken));
-      await new Promise((r) => setTimeout(r, 700));
+      await sleep(700);
       assert.equal(healthy.ws.readyState, WebSocket.OPEN);
       await healthy.close();
       await admin.close();
@@ -79,7 +80,7 @@ for (const { dialect, broker } of matrix()) {
       // Every reply reached the tab that kept reading.
       const deadlineReader = Date.now() + 20_000;
       while (reader.all('message:receive').length < acked && Date.now() < deadlineReader) {
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
       assert.equal(reader.all('message:receive').length, acked);
       assert.equal(reader.ws.readyState, WebSocket.OPEN);

@@ -16,6 +16,7 @@ import {
   upgradeStatus,
 } from '../helpers/clients.js';
 import { captureLogs, withServer } from '../helpers/with-server.js';
+import { sleep } from '../helpers/wait.js';
 
 describe('logging', () => {
   const { lines, logger } = captureLogs();
@@ -45,7 +46,7 @@ describe('logging', () => {
     await json(`${server.baseUrl}/livechat/admin/sessions`, { token: `${adminToken}tampered` });
     await listener.close();
     await admin.close();
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
 
     const log = lines.join('\n');
     for (const [what, secret] of [

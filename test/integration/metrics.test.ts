@@ -16,6 +16,7 @@ import {
 } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/server.js';
 import { withInstances, withServer } from '../helpers/with-server.js';
+import { sleep } from '../helpers/wait.js';
 
 type Samples = Map<string, number>;
 
@@ -87,7 +88,7 @@ describe('metrics on one instance', () => {
     assert.ok(second.has('process_resident_memory_bytes'));
 
     await listener.close();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     const third = await scrape(server);
     assert.equal(delta(second, third, 'livechat_connections_open{kind="listener"}'), -1);
     assert.ok(delta(second, third, 'livechat_disconnects_total{code="1005",kind="listener"}') >= 1);

@@ -16,6 +16,7 @@ import {
 } from '../helpers/clients.js';
 import { matrix } from '../helpers/server.js';
 import { withServer } from '../helpers/with-server.js';
+import { sleep } from '../helpers/wait.js';
 
 const ALLOWED = 'https://radio.example';
 
@@ -58,7 +59,7 @@ for (const { dialect, broker } of matrix()) {
 
       // Up to 10 refusals in the window keep the connection; the 11th closes it.
       for (let i = 0; i < 9; i++) socket.send('message:send', { text: 'spam' });
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       assert.equal(socket.ws.readyState, socket.ws.OPEN, 'ten refusals are tolerated');
       socket.send('message:send', { text: 'spam' });
       assert.equal((await socket.closed).code, 1008);
@@ -107,7 +108,7 @@ for (const { dialect, broker } of matrix()) {
       });
       assert.equal(allowed.status, 201);
       assert.equal(allowed.headers.get('access-control-allow-origin'), ALLOWED);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     });
 
     test('security headers: CSP without upgrade-insecure-requests, embed loader loadable cross-origin', async () => {
@@ -133,7 +134,7 @@ for (const { dialect, broker } of matrix()) {
       const fifth = await createSession(server);
       assert.equal(await upgradeStatus(listenerUrl(server, fifth.sessionToken)), 429);
       await sockets[0]!.close();
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       sockets[0] = await TestSocket.open(listenerUrl(server, fifth.sessionToken));
       for (const socket of sockets) await socket.close();
     });

@@ -13,6 +13,7 @@ import { verifyPassword } from '../../src/auth/passwords.js';
 import { openStore } from '../../src/db/index.js';
 import { TestSocket, createSession, json, listenerUrl } from '../helpers/clients.js';
 import { TEST_JWT_SECRET } from '../helpers/server.js';
+import { sleep } from '../helpers/wait.js';
 
 const ENTRY = "import('./src/cli.ts').then((m) => m.main(process.argv.slice(1)))";
 const dirs: string[] = [];
@@ -52,7 +53,7 @@ async function listening(process: Run, timeoutMs = 30_000): Promise<number> {
     const match = /"port":(\d+).*"msg":"live chat listening"/.exec(process.stdout());
     if (match) return Number(match[1]);
     if (process.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`server did not start:\n${process.stdout()}\n${process.stderr()}`);
 }

@@ -11,6 +11,7 @@ import type { DatabaseConfig } from '../../src/config.js';
 import { openStore } from '../../src/db/index.js';
 import type { Store } from '../../src/db/types.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { sleep } from '../helpers/wait.js';
 
 function databaseConfig(url: string): DatabaseConfig {
   return url.startsWith('sqlite:') ? { kind: 'sqlite', path: url.slice('sqlite:'.length) } : { kind: 'postgres', url };
@@ -52,7 +53,7 @@ for (const dialect of dialects) {
           {
             afterCommit: async ({ message }) => {
               // A slow publisher must not let a later write overtake it.
-              if (i % 7 === 0) await new Promise((r) => setTimeout(r, 15));
+              if (i % 7 === 0) await sleep(15);
               published.push(message.messageId);
             },
           },

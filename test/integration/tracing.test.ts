@@ -11,6 +11,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/server.js';
 import { withInstances } from '../helpers/with-server.js';
+import { sleep } from '../helpers/wait.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -35,7 +36,7 @@ describe('tracing across two instances on the Redis broker', () => {
     const ack = await listener.next('message:ack');
     const fresh = await admin.next('message:new');
     assert.equal(fresh['messageId'], ack['messageId']);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
 
     const spans = exporter.getFinishedSpans();
     const root = spans.find((s) => s.name === 'livechat.message');

@@ -12,6 +12,7 @@ import { TestSocket, createSession, json, listenerUrl, loginAdmin } from '../hel
 import { withServer } from '../helpers/with-server.js';
 import { report } from './lib/report.js';
 import { reliabilityScale } from './lib/scale.js';
+import { sleep } from '../helpers/wait.js';
 
 const scale = reliabilityScale();
 const ALLOWED = 'https://radio.example';
@@ -173,7 +174,7 @@ describe('handshake attacks', () => {
           }),
       ),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const again = await Promise.all(tokens.slice(0, PER_IP + 1).map((token) => probe(listenerUrl(server, token))));
     assert.deepEqual(
       again.map((r) => r.status).sort(),
@@ -221,7 +222,7 @@ describe('handshake attacks', () => {
     );
     const answered = results.filter((r) => r.response.startsWith('HTTP/1.1 401')).length;
     const closed = results.filter((r) => r.closedByServer).length;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     const afterwards = await new Promise<number>((resolve) => server.server.http.getConnections((_e, n) => resolve(n)));
     assert.equal(answered, count, 'every one answered 401');
     assert.equal(closed, count, 'every one closed by the server, not left open');
@@ -274,7 +275,7 @@ describe('handshake attacks', () => {
       await ok.close();
       // headersTimeout (10 s) is enforced by Node's connection check, every 30 s by default.
       const deadline = Date.now() + 60_000;
-      while (closed < sockets.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      while (closed < sockets.length && Date.now() < deadline) await sleep(500);
       for (const s of sockets) s.destroy();
       assert.equal(closed, sockets.length, 'closed by the server after the headers timeout');
       report(

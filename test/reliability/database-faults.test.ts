@@ -21,6 +21,7 @@ import {
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { readRows } from './lib/checker.js';
 import { report } from './lib/report.js';
+import { sleep } from '../helpers/wait.js';
 
 /** Waits for the first of these events whose clientMessageId matches. */
 async function answer(
@@ -37,7 +38,7 @@ async function answer(
     }
     if (Date.now() > deadline)
       throw new Error(`no answer for ${clientMessageId}; got ${JSON.stringify(socket.frames.map((f) => f.event))}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 const answered = new WeakSet<object>();
@@ -149,7 +150,7 @@ describe('PostgreSQL faults', () => {
     for (const cut of [10, 35]) {
       await answer(listener, ids[cut]!).then((f) => outcome.set(ids[cut]!, f.event));
       proxy.cut();
-      await new Promise((r) => setTimeout(r, 150));
+      await sleep(150);
       proxy.restore();
     }
     for (const id of ids) if (!outcome.has(id)) outcome.set(id, (await answer(listener, id)).event);

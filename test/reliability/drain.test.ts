@@ -12,6 +12,7 @@ import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin, upgradeSt
 import { Deployment, type Instance } from '../helpers/instances.js';
 import { readRows } from './lib/checker.js';
 import { report } from './lib/report.js';
+import { sleep } from '../helpers/wait.js';
 
 describe('SIGTERM drain under traffic', () => {
   let deployment: Deployment;
@@ -132,7 +133,7 @@ describe('SIGTERM drain under traffic', () => {
       const deadline = Date.now() + 5000;
       const got = () =>
         [...listener.all('message:receive'), ...resumed.all('message:receive')].map((m) => String(m['messageId']));
-      while (got().length < replyIds.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (got().length < replyIds.length && Date.now() < deadline) await sleep(20);
       assert.deepEqual([...got()].sort(), [...replyIds].sort(), 'each reply once');
       await resumed.close();
       await admin2.close();

@@ -14,6 +14,7 @@ import { TestSocket, adminUrl, createSession, listenerUrl, loginAdmin } from '..
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { withServer } from '../helpers/with-server.js';
 import { report } from './lib/report.js';
+import { sleep } from '../helpers/wait.js';
 
 describe('resume before the first reply', () => {
   let server: TestServer;
@@ -78,7 +79,7 @@ describe('resume before the first reply', () => {
       proxy.restore();
 
       const deadline = Date.now() + 15_000;
-      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (received.length === 0 && Date.now() < deadline) await sleep(50);
       assert.deepEqual(
         received.map((m) => m.messageId),
         [replyId],
