@@ -16,14 +16,14 @@ export interface RateLimiterOptions {
 export type RateLimitDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterMs: number };
 
 export interface RateLimiter {
-  /** Takes points for a key. Rejects only when the limiter's store failed (callers then let the request through). */
+  /**
+   * Takes points for a key, atomically (in Redis too): of concurrent calls, only as many as there
+   * are points are allowed. Rejects only when the limiter's store failed (callers then let the
+   * request through).
+   */
   consume(key: string, points?: number): Promise<RateLimitDecision>;
-  /** Without taking a point: how long (ms) the key stays refused when it has no points left, else undefined. */
-  blockedFor(key: string): Promise<number | undefined>;
-  /** Takes points without refusing (e.g. a failed login). */
-  penalty(key: string, points?: number): Promise<void>;
-  /** Gives the key all its points back. */
-  reset(key: string): Promise<void>;
+  /** Gives back points taken by an allowed {@link consume} (e.g. a login that turned out right). */
+  refund(key: string, points?: number): Promise<void>;
 }
 
 /** Makes limiters whose counters are shared by every instance using the same broker. */
@@ -43,15 +43,8 @@ export function flexibleRateLimiter(limiter: RateLimiterAbstract): RateLimiter {
         throw rejection;
       }
     },
-    async blockedFor(key) {
-      const state = await limiter.get(key);
-      return state && state.consumedPoints >= limiter.points ? state.msBeforeNext : undefined;
-    },
-    async penalty(key, points = 1) {
-      await limiter.penalty(key, points);
-    },
-    async reset(key) {
-      await limiter.delete(key);
+    async refund(key, points = 1) {
+      await limiter.reward(key, points);
     },
   };
 }
