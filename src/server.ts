@@ -138,6 +138,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
             keyPrefix: 'session-create',
             points: config.rateLimit.sessionCreatePerMinute,
             durationSeconds: 60,
+            spread: true,
           })
         : undefined,
     loginFailureLimiter: limiters.create({

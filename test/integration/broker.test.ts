@@ -197,21 +197,21 @@ for (const kind of kinds) {
       for (let i = 1; i <= 3; i += 1) {
         assert.deepEqual(await limiter.consume('session-1'), { allowed: true, remaining: 3 - i });
       }
-      assert.equal(await limiter.blockedFor('session-2'), undefined, 'a fresh key is not blocked');
       const refused = await limiter.consume('session-1');
       assert.ok(!refused.allowed, 'the fourth point is refused (a decision, not an error)');
       assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 10_000);
-      const blocked = await limiter.blockedFor('session-1');
-      assert.ok(blocked !== undefined && blocked > 0 && blocked <= 10_000, 'blockedFor reports the wait');
       // Other keys and other limiters have their own counters.
       assert.deepEqual(await limiter.consume('session-2'), { allowed: true, remaining: 2 });
       const other = limiters.create({ keyPrefix: 'login', points: 1, durationSeconds: 10 });
       assert.deepEqual(await other.consume('session-1'), { allowed: true, remaining: 0 });
-      // penalty takes points without refusing; reset gives them back.
-      await limiter.penalty('session-3', 3);
-      assert.equal((await limiter.consume('session-3')).allowed, false);
-      await limiter.reset('session-3');
-      assert.deepEqual(await limiter.consume('session-3'), { allowed: true, remaining: 2 });
+      // Concurrent consumes are atomic: exactly as many allowed as there are points.
+      const decisions = await Promise.all(Array.from({ length: 10 }, () => limiter.consume('session-3')));
+      assert.equal(decisions.filter((d) => d.allowed).length, 3);
+      // refund gives back points taken.
+      const fresh = await limiter.consume('session-4', 3);
+      assert.deepEqual(fresh, { allowed: true, remaining: 0 });
+      await limiter.refund('session-4', 2);
+      assert.deepEqual(await limiter.consume('session-4'), { allowed: true, remaining: 1 });
     });
 
     test('close() stops delivery and can be called twice', async () => {

@@ -3,7 +3,6 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { Logger } from 'pino';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/passwords.js';
 import type { TokenService } from '../../auth/tokens.js';
-import type { RateLimiter } from '../../broker/rate-limiter.js';
 import type { ConnectionRegistry } from '../../broker/registry.js';
 import { toMessage } from '../../chat/chat-service.js';
 import type { Config } from '../../config.js';
@@ -15,19 +14,15 @@ import {
   sessionIdSchema,
   sessionListQuerySchema,
 } from '../../protocol/events.js';
-import { consumeOr429, isBlocked } from '../rate-limit.js';
+import { limitLoginAttempt, type LoginLimiters } from '../login-attempts.js';
 import { validate } from '../validate.js';
 
-export interface AdminRouteDeps {
+export interface AdminRouteDeps extends LoginLimiters {
   config: Config;
   store: Store;
   tokens: TokenService;
   registry: ConnectionRegistry;
   logger: Logger;
-  /** Failed logins per username and IP (brute force on one account). */
-  loginFailureLimiter: RateLimiter;
-  /** All login attempts per IP (credential stuffing). */
-  loginIpLimiter: RateLimiter;
 }
 
 export function adminRoutes(deps: AdminRouteDeps): Router {
@@ -37,21 +32,15 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   router.post('/livechat/admin/login', async (req, res) => {
     const { username, password } = validate(adminLoginRequestSchema, req.body);
     const ip = req.ip ?? 'unknown';
-    const failureKey = `${username.toLowerCase()}|${ip}`;
-    const blockedMs = await isBlocked(deps.loginFailureLimiter, failureKey);
-    if (blockedMs !== undefined) {
-      throw new HttpError('rate_limited', undefined, { 'Retry-After': String(Math.ceil(blockedMs / 1000)) });
-    }
-    await consumeOr429(deps.loginIpLimiter, ip, logger);
-
-    const admin = await store.admins.findByUsername(username);
-    const valid = admin ? await verifyPassword(password, admin.passwordHash) : await verifyAgainstDummy(password);
-    if (!admin || !valid) {
-      await deps.loginFailureLimiter.penalty(failureKey, 1).catch(() => undefined);
+    const admin = await limitLoginAttempt(deps, { username, ip }, logger, async () => {
+      const found = await store.admins.findByUsername(username);
+      const valid = found ? await verifyPassword(password, found.passwordHash) : await verifyAgainstDummy(password);
+      return valid ? found : undefined;
+    });
+    if (!admin) {
       logger.info({ ip }, 'broadcaster login refused');
       throw new HttpError('invalid_credentials');
     }
-    await deps.loginFailureLimiter.reset(failureKey).catch(() => undefined);
     const { token, expiresAt } = await tokens.signBroadcaster(
       { adminId: admin.id, name: admin.displayName },
       config.adminTokenTtlSeconds,
