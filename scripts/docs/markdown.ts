@@ -51,6 +51,7 @@ function typeText(schema: JsonSchema, schemas: SchemaSet): string {
   if (Array.isArray(schema['enum']))
     return (schema['enum'] as unknown[]).map((v) => `\`${JSON.stringify(v)}\``).join(' or ');
   const type = schema['type'];
+  if (Array.isArray(type)) return type.map((one: unknown) => typeText({ ...schema, type: one }, schemas)).join(' or ');
   const min = schema['minLength'] ?? schema['minimum'];
   const max = schema['maxLength'] ?? schema['maximum'];
   const range =

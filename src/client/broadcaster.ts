@@ -79,9 +79,13 @@ export class BroadcasterClient extends BaseClient<
     return helper;
   }
 
-  /** `GET /livechat/admin/sessions`, most recent first; also refreshes `presence`. */
-  async listSessions(): Promise<SessionSummary[]> {
-    const sessions = await listSessions({ ...this.http(), token: this.token });
+  /**
+   * `GET /livechat/admin/sessions`, page after page: sessions with messages
+   * (all with `includeEmpty`), most recent activity first, at most `max`;
+   * also refreshes `presence`.
+   */
+  async listSessions(options: { includeEmpty?: boolean; max?: number } = {}): Promise<SessionSummary[]> {
+    const sessions = await listSessions({ ...this.http(), token: this.token, ...options });
     for (const s of sessions) this.presenceMap.set(s.sessionId, s.online);
     return sessions;
   }

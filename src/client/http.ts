@@ -12,7 +12,8 @@ import { defaultFetch, httpUrl, type FetchLike } from './environment.js';
 
 export type SessionCredentials = z.infer<typeof createSessionResponseSchema>;
 export type BroadcasterCredentials = z.infer<typeof adminLoginResponseSchema>;
-export type SessionSummary = z.infer<typeof sessionListResponseSchema>['sessions'][number];
+export type SessionPage = z.infer<typeof sessionListResponseSchema>;
+export type SessionSummary = SessionPage['sessions'][number];
 
 /** A non-2xx answer (`error` is the contract's error code, e.g. `rate_limited`), or a network failure (`status` 0). */
 export class LivechatHttpError extends Error {
@@ -90,12 +91,39 @@ export function loginBroadcaster(
   });
 }
 
-/** `GET /livechat/admin/sessions`: sessions, most recent first. */
-export async function listSessions(options: HttpOptions & { token: string }): Promise<SessionSummary[]> {
-  const result = await request(options, '/livechat/admin/sessions', sessionListResponseSchema, {
+/** `GET /livechat/admin/sessions`: one page, most recent activity first, and where the next one starts. */
+export function getSessionsPage(
+  options: HttpOptions & { token: string; cursor?: string; limit?: number; includeEmpty?: boolean },
+): Promise<SessionPage> {
+  const query = new URLSearchParams();
+  if (options.limit !== undefined) query.set('limit', String(options.limit));
+  if (options.includeEmpty) query.set('includeEmpty', 'true');
+  if (options.cursor !== undefined) query.set('cursor', options.cursor);
+  const qs = query.toString();
+  return request(options, `/livechat/admin/sessions${qs ? `?${qs}` : ''}`, sessionListResponseSchema, {
     token: options.token,
   });
-  return result.sessions;
+}
+
+/**
+ * The listed sessions (those with messages; all with `includeEmpty`), most
+ * recent activity first, following `nextCursor` until the end or `max` sessions.
+ */
+export async function listSessions(
+  options: HttpOptions & { token: string; includeEmpty?: boolean; max?: number; pageSize?: number },
+): Promise<SessionSummary[]> {
+  const max = options.max ?? Number.POSITIVE_INFINITY;
+  const pageSize = options.pageSize ?? 500;
+  const all: SessionSummary[] = [];
+  let cursor: string | undefined;
+  while (all.length < max) {
+    const limit = Math.min(pageSize, max - all.length);
+    const page = await getSessionsPage({ ...options, ...(cursor !== undefined ? { cursor } : {}), limit });
+    all.push(...page.sessions);
+    if (page.nextCursor === null) break;
+    cursor = page.nextCursor;
+  }
+  return all;
 }
 
 /** `GET /livechat/admin/sessions/:id/messages`: one page, in stored order. */

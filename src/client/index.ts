@@ -18,11 +18,12 @@ export {
   createSession,
   getAllMessages,
   getMessages,
+  getSessionsPage,
   listSessions,
   loginBroadcaster,
   LivechatHttpError,
 } from './http.js';
-export type { BroadcasterCredentials, HttpOptions, SessionCredentials, SessionSummary } from './http.js';
+export type { BroadcasterCredentials, HttpOptions, SessionCredentials, SessionPage, SessionSummary } from './http.js';
 export { Outbox, DeliveryError } from './outbox.js';
 export type {
   Acknowledgement,

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DatabaseSchema, SessionsTable } from './schema.js';
-import type { SessionRecord, SessionRepository } from './types.js';
+import type { SessionListOptions, SessionPage, SessionRecord, SessionRepository } from './types.js';
 
 function toRecord(row: Selectable<SessionsTable>): SessionRecord {
   return {
@@ -43,17 +43,31 @@ export class KyselySessionRepository implements SessionRepository {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  async listRecent(limit: number): Promise<SessionRecord[]> {
+  async listRecent({ limit, includeEmpty = false, after }: SessionListOptions): Promise<SessionPage> {
     assertLimit(limit);
-    const rows = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      // Same expression as the sessions_recent_idx index.
-      .orderBy(sql`coalesce(last_message_at, created_at)`, 'desc')
+    // The same expressions as the indexes: sessions_recent_idx (with empty
+    // sessions) and the partial sessions_activity_idx (without).
+    const activity = includeEmpty ? sql<number>`coalesce(last_message_at, created_at)` : sql<number>`last_message_at`;
+    let query = this.db.selectFrom('sessions').selectAll();
+    if (!includeEmpty) query = query.where('last_message_at', 'is not', null);
+    if (after !== undefined) {
+      query = query.where((eb) =>
+        eb.and([
+          eb(activity, '<=', after.activityAt),
+          eb.or([eb(activity, '<', after.activityAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy(activity, 'desc')
       .orderBy('id')
-      .limit(limit)
+      .limit(limit + 1)
       .execute();
-    return rows.map(toRecord);
+    const sessions = rows.slice(0, limit).map(toRecord);
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return last === undefined
+      ? { sessions }
+      : { sessions, next: { activityAt: last.last_message_at ?? last.created_at, id: last.id } };
   }
 }
 

@@ -49,7 +49,7 @@ export class KyselyStore implements Store {
     this.sessions = {
       create: (session) => run(() => sessions.create(session)),
       get: (id) => run(() => sessions.get(id)),
-      listRecent: (limit) => run(() => sessions.listRecent(limit)),
+      listRecent: (options) => run(() => sessions.listRecent(options)),
     };
     const messages = new KyselyMessageRepository(
       db,

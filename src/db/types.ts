@@ -70,8 +70,31 @@ export interface InsertOptions {
 export interface SessionRepository {
   create(session: { id: string; name: string; city: string; createdAt: Date; expiresAt: Date }): Promise<SessionRecord>;
   get(id: string): Promise<SessionRecord | undefined>;
-  /** Most recent first: by last message, else by creation. */
-  listRecent(limit: number): Promise<SessionRecord[]>;
+  /**
+   * One page of the listing, most recent activity first (last message; with
+   * `includeEmpty`, sessions without messages by creation), then by id.
+   * `next` is where the following page starts, absent at the end.
+   */
+  listRecent(options: SessionListOptions): Promise<SessionPage>;
+}
+
+/** A position in the session listing: the activity time (epoch ms) and id of the last session of a page. */
+export interface SessionCursor {
+  activityAt: number;
+  id: string;
+}
+
+export interface SessionListOptions {
+  limit: number;
+  /** Also list sessions without messages. */
+  includeEmpty?: boolean | undefined;
+  /** Start after this position. */
+  after?: SessionCursor | undefined;
+}
+
+export interface SessionPage {
+  sessions: SessionRecord[];
+  next?: SessionCursor | undefined;
 }
 
 export interface MessageRepository {

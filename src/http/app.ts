@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { HttpError, errorBody } from '../errors.js';
@@ -16,6 +15,7 @@ import { isOriginAllowed } from './origin.js';
 import { adminRoutes, type AdminRouteDeps } from './routes/admin.js';
 import { operationsRoutes, type OperationsDeps } from './routes/operations.js';
 import { sessionRoutes, type SessionRouteDeps } from './routes/session.js';
+import { securityHeaders } from './security-headers.js';
 
 export type AppDeps = SessionRouteDeps & AdminRouteDeps & OperationsDeps & { config: Config; logger: Logger };
 
@@ -45,26 +45,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'default-src': ["'self'"],
-          'script-src': ["'self'"],
-          'style-src': ["'self'"],
-          'img-src': ["'self'", 'data:'],
-          'media-src': ["'self'", 'data:'],
-          'connect-src': ["'self'"],
-          'frame-ancestors': config.allowedOrigins ? ["'self'", ...config.allowedOrigins] : ['*'],
-          // Stations may serve the widget over plain HTTP on a LAN; TLS is the proxy's business.
-          'upgrade-insecure-requests': null,
-        },
-      },
-      // The widget is meant to be embedded in the station's own pages.
-      frameguard: false,
-      crossOriginEmbedderPolicy: false,
-    }),
-  );
+  app.use(securityHeaders(config.allowedOrigins));
   app.use((req, _res, next) => {
     if (!isOriginAllowed(req.get('origin'), config.allowedOrigins)) throw new HttpError('origin_forbidden');
     next();

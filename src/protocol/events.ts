@@ -259,10 +259,15 @@ export const sessionSummarySchema = z
   })
   .describe('One listener session');
 export const sessionListResponseSchema = z
-  .object({ sessions: z.array(sessionSummarySchema).describe('Most recent first') })
-  .describe('Recent listener sessions');
+  .object({
+    sessions: z.array(sessionSummarySchema).describe('Most recent activity first'),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null when this page is the last'),
+  })
+  .describe('Listener sessions, one page');
 export const sessionListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100).describe('How many sessions, most recent first'),
+  includeEmpty: z.enum(['true', 'false']).optional().describe('`true`: also list sessions without messages'),
+  cursor: z.string().max(200).optional().describe("The previous page's `nextCursor`"),
 });
 export const messageListQuerySchema = z.object({
   after: messageIdSchema.optional().describe('Only messages stored after this messageId'),

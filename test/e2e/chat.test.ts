@@ -230,7 +230,9 @@ describe('widget and dashboard in Chromium', () => {
     // A reply sent while the page was away arrives through the resume (lastMessageId).
     await reply(dashboard.page, 'Masih di sana?');
     await waitForText(widget.page, '.msg--in .msg__text', 'Masih di sana?');
-    const sessions = await json(`${server.baseUrl}/livechat/admin/sessions`, { token: await loginAdmin(server) });
+    const sessions = await json(`${server.baseUrl}/livechat/admin/sessions?includeEmpty=true`, {
+      token: await loginAdmin(server),
+    });
     assert.equal(sessions.body.sessions.length, 1, 'the reload did not start a new session');
     assert.equal(await dashboard.page.locator('.session').count(), 1);
   });

@@ -3,7 +3,7 @@
  * another origin loads /embed.js from the chat server, with
  * LIVECHAT_ALLOWED_ORIGINS listing both origins. The widget opens in an
  * iframe and its messages reach the server. A page on an origin not in the
- * list cannot frame the widget.
+ * list cannot frame the widget; no page can frame the dashboard.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -96,6 +96,25 @@ describe('embedding the widget on the station site', () => {
     assert.equal(bayu?.city, 'Malang');
     assert.equal(await page.page.getAttribute('.suara-pendengar-chat-button', 'aria-expanded'), 'true');
     assert.deepEqual(page.errors, []);
+  });
+
+  test('even a listed site cannot frame the dashboard', async () => {
+    const page = await openPage(browser, `http://localhost:${station.port}/`);
+    pages.push(page);
+    const handle = await page.page.evaluateHandle((src) => {
+      const frame = document.createElement('iframe');
+      frame.src = src;
+      document.body.append(frame);
+      return frame;
+    }, `${chat.baseUrl}/dashboard/`);
+    const frame = (await handle.asElement()!.contentFrame()) as Frame;
+    await frame.waitForLoadState('load', { timeout: WAIT });
+    await page.page.waitForTimeout(300);
+    assert.equal(await frame.$('#app'), null, 'the dashboard is not shown in the frame');
+    assert.ok(
+      page.errors.some((e) => /frame-ancestors|X-Frame-Options|Refused to (frame|display)/i.test(e)),
+      `expected a framing refusal, got ${JSON.stringify(page.errors)}`,
+    );
   });
 
   test('a site whose origin is not listed cannot frame the widget', async () => {

@@ -351,7 +351,7 @@ for (const { dialect, broker } of matrix()) {
       assert.deepEqual(await admin.next('presence:update', 5000, mine), { sessionId: session.sessionId, online: true });
       const tab2 = await TestSocket.open(listenerUrl(server, session.sessionToken));
       await tab2.next('connection:success');
-      const list = await json(`${server.baseUrl}/livechat/admin/sessions`, { token: adminToken });
+      const list = await json(`${server.baseUrl}/livechat/admin/sessions?includeEmpty=true`, { token: adminToken });
       assert.equal(
         list.body.sessions.find((s: { sessionId: string }) => s.sessionId === session.sessionId)?.online,
         true,
@@ -363,7 +363,7 @@ for (const { dialect, broker } of matrix()) {
         sessionId: session.sessionId,
         online: false,
       });
-      const after = await json(`${server.baseUrl}/livechat/admin/sessions`, { token: adminToken });
+      const after = await json(`${server.baseUrl}/livechat/admin/sessions?includeEmpty=true`, { token: adminToken });
       assert.equal(
         after.body.sessions.find((s: { sessionId: string }) => s.sessionId === session.sessionId)?.online,
         false,
@@ -458,10 +458,14 @@ for (const { dialect, broker } of matrix()) {
         page.body.messages.map((m: { text: string }) => m.text),
         ['b'],
       );
-      const list = await json(`${server.baseUrl}/livechat/admin/sessions`, { token: adminToken });
+      const list = await json(`${server.baseUrl}/livechat/admin/sessions?includeEmpty=true`, { token: adminToken });
       const order = list.body.sessions.map((s: { sessionId: string }) => s.sessionId);
       assert.equal(order[0], session.sessionId, 'the session with the newest message comes first');
       assert.ok(order.indexOf(older.sessionId) > 0);
+      const talked = await json(`${server.baseUrl}/livechat/admin/sessions`, { token: adminToken });
+      const talkedIds = talked.body.sessions.map((s: { sessionId: string }) => s.sessionId);
+      assert.equal(talkedIds[0], session.sessionId);
+      assert.ok(!talkedIds.includes(older.sessionId), 'v1.1: sessions without messages only with includeEmpty=true');
       assert.equal(typeof list.body.sessions[0].lastMessageAt, 'string');
       await socket.close();
     });

@@ -17,6 +17,8 @@ import {
   UnknownSessionError,
   type InsertResult,
   type NewMessage,
+  type SessionCursor,
+  type SessionListOptions,
   type SessionRecord,
   type Store,
 } from '../../src/db/index.js';
@@ -216,7 +218,7 @@ for (const dialect of dialects) {
       const migrations = await rawQuery(database, 'select name from kysely_migration');
       assert.deepEqual(
         migrations.map((row) => row['name']),
-        ['0001-initial'],
+        ['0001-initial', '0002-sessions-activity'],
       );
       assert.deepEqual(await store.messages.listAfter(session.id, { limit: 10 }), [message]);
     });
@@ -231,7 +233,7 @@ for (const dialect of dialects) {
       const migrations = await rawQuery(fresh, 'select name from kysely_migration');
       assert.deepEqual(
         migrations.map((row) => row['name']),
-        ['0001-initial'],
+        ['0001-initial', '0002-sessions-activity'],
       );
       const other = await openStore({ database: config });
       defer(() => other.close());
@@ -257,7 +259,7 @@ for (const dialect of dialects) {
       await assert.rejects(store.sessions.create({ ...created }), 'a second session with the same id is refused');
     });
 
-    test('sessions: listRecent orders by last message, else creation, most recent first, then id', async (t) => {
+    test('sessions: listRecent orders by last message, else creation, most recent first, then id; pages by cursor', async (t) => {
       const defer = deferrer(t);
       const { store: own } = await freshStore(defer);
       const base = Date.now() - 3_600_000;
@@ -269,20 +271,39 @@ for (const dialect of dialects) {
       const tieB = await own.sessions.create({ ...tieA, id: randomUUID() });
       const [tieFirst, tieSecond] = [tieA, tieB].sort((a, b) => (a.id < b.id ? -1 : 1));
 
-      assert.deepEqual(
-        (await own.sessions.listRecent(10)).map((s) => s.id),
-        [newest.id, middle.id, tieFirst!.id, tieSecond!.id, oldest.id],
-      );
+      const ids = async (options: SessionListOptions) =>
+        (await own.sessions.listRecent(options)).sessions.map((s) => s.id);
+      assert.deepEqual(await ids({ limit: 10, includeEmpty: true }), [
+        newest.id,
+        middle.id,
+        tieFirst!.id,
+        tieSecond!.id,
+        oldest.id,
+      ]);
+      assert.deepEqual(await ids({ limit: 10 }), [], 'sessions without messages are left out by default');
 
       // A message makes the oldest session the most recent one.
       await own.messages.insert(listenerMessage(oldest, 'masih ada yang dengar?'));
-      const recent = await own.sessions.listRecent(3);
+      const recent = await own.sessions.listRecent({ limit: 3, includeEmpty: true });
       assert.deepEqual(
-        recent.map((s) => s.id),
+        recent.sessions.map((s) => s.id),
         [oldest.id, newest.id, middle.id],
       );
-      assert.notEqual(recent[0]!.lastMessageAt, null);
-      assert.deepEqual(await own.sessions.listRecent(0), []);
+      assert.notEqual(recent.sessions[0]!.lastMessageAt, null);
+      assert.deepEqual(await ids({ limit: 10 }), [oldest.id]);
+      assert.deepEqual(await own.sessions.listRecent({ limit: 0 }), { sessions: [] });
+
+      // Pages of one, through the tie: every session once, in order, and no cursor after the last.
+      const paged: string[] = [];
+      let cursor: SessionCursor | undefined;
+      for (let page = 0; page < 10; page++) {
+        const result = await own.sessions.listRecent({ limit: 1, includeEmpty: true, after: cursor });
+        paged.push(...result.sessions.map((s) => s.id));
+        cursor = result.next;
+        if (!cursor) break;
+      }
+      assert.deepEqual(paged, [oldest.id, newest.id, middle.id, tieFirst!.id, tieSecond!.id]);
+      assert.equal(cursor, undefined);
     });
 
     test('insert and listAfter: stored order, after, limit and direction', async () => {

@@ -198,13 +198,14 @@ describe('sync planning', () => {
 });
 
 describe('what the list and the conversation show', () => {
-  test('sessions newest first by last message, else by when first seen', () => {
+  test('sessions newest first by last message; those without messages below, by when first seen', () => {
     const convs = [
       { ...newConversation('old', 'A', 1), lastMessageAt: at(1) },
       { ...newConversation('quiet', 'B', Date.parse(at(5))), lastMessageAt: null },
       { ...newConversation('new', 'C', 1), lastMessageAt: at(9) },
+      { ...newConversation('quieter', 'D', Date.parse(at(3))), lastMessageAt: null },
     ];
-    assert.deepEqual(orderSessions(convs), ['new', 'quiet', 'old']);
+    assert.deepEqual(orderSessions(convs), ['new', 'old', 'quiet', 'quieter']);
   });
 
   test('preview: typing first, then the last message with who wrote it, then a state', () => {

@@ -46,8 +46,9 @@ const sessionListExample = example(
   {
     sessions: [
       { sessionId: ex.sessionId, name: ex.listenerName, city: ex.city, online: true, lastMessageAt: ex.replyCreatedAt },
-      { sessionId: ex.otherSessionId, name: 'Budi', city: '', online: false, lastMessageAt: null },
+      { sessionId: ex.otherSessionId, name: 'Budi', city: '', online: false, lastMessageAt: ex.listenerCreatedAt },
     ],
+    nextCursor: 'MTc0ODc2MjEwMjQ4MTo5YjJlNGQ3MS0wYzNhLTRmOGUtYjVkNi0xYTdjOWUzZjJiNDA',
   },
   'GET /livechat/admin/sessions response',
 );
@@ -201,7 +202,10 @@ export const restOperations: RestOperation[] = [
     tag: 'broadcaster',
     summary: 'List recent listener sessions',
     description:
-      'The most recent sessions first, with whether each is online now and when its last message was stored.',
+      'Sessions by last activity, the most recent first, with whether each is online now and when its last message was ' +
+      'stored. Sessions without messages are left out unless `includeEmpty=true` (then they sort by creation time). ' +
+      'Page through the rest by passing `nextCursor` as `cursor`: pages stay stable while new sessions arrive ' +
+      '(a session that gets a new message meanwhile moves to the top and is announced live by `message:new`).',
     admin: true,
     parameters: [
       {
@@ -212,6 +216,22 @@ export const restOperations: RestOperation[] = [
         example: 50,
         description: 'How many sessions at most (1–500)',
       },
+      {
+        name: 'includeEmpty',
+        in: 'query',
+        schema: sessionListQuerySchema.shape.includeEmpty,
+        required: false,
+        example: 'true',
+        description: '`true`: also list sessions without messages',
+      },
+      {
+        name: 'cursor',
+        in: 'query',
+        schema: sessionListQuerySchema.shape.cursor,
+        required: false,
+        example: 'MTc0ODc2MjEwMjQ4MTo5YjJlNGQ3MS0wYzNhLTRmOGUtYjVkNi0xYTdjOWUzZjJiNDA',
+        description: "The previous page's `nextCursor` (opaque)",
+      },
     ],
     success: {
       status: 200,
@@ -221,7 +241,10 @@ export const restOperations: RestOperation[] = [
       example: sessionListExample,
     },
     errors: ['invalid_payload', 'unauthorized', 'forbidden', 'origin_forbidden', 'internal_error', 'unavailable'],
-    notes: { invalid_payload: '`limit` is not an integer from 1 to 500.' },
+    notes: {
+      invalid_payload:
+        '`limit` is not an integer from 1 to 500, `includeEmpty` is not `true` or `false`, or `cursor` is not a `nextCursor` of this service.',
+    },
   },
   {
     method: 'get',

@@ -5,6 +5,7 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
+import { sessionsActivity } from './0002-sessions-activity.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -13,6 +14,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '0001-initial': initial(dialect),
+        '0002-sessions-activity': sessionsActivity,
       };
     },
   };

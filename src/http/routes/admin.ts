@@ -7,6 +7,7 @@ import type { ConnectionRegistry } from '../../broker/registry.js';
 import { toMessage } from '../../chat/chat-service.js';
 import type { Config } from '../../config.js';
 import type { AdminRecord, Store } from '../../db/types.js';
+import { decodeSessionCursor, encodeSessionCursor } from '../../db/session-cursor.js';
 import { HttpError } from '../../errors.js';
 import {
   adminLoginRequestSchema,
@@ -61,8 +62,11 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   };
 
   router.get('/livechat/admin/sessions', requireAdmin, async (req, res) => {
-    const { limit } = validate(sessionListQuerySchema, req.query);
-    const sessions = await store.sessions.listRecent(limit);
+    const { limit, includeEmpty, cursor } = validate(sessionListQuerySchema, req.query);
+    const after = cursor === undefined ? undefined : decodeSessionCursor(cursor);
+    if (cursor !== undefined && after === undefined) throw new HttpError('invalid_payload', 'Cursor tidak valid.');
+    const page = await store.sessions.listRecent({ limit, includeEmpty: includeEmpty === 'true', after });
+    const sessions = page.sessions;
     const online = await deps.registry.onlineSessions(sessions.map((s) => s.id));
     res.json({
       sessions: sessions.map((s) => ({
@@ -72,6 +76,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
         online: online.has(s.id),
         lastMessageAt: s.lastMessageAt ? s.lastMessageAt.toISOString() : null,
       })),
+      nextCursor: page.next === undefined ? null : encodeSessionCursor(page.next),
     });
   });
 

@@ -47,6 +47,10 @@ export type SyncMode = 'initial' | 'reconnect' | 'periodic';
 
 /** Sessions whose history is loaded up front (for last message and unread count). */
 export const PRELOAD_SESSIONS = 30;
+/** The most sessions a sync lists (page after page), most recent activity first. */
+export const MAX_LISTED_SESSIONS = 2000;
+/** A session not yet listed showed up: how many of the newest sessions (empty ones too) to list for its name. */
+export const REFRESH_SESSIONS = 100;
 /** Read markers kept (the most recent sessions). */
 export const MAX_READ_MARKERS = 500;
 
@@ -267,15 +271,22 @@ export function advanceMark(mark: number | undefined, sessions: readonly Session
   return next ?? 0;
 }
 
-function sortKey(conv: Conversation): number {
-  return (conv.lastMessageAt ? Date.parse(conv.lastMessageAt) : 0) || conv.seenAt;
-}
-
-/** Session ids newest first (last message, else first seen). */
+/**
+ * Session ids newest first: sessions with messages by their last message, then
+ * those without messages by when first seen, so that empty sessions never push
+ * a conversation down.
+ */
 export function orderSessions(conversations: Iterable<Conversation>): string[] {
-  const keyed: { id: string; key: number }[] = [];
-  for (const conv of conversations) keyed.push({ id: conv.sessionId, key: sortKey(conv) });
-  keyed.sort((a, b) => b.key - a.key);
+  const keyed: { id: string; talked: number; key: number }[] = [];
+  for (const conv of conversations) {
+    const last = conv.lastMessageAt ? Date.parse(conv.lastMessageAt) : Number.NaN;
+    keyed.push({
+      id: conv.sessionId,
+      talked: Number.isNaN(last) ? 0 : 1,
+      key: Number.isNaN(last) ? conv.seenAt : last,
+    });
+  }
+  keyed.sort((a, b) => b.talked - a.talked || b.key - a.key);
   return keyed.map((k) => k.id);
 }
 

@@ -25,10 +25,12 @@ import {
   applySummary,
   lastMessageId,
   loadAfter,
+  MAX_LISTED_SESSIONS,
   mergeMessages,
   newConversation,
   newerThanMark,
   planSync,
+  REFRESH_SESSIONS,
   settledReplies,
   widerSync,
   withReadMarker,
@@ -190,7 +192,7 @@ export class Sync {
     try {
       const before = new Map([...this.state.conversations.values()].map((v) => [v.sessionId, v.lastMessageAt]));
       this.lastResyncStart = Date.now();
-      const sessions = await c.listSessions();
+      const sessions = await c.listSessions({ max: MAX_LISTED_SESSIONS });
       if (c !== this.client) return;
       const previousMark = this.resyncMark;
       const listed = new Map(sessions.map((s) => [s.sessionId, s.lastMessageAt]));
@@ -241,7 +243,8 @@ export class Sync {
       const c = this.client;
       if (!c) return;
       try {
-        const sessions = await c.listSessions();
+        // Newest first by creation too: a session that has not written yet is near the top.
+        const sessions = await c.listSessions({ includeEmpty: true, max: REFRESH_SESSIONS });
         if (c === this.client) this.applySummaries(sessions);
       } catch {
         // Shown on the next change.
@@ -317,7 +320,7 @@ export class Sync {
     const c = this.client;
     if (!c || Date.now() - this.lastProbe < 30_000) return;
     this.lastProbe = Date.now();
-    c.listSessions().catch((e: unknown) => {
+    c.listSessions({ max: 1 }).catch((e: unknown) => {
       if (c === this.client && e instanceof LivechatHttpError && (e.status === 401 || e.status === 403)) onRefused();
     });
   }
