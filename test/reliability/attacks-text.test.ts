@@ -1,0 +1,75 @@
+/**
+ * Text attacks (issue 19, contract v1.1 A): strings that are not well-formed
+ * UTF-16 are refused everywhere and nothing of them is stored.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
+import { matrix } from '../helpers/server.js';
+import { withServer } from '../helpers/with-server.js';
+
+for (const { dialect, broker } of matrix()) {
+  describe(`text attacks on ${dialect} with the ${broker} broker`, () => {
+    const server = withServer({ dialect, broker });
+    let adminToken: string;
+    before(async () => {
+      adminToken = await loginAdmin(server);
+    });
+
+    const listener = async () => {
+      const session = await createSession(server);
+      const socket = await TestSocket.open(listenerUrl(server, session.sessionToken));
+      await socket.next('connection:success');
+      return { session, socket };
+    };
+    const stored = async (sessionId: string) =>
+      (await json(`${server.baseUrl}/livechat/admin/sessions/${sessionId}/messages`, { token: adminToken })).body
+        .messages as { text: string }[];
+
+    test('lone surrogates in REST strings are refused with 400 invalid_payload', async () => {
+      for (const body of [{ name: 'Budi\ud800' }, { name: 'Budi', city: '\udfffBandung' }, { name: '\ud83d' }]) {
+        const created = await json(`${server.baseUrl}/livechat/session`, { body });
+        assert.equal(created.status, 400, JSON.stringify(body));
+        assert.equal(created.body.error, 'invalid_payload');
+      }
+      const login = await json(`${server.baseUrl}/livechat/admin/login`, {
+        body: { username: 'penyiar-a\ud800', password: server.admin.password },
+      });
+      assert.equal(login.status, 400);
+      assert.equal(login.body.error, 'invalid_payload');
+    });
+
+    test('lone surrogates in frames are refused with error:invalid_payload and nothing is stored', async () => {
+      const { session, socket } = await listener();
+      for (const data of [
+        { text: 'hai', clientMessageId: 'x\ud800' },
+        { text: 'hai', clientMessageId: 'x\udfff' },
+        { text: 'a\ud83d b', clientMessageId: 'c-text' },
+        { text: 'b\udc00', clientMessageId: 'c-low' },
+      ]) {
+        socket.send('message:send', data);
+        const refused = await socket.next('error:invalid_payload');
+        // An ill-formed clientMessageId is not echoed; a well-formed one is.
+        if (data.clientMessageId.startsWith('c-')) assert.equal(refused['clientMessageId'], data.clientMessageId);
+        else assert.equal(refused['clientMessageId'], undefined);
+      }
+      // Pairs are fine, the connection stays open and usable.
+      socket.send('message:send', { text: 'lagu 🎵', clientMessageId: 'ok-1' });
+      assert.equal((await socket.next('message:ack'))['clientMessageId'], 'ok-1');
+      assert.deepEqual(
+        (await stored(session.sessionId)).map((m) => m.text),
+        ['lagu 🎵'],
+      );
+
+      const admin = await TestSocket.open(adminUrl(server, adminToken));
+      await admin.next('connection:success');
+      admin.send('message:reply', { sessionId: session.sessionId, text: 'halo\ud800', clientMessageId: 'r-1' });
+      assert.equal((await admin.next('error:invalid_payload'))['clientMessageId'], 'r-1');
+      admin.send('message:reply', { sessionId: session.sessionId, text: 'halo', clientMessageId: 'r\udbff' });
+      await admin.next('error:invalid_payload');
+      assert.equal((await stored(session.sessionId)).length, 1);
+      socket.ws.close();
+      admin.ws.close();
+    });
+  });
+}
