@@ -128,6 +128,7 @@ export const messageAckSchema = z
     messageId: messageIdSchema,
     clientMessageId: clientMessageIdSchema.optional(),
     createdAt: isoDateTime.describe('When the server stored the message (ISO-8601, UTC)'),
+    text: z.string().describe('The text as stored (after cleaning): what everyone else sees, so show this one'),
     duplicate: z
       .literal(true)
       .optional()

@@ -71,5 +71,27 @@ for (const { dialect, broker } of matrix()) {
       socket.ws.close();
       admin.ws.close();
     });
+
+    test('message:ack carries the text as stored, the one everybody else sees (item 11)', async () => {
+      const { session, socket } = await listener();
+      const admin = await TestSocket.open(adminUrl(server, adminToken));
+      await admin.next('connection:success');
+      socket.send('message:send', { text: '  <b>halo</b> <script>x()</script>dunia ', clientMessageId: 'm-1' });
+      const ack = await socket.next('message:ack');
+      const seen = await admin.next('message:new', 5000, (m) => m['sessionId'] === session.sessionId);
+      assert.equal(ack['text'], 'halo dunia');
+      assert.equal(ack['text'], seen['text']);
+      // A resend is acked as a duplicate with the first message's stored text.
+      socket.send('message:send', { text: 'lain', clientMessageId: 'm-1' });
+      const again = await socket.next('message:ack', 5000, (a) => a['duplicate'] === true);
+      assert.equal(again['text'], 'halo dunia');
+
+      admin.send('message:reply', { sessionId: session.sessionId, text: '<i>siap</i>', clientMessageId: 'r-1' });
+      const replyAck = await admin.next('message:ack', 5000, (a) => a['clientMessageId'] === 'r-1');
+      assert.equal(replyAck['text'], 'siap');
+      assert.equal((await socket.next('message:receive'))['text'], 'siap');
+      socket.ws.close();
+      admin.ws.close();
+    });
   });
 }
