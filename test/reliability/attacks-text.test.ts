@@ -1,6 +1,8 @@
 /**
  * Text attacks (issue 19, contract v1.1 A): strings that are not well-formed
- * UTF-16 are refused everywhere and nothing of them is stored.
+ * UTF-16 are refused everywhere and nothing of them is stored; listener names
+ * cannot pass for a broadcaster's; message text loses bidi controls; the ack
+ * carries the text as stored.
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -48,10 +50,7 @@ for (const { dialect, broker } of matrix()) {
         { text: 'b\udc00', clientMessageId: 'c-low' },
       ]) {
         socket.send('message:send', data);
-        const refused = await socket.next('error:invalid_payload');
-        // An ill-formed clientMessageId is not echoed; a well-formed one is.
-        if (data.clientMessageId.startsWith('c-')) assert.equal(refused['clientMessageId'], data.clientMessageId);
-        else assert.equal(refused['clientMessageId'], undefined);
+        assert.equal((await socket.next('error:invalid_payload'))['clientMessageId'], data.clientMessageId);
       }
       // Pairs are fine, the connection stays open and usable.
       socket.send('message:send', { text: 'lagu 🎵', clientMessageId: 'ok-1' });
@@ -70,6 +69,47 @@ for (const { dialect, broker } of matrix()) {
       assert.equal((await stored(session.sessionId)).length, 1);
       socket.ws.close();
       admin.ws.close();
+    });
+
+    test('spoofed names are normalised, and broadcaster names are reserved (item 6)', async () => {
+      const shownName = async (name: string, city?: string) => {
+        const created = await json(`${server.baseUrl}/livechat/session`, { body: { name, city } });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const socket = await TestSocket.open(listenerUrl(server, created.body.sessionToken));
+        const success = await socket.next('connection:success');
+        socket.ws.close();
+        return [success['name'], success['city']];
+      };
+      assert.deepEqual(await shownName('\u202EA raiyneP', 'Ban\u200Bdung\n'), ['A raiyneP', 'Bandung']);
+      assert.deepEqual(await shownName('Budi\nSantoso\r\n', ' Jakarta \u2066Selatan'), [
+        'Budi Santoso',
+        'Jakarta Selatan',
+      ]);
+
+      const refused = async (name: string) => {
+        const created = await json(`${server.baseUrl}/livechat/session`, { body: { name, city: 'Bandung' } });
+        assert.equal(created.status, 400, JSON.stringify(name));
+        return created.body.error as string;
+      };
+      for (const name of ['\u200B', '\u202E\u200E', ' \n ', '...', '\u00AD\uFEFF'])
+        assert.equal(await refused(name), 'invalid_payload');
+      // The test server's broadcaster is "Penyiar A".
+      for (const name of ['Penyiar A', 'penyiar a', ' PENYIAR   A ', 'Penyiar\nA', '\u202EPenyiar A', 'PenyiarA'])
+        assert.equal(await refused(name), 'name_reserved', JSON.stringify(name));
+    });
+
+    test('message text loses bidi controls, emoji joiners stay (item 6)', async () => {
+      const { session, socket } = await listener();
+      socket.send('message:send', {
+        text: '\u202Eabc\u202C dan \u2067x\u2069 👨\u200D👩\u200D👧',
+        clientMessageId: 'b-1',
+      });
+      await socket.next('message:ack');
+      assert.deepEqual(
+        (await stored(session.sessionId)).map((m) => m.text),
+        ['abc dan x 👨\u200D👩\u200D👧'],
+      );
+      socket.ws.close();
     });
 
     test('message:ack carries the text as stored, the one everybody else sees (item 11)', async () => {

@@ -239,7 +239,7 @@ function renderForm(): HTMLElement {
     startNewSession(name, city).catch((e: unknown) => {
       throw e instanceof LivechatHttpError && e.status === 429
         ? t.rateLimited
-        : e instanceof LivechatHttpError && e.code === 'invalid_payload'
+        : e instanceof LivechatHttpError && (e.code === 'invalid_payload' || e.code === 'name_reserved')
           ? e.message
           : t.startFailed;
     }),
