@@ -368,6 +368,8 @@ function updateItemNode(node: HTMLLIElement, item: Item): void {
   time.dateTime = item.at;
   if (item.kind !== 'out') return;
   if (item.messageId) node.dataset['messageId'] = item.messageId;
+  // Once acknowledged, the text is the ack's: as stored, as everyone else sees it.
+  setText(node.querySelector('.msg__text')!, item.text);
   showDelivery(node, item, t);
 }
 
