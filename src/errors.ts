@@ -5,6 +5,7 @@
  */
 export const httpErrors = {
   invalid_payload: { status: 400, message: 'Data yang dikirim tidak valid.' },
+  name_reserved: { status: 400, message: 'Nama ini dipakai penyiar. Silakan pilih nama lain.' },
   invalid_credentials: { status: 401, message: 'Nama pengguna atau kata sandi salah.' },
   unauthorized: { status: 401, message: 'Token tidak ada, tidak valid, atau sudah kedaluwarsa.' },
   forbidden: { status: 403, message: 'Akses ditolak.' },

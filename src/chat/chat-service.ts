@@ -181,6 +181,7 @@ export class ChatService {
           messageId: message.messageId,
           ...echo,
           createdAt: message.createdAt.toISOString(),
+          text: message.text,
           ...(duplicate ? { duplicate: true } : {}),
         });
         metrics.messagesAckedTotal.inc({ direction: draft.direction, duplicate: String(duplicate) });

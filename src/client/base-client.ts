@@ -189,7 +189,7 @@ export abstract class BaseClient<S extends object, C extends object, M extends k
     switch (event) {
       case 'message:ack':
         this.outbox.acknowledge(
-          data as { messageId: string; createdAt: string; clientMessageId?: string; duplicate?: true },
+          data as { messageId: string; createdAt: string; text: string; clientMessageId?: string; duplicate?: true },
         );
         break;
       case 'error:invalid_payload':

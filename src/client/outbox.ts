@@ -28,6 +28,8 @@ export interface DeliveryUpdate<P> {
   /** Set once acknowledged. */
   messageId?: string;
   createdAt?: string;
+  /** The text as stored (after cleaning), from the ack: what everyone else sees. */
+  text?: string;
   duplicate?: boolean;
   /** Set when failed. */
   reason?: FailureReason;
@@ -41,6 +43,8 @@ export interface Acknowledgement {
   clientMessageId: string;
   messageId: string;
   createdAt: string;
+  /** The text as stored (after cleaning): what everyone else sees. */
+  text: string;
   duplicate: boolean;
 }
 
@@ -193,7 +197,13 @@ export class Outbox<P> {
   }
 
   /** Handles `message:ack`. Returns true when the ack matched a queued or failed message. */
-  acknowledge(ack: { clientMessageId?: string; messageId: string; createdAt: string; duplicate?: boolean }): boolean {
+  acknowledge(ack: {
+    clientMessageId?: string;
+    messageId: string;
+    createdAt: string;
+    text: string;
+    duplicate?: boolean;
+  }): boolean {
     const id = ack.clientMessageId;
     if (id === undefined) return false;
     let entry: Entry<P> | undefined;
@@ -213,12 +223,14 @@ export class Outbox<P> {
       clientMessageId: id,
       messageId: ack.messageId,
       createdAt: ack.createdAt,
+      text: ack.text,
       duplicate: ack.duplicate === true,
     };
     this.update(entry, {
       status: 'sent',
       messageId: ack.messageId,
       createdAt: ack.createdAt,
+      text: ack.text,
       duplicate: result.duplicate,
     });
     entry.resolve(result);

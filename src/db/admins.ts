@@ -50,6 +50,11 @@ export class KyselyAdminRepository implements AdminRepository {
     return row === undefined ? undefined : toRecord(row);
   }
 
+  async displayNames(): Promise<string[]> {
+    const rows = await this.db.selectFrom('admins').select('display_name').execute();
+    return rows.map((row) => row.display_name);
+  }
+
   async count(): Promise<number> {
     const { n } = await this.db
       .selectFrom('admins')

@@ -68,6 +68,7 @@ export class KyselyStore implements Store {
       findByUsername: (username) => run(() => admins.findByUsername(username)),
       findById: (id) => run(() => admins.findById(id)),
       count: () => run(() => admins.count()),
+      displayNames: () => run(() => admins.displayNames()),
     };
   }
 

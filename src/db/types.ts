@@ -133,6 +133,8 @@ export interface AdminRepository {
   findByUsername(username: string): Promise<AdminRecord | undefined>;
   findById(id: string): Promise<AdminRecord | undefined>;
   count(): Promise<number>;
+  /** Every account's display name. */
+  displayNames(): Promise<string[]>;
 }
 
 export interface Store {

@@ -12,6 +12,17 @@ export const MAX_TEXT_LENGTH = 1000;
 /** Largest WebSocket frame the server accepts; bigger frames are closed with 1009. */
 export const MAX_FRAME_BYTES = 16 * 1024;
 
+/** A lone surrogate: a UTF-16 unit that is not half of a pair (with the u flag, pairs read as one code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Every string a client sends: well-formed UTF-16 (contract v1.1 A). A lone
+ * surrogate cannot be stored faithfully (PostgreSQL refuses it, SQLite turns it
+ * into U+FFFD), so it is refused before anything is stored.
+ */
+export const clientString = () =>
+  z.string().refine((value) => !LONE_SURROGATE.test(value), 'bukan teks UTF-16 yang utuh');
+
 export const messageIdSchema = z
   .string()
   .regex(/^[1-9][0-9]{0,15}$/, 'messageId tidak dikenal')
@@ -23,8 +34,7 @@ export const sessionIdSchema = z.uuid({ message: 'sessionId tidak valid' }).desc
  * database alike.
  */
 const withoutNul = (value: string) => !value.includes('\u0000');
-export const clientMessageIdSchema = z
-  .string()
+export const clientMessageIdSchema = clientString()
   .min(1)
   .max(64)
   .refine(withoutNul, 'must not contain U+0000')
@@ -51,7 +61,7 @@ export type Message = z.infer<typeof messageSchema>;
 // ---------------------------------------------------------------------------
 
 /** Raw text as sent; cleaning and the 1–1000 length check happen after parsing. */
-const rawText = z.string().max(MAX_FRAME_BYTES).describe('Message text, 1–1000 characters after cleaning');
+const rawText = clientString().max(MAX_FRAME_BYTES).describe('Message text, 1–1000 characters after cleaning');
 
 export const listenerSendSchema = z
   .object({
@@ -118,6 +128,7 @@ export const messageAckSchema = z
     messageId: messageIdSchema,
     clientMessageId: clientMessageIdSchema.optional(),
     createdAt: isoDateTime.describe('When the server stored the message (ISO-8601, UTC)'),
+    text: z.string().describe('The text as stored (after cleaning): what everyone else sees, so show this one'),
     duplicate: z
       .literal(true)
       .optional()
@@ -212,7 +223,7 @@ export type SenderServerEvents = Pick<
 
 /** The envelope of every frame, both ways: one JSON object per text frame. */
 export const frameSchema = z.object({
-  event: z.string().min(1).max(64),
+  event: clientString().min(1).max(64),
   data: z.record(z.string(), z.unknown()),
 });
 export type Frame<M, K extends keyof M = keyof M> = { event: K; data: M[K] };
@@ -222,8 +233,8 @@ export type Frame<M, K extends keyof M = keyof M> = { event: K; data: M[K] };
 // ---------------------------------------------------------------------------
 
 export const createSessionRequestSchema = z.object({
-  name: z.string().max(200).describe('Listener name, 1–50 characters after cleaning'),
-  city: z.string().max(200).optional().describe('City, 0–50 characters after cleaning'),
+  name: clientString().max(200).describe('Listener name, 1–50 characters after cleaning'),
+  city: clientString().max(200).optional().describe('City, 0–50 characters after cleaning'),
 });
 export const createSessionResponseSchema = z
   .object({
@@ -234,8 +245,12 @@ export const createSessionResponseSchema = z
   .describe('The new listener session');
 export const adminLoginRequestSchema = z
   .object({
-    username: z.string().min(1).max(100).refine(withoutNul, 'must not contain U+0000').describe('Broadcaster username'),
-    password: z.string().min(1).max(1024).describe('Broadcaster password'),
+    username: clientString()
+      .min(1)
+      .max(100)
+      .refine(withoutNul, 'must not contain U+0000')
+      .describe('Broadcaster username'),
+    password: clientString().min(1).max(1024).describe('Broadcaster password'),
   })
   .describe('Broadcaster credentials');
 export const adminLoginResponseSchema = z

@@ -2,7 +2,7 @@
  * Cleaning of user-supplied text (chat messages, names, cities).
  *
  * Contract ("Cleaning"): text is trimmed; control characters other than
- * newline are removed; HTML markup (tags, comments, doctype / processing
+ * newline and bidi controls (contract v1.1 A) are removed; HTML markup (tags, comments, doctype / processing
  * instructions, and the content of script and style elements) is removed.
  * Nothing else changes: `Aku <3 lagu ini & "Sheila on 7"` comes out exactly as
  * it went in, and entities such as `&amp;` stay as typed.
@@ -37,8 +37,13 @@ const DROPPED_CONTENT = new Set(['script', 'style']);
  */
 const MAX_PASSES = 10;
 
-/** Every Unicode Cc character (C0, DEL, C1) except the newline. */
-const CONTROL_EXCEPT_NEWLINE = /(?!\n)\p{Cc}/gu;
+/**
+ * Every Unicode Cc character (C0, DEL, C1) except the newline, and the bidi
+ * controls of contract v1.1 A (U+061C, U+200E, U+200F, U+202A–U+202E,
+ * U+2066–U+2069), which let `"\u202EA raiyneP"` display as "Penyiar A".
+ * Joiners such as U+200D (emoji sequences) stay.
+ */
+const CONTROLS = /(?!\n)\p{Cc}|[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
 
 /** One tokenizer pass: the text nodes outside script/style, verbatim. */
 function stripMarkupOnce(input: string): string {
@@ -69,14 +74,14 @@ function stripMarkupOnce(input: string): string {
 
 /**
  * Cleans user text per the contract: removes control characters other than
- * `\n`, removes HTML markup (repeating until the result stops changing, so
+ * `\n` and bidi controls, removes HTML markup (repeating until the result stops changing, so
  * that `<<b>script>` or `<scr<script>x</script>ipt>` cannot re-assemble a tag),
  * and trims. The result is a fixed point: `cleanText(cleanText(s)) === cleanText(s)`.
  */
 export function cleanText(input: string): string {
   // Controls go first, so `<scr\u0000ipt>` is seen as the tag it would become.
   // Stripping markup only ever removes characters, so none come back later.
-  let current = input.replace(CONTROL_EXCEPT_NEWLINE, '').trim();
+  let current = input.replace(CONTROLS, '').trim();
   // Without a `<` nothing can start markup (entities are not decoded): the
   // tokenizer would hand the whole text back as one text node.
   if (!current.includes('<')) return current;

@@ -257,8 +257,11 @@ describe('widget and dashboard in Chromium', () => {
     // Text is shown exactly as stored: entities are not decoded, markup is not interpreted.
     assert.ok(stored.includes('&lt;img src=x onerror=window.__xss=2&gt;'));
     assert.ok(stored.includes('Aku <3 lagu ini & "Sheila on 7"'));
-    // The widget shows the listener's own messages as typed, also as plain text.
-    for (const p of payloads) await waitForText(widget.page, '.msg--out .msg__text', p);
+    // Once acknowledged, the widget shows the listener's own messages as stored (the ack's text), as
+    // everyone else sees them, and as plain text: the markup that was typed is gone.
+    for (const text of stored.slice(0, 3)) await waitForText(widget.page, '.msg--out .msg__text', text);
+    assert.ok(!stored[0]!.includes('<img'));
+    assert.ok(!(await texts(widget.page, '.msg--out .msg__text')).some((text) => text.includes('<img src=x')));
 
     // Nothing left after the server's cleaning: refused, shown as failed (no retry: it would be refused again).
     await send(widget.page, '<img src=x onerror="window.__xss=4">');

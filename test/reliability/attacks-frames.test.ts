@@ -379,13 +379,16 @@ describe('frame attacks', () => {
       const data = frame['data'];
       if (event.length < 1 || event.length > 64) return 'invalid';
       const id = data['clientMessageId'];
+      // Every client string is well-formed UTF-16: no lone surrogate (contract v1.1 A).
+      const wellFormed = (value: string) => !/\p{Cs}/u.test(value);
       // 1–64 characters, without U+0000 (PostgreSQL text cannot hold it).
       const idOk =
-        id === undefined || (typeof id === 'string' && id.length >= 1 && id.length <= 64 && !id.includes('\u0000'));
+        id === undefined ||
+        (typeof id === 'string' && id.length >= 1 && id.length <= 64 && !id.includes('\u0000') && wellFormed(id));
       const uuid =
         typeof data['sessionId'] === 'string' &&
         /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(data['sessionId']);
-      const textOk = typeof data['text'] === 'string' && data['text'].length <= 16 * 1024;
+      const textOk = typeof data['text'] === 'string' && data['text'].length <= 16 * 1024 && wellFormed(data['text']);
       if (kind === 'listener') {
         if (event === 'message:send')
           return textOk && idOk && cleanField(data['text'] as string, MAX_TEXT_LENGTH).ok ? 'ack' : 'invalid';

@@ -44,7 +44,9 @@ same<keyof ListenerServerEvents['connection:success'], 'sessionId' | 'name' | 'c
   true,
 );
 same<keyof BroadcasterServerEvents['connection:success'], 'adminId' | 'name' | 'connectionId'>(true);
-same<keyof SenderServerEvents['message:ack'], 'messageId' | 'clientMessageId' | 'createdAt' | 'duplicate'>(true);
+same<keyof SenderServerEvents['message:ack'], 'messageId' | 'clientMessageId' | 'createdAt' | 'text' | 'duplicate'>(
+  true,
+);
 same<SenderServerEvents['message:ack']['duplicate'], true | undefined>(true);
 same<
   keyof BroadcasterServerEvents['message:new'],
@@ -100,9 +102,11 @@ if (anyConnection.kind === 'broadcaster') {
 // @ts-expect-error only a listener connection has a session
 const _sessionId: string = anyConnection.sessionId;
 const _identity: string = anyConnection.kind === 'listener' ? anyConnection.sessionId : anyConnection.adminId;
-replier.send('message:ack', { messageId: '1', createdAt: at, duplicate: true });
+replier.send('message:ack', { messageId: '1', createdAt: at, text: 'hai', duplicate: true });
 // @ts-expect-error duplicate is true or absent
-replier.send('message:ack', { messageId: '1', createdAt: at, duplicate: false });
+replier.send('message:ack', { messageId: '1', createdAt: at, text: 'hai', duplicate: false });
+// @ts-expect-error the ack carries the stored text
+replier.send('message:ack', { messageId: '1', createdAt: at });
 // @ts-expect-error a replier only answers the sender
 replier.send('message:new', message);
 const _replierOfListener: Replier = listener;

@@ -176,11 +176,17 @@ export class FakeNetwork implements NetworkMonitor {
 export const SESSION_A = '11111111-1111-4111-8111-111111111111';
 export const SESSION_B = '22222222-2222-4222-8222-222222222222';
 
-export function ack(clientMessageId: unknown, messageId: string, duplicate = false): Record<string, unknown> {
+export function ack(
+  clientMessageId: unknown,
+  messageId: string,
+  duplicate = false,
+  text = 'teks',
+): Record<string, unknown> {
   return {
     messageId,
     clientMessageId,
     createdAt: new Date().toISOString(),
+    text,
     ...(duplicate ? { duplicate: true } : {}),
   };
 }

@@ -85,7 +85,7 @@ describe('outbox', () => {
     assert.equal(FakeSocket.last.messages('message:send').at(-1)?.['clientMessageId'], m.clientMessageId);
     FakeSocket.last.deliver('message:ack', ack(m.clientMessageId, '9', true));
     const result = await again!.ack;
-    assert.deepEqual([result.messageId, result.duplicate], ['9', true]);
+    assert.deepEqual([result.messageId, result.duplicate, result.text], ['9', true, 'teks']);
     assert.equal(deliveries.at(-1)?.status, 'sent');
   });
 

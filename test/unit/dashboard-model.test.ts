@@ -264,6 +264,8 @@ describe('what the list and the conversation show', () => {
     };
     const created = applyDelivery(undefined, update);
     assert.deepEqual(created, { clientMessageId: 'c1', sessionId: 's1', text: 'halo', status: 'sending' });
+    const acked = applyDelivery(created, { ...update, status: 'sent', messageId: '9', text: 'halo (dibersihkan)' });
+    assert.equal(acked.text, 'halo (dibersihkan)', "the own reply shows the ack's stored text");
     const failed = applyDelivery(created, { ...update, status: 'failed', reason: 'invalid' });
     assert.equal(failed.status, 'failed');
     assert.equal(failed.reason, 'invalid');

@@ -42,6 +42,14 @@ test('a delivery update adds the message the first time and moves its state afte
   assert.equal((first[1] as { status: string }).status, 'sending', 'the old state is left alone');
 });
 
+test("after the ack the own bubble shows the ack's text, as stored and seen by others", () => {
+  const update = { clientMessageId: 'x', status: 'sending' as const, attempts: 1, payload: { text: '<b>halo</b>' } };
+  const first = applyDelivery([], update, 'now');
+  assert.equal((first[0] as { text: string }).text, '<b>halo</b>', 'before the ack: what was typed');
+  const sent = applyDelivery(first, { ...update, status: 'sent', messageId: '7', text: 'halo' }, 'later');
+  assert.equal((sent[0] as { text: string }).text, 'halo');
+});
+
 test('a reload hands back the unsent messages and the received ids', () => {
   const items = [own('a', 'sending'), own('b', 'sent'), own('c', 'failed'), received(4)];
   assert.deepEqual(pendingOf(items), [

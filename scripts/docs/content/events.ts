@@ -120,8 +120,15 @@ export const listenerServerDocs: EventDocs<typeof listenerServerEvents> = {
     description:
       'Sent only after the message is durably stored, to the connection that sent it. `clientMessageId` is echoed when you sent ' +
       'one. `duplicate: true` means a message with this `clientMessageId` was already stored for this session (for example a ' +
-      "resend after a lost ack): `messageId` and `createdAt` are the first message's, and nothing was stored or broadcast again.",
-    example: { messageId: ex.listenerMessageId, clientMessageId: ex.clientMessageId, createdAt: ex.listenerCreatedAt },
+      "resend after a lost ack): `messageId`, `createdAt` and `text` are the first message's, and nothing was stored or broadcast " +
+      'again. `text` is the text as stored, after cleaning (markup and bidi controls removed): show it in place of what was ' +
+      'typed, it is what the station sees.',
+    example: {
+      messageId: ex.listenerMessageId,
+      clientMessageId: ex.clientMessageId,
+      createdAt: ex.listenerCreatedAt,
+      text: ex.listenerText,
+    },
   },
   'message:receive': {
     summary: "A broadcaster's message to this session.",
@@ -160,8 +167,14 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
     description:
       'Sent only after the reply is durably stored, to the connection that sent it. `clientMessageId` is echoed when you sent ' +
       'one. `duplicate: true` means this broadcaster account already stored a message with this `clientMessageId`: ' +
-      "`messageId` and `createdAt` are the first message's, and nothing was stored or broadcast again.",
-    example: { messageId: ex.replyMessageId, clientMessageId: ex.replyClientMessageId, createdAt: ex.replyCreatedAt },
+      "`messageId`, `createdAt` and `text` are the first message's, and nothing was stored or broadcast again. `text` is the " +
+      'text as stored, after cleaning: show it in place of what was typed, it is what the listener sees.',
+    example: {
+      messageId: ex.replyMessageId,
+      clientMessageId: ex.replyClientMessageId,
+      createdAt: ex.replyCreatedAt,
+      text: ex.replyText,
+    },
   },
   'message:new': {
     summary: 'A message was stored in some session.',

@@ -91,6 +91,7 @@ const notReadyResponseSchema = errorResponseSchema
 
 export const errorNotes: Record<HttpErrorCode, string> = {
   invalid_payload: 'The request is not valid.',
+  name_reserved: "The name is a broadcaster's display name (case- and space-insensitive); choose another.",
   invalid_credentials: 'Unknown username or wrong password.',
   unauthorized: 'The bearer token is missing, invalid or expired, or its account no longer exists.',
   forbidden: 'A valid token of the wrong kind (a listener session token).',
@@ -143,7 +144,9 @@ export const restOperations: RestOperation[] = [
     summary: 'Create a listener session',
     description:
       'Opens a chat session for a listener and returns its token, used to connect to `/livechat/ws`. `name` must hold ' +
-      '1–50 characters and `city` 0–50 after cleaning (trimmed, control characters and HTML markup removed). Limited per ' +
+      '1–50 characters and `city` 0–50 after cleaning (trimmed, control characters and HTML markup removed). Both are ' +
+      'also normalised: NFC, bidi controls, zero-width and invisible characters removed, line breaks and runs of ' +
+      'whitespace made one space; a `name` needs a letter, digit or symbol. Limited per ' +
       'client IP (`LIVECHAT_SESSION_CREATE_LIMIT_PER_MINUTE`, default 60 per minute).',
     request: { name: 'CreateSessionRequest', schema: createSessionRequestSchema, example: createSessionRequestExample },
     success: {
@@ -155,13 +158,18 @@ export const restOperations: RestOperation[] = [
     },
     errors: [
       'invalid_payload',
+      'name_reserved',
       'origin_forbidden',
       'payload_too_large',
       'rate_limited',
       'internal_error',
       'unavailable',
     ],
-    notes: { invalid_payload: 'The body is not JSON, or `name`/`city` are missing, too long or empty after cleaning.' },
+    notes: {
+      invalid_payload:
+        'The body is not JSON, or `name`/`city` are missing, too long or empty after cleaning, `name` has no letter, ' +
+        'digit or symbol, or a string holds a lone surrogate.',
+    },
   },
   {
     method: 'post',

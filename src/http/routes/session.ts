@@ -8,7 +8,8 @@ import type { Config } from '../../config.js';
 import type { Store } from '../../db/types.js';
 import { HttpError } from '../../errors.js';
 import { MAX_CITY_LENGTH, MAX_NAME_LENGTH, createSessionRequestSchema } from '../../protocol/events.js';
-import { cleanField, cleanText } from '../../text/clean.js';
+import { checkName } from '../../text/names.js';
+import { ReservedNames } from '../../text/reserved-names.js';
 import { consumeOr429 } from '../rate-limit.js';
 import { validate } from '../validate.js';
 
@@ -23,13 +24,20 @@ export interface SessionRouteDeps {
 
 export function sessionRoutes(deps: SessionRouteDeps): Router {
   const router = Router();
+  const broadcasterNames = new ReservedNames(() => deps.store.admins.displayNames());
   router.post('/livechat/session', async (req, res) => {
     if (deps.createLimiter) await consumeOr429(deps.createLimiter, req.ip ?? 'unknown', deps.logger);
     const body = validate(createSessionRequestSchema, req.body);
-    const name = cleanField(body.name, MAX_NAME_LENGTH);
-    if (!name.ok) throw new HttpError('invalid_payload', 'Nama wajib diisi, 1–50 karakter.');
-    const city = cleanText(body.city ?? '');
-    if ([...city].length > MAX_CITY_LENGTH) throw new HttpError('invalid_payload', 'Kota paling banyak 50 karakter.');
+    const name = checkName(body.name, MAX_NAME_LENGTH, { requireVisible: true });
+    if (!name.ok)
+      throw new HttpError(
+        'invalid_payload',
+        name.reason === 'invisible' ? 'Nama harus memuat huruf atau angka.' : 'Nama wajib diisi, 1–50 karakter.',
+      );
+    const cityResult = checkName(body.city ?? '', MAX_CITY_LENGTH, { allowEmpty: true });
+    if (!cityResult.ok) throw new HttpError('invalid_payload', 'Kota paling banyak 50 karakter.');
+    const city = cityResult.value;
+    if (await broadcasterNames.has(name.value)) throw new HttpError('name_reserved');
 
     const sessionId = randomUUID();
     const { token, expiresAt } = await deps.tokens.signListener(

@@ -380,5 +380,7 @@ export function applyDelivery(
       };
   if (update.reason) next.reason = update.reason;
   if (update.messageId) next.messageId = update.messageId;
+  // The ack's text is what the server stored and the listener sees (markup removed).
+  if (update.text !== undefined) next.text = update.text;
   return next;
 }

@@ -239,7 +239,7 @@ function renderForm(): HTMLElement {
     startNewSession(name, city).catch((e: unknown) => {
       throw e instanceof LivechatHttpError && e.status === 429
         ? t.rateLimited
-        : e instanceof LivechatHttpError && e.code === 'invalid_payload'
+        : e instanceof LivechatHttpError && (e.code === 'invalid_payload' || e.code === 'name_reserved')
           ? e.message
           : t.startFailed;
     }),
@@ -368,6 +368,8 @@ function updateItemNode(node: HTMLLIElement, item: Item): void {
   time.dateTime = item.at;
   if (item.kind !== 'out') return;
   if (item.messageId) node.dataset['messageId'] = item.messageId;
+  // Once acknowledged, the text is the ack's: as stored, as everyone else sees it.
+  setText(node.querySelector('.msg__text')!, item.text);
   showDelivery(node, item, t);
 }
 

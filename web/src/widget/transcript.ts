@@ -103,6 +103,8 @@ export function applyDelivery(items: readonly Item[], update: DeliveryUpdate<Lis
   if (update.reason) item.reason = update.reason;
   if (update.messageId) item.messageId = update.messageId;
   if (update.createdAt) item.at = update.createdAt;
+  // The ack's text is what the server stored and everyone else sees (markup removed).
+  if (update.text !== undefined) item.text = update.text;
   return index >= 0 ? items.map((i, n) => (n === index ? item : i)) : [...items, item];
 }
 

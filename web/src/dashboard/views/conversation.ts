@@ -122,7 +122,10 @@ export class ConversationView {
       (row) => row.key,
       (row) => ('message' in row ? this.messageNode(row.message) : this.replyNode(row.reply)),
       (node, row: ConversationRow) => {
-        if ('reply' in row) showDelivery(node, row.reply, state.t);
+        if (!('reply' in row)) return;
+        // Once acknowledged, the text is the ack's: as stored, as the listener sees it.
+        setText(node.querySelector('.msg__text')!, row.reply.text);
+        showDelivery(node, row.reply, state.t);
       },
     );
     if (stick) scrollToBottom(this.messageList);
