@@ -176,13 +176,22 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down');
+      // Stop reading first: no upgrade, no frame from an open socket; what is still read is refused.
       gateway.stopAccepting();
+      gateway.pauseReading();
       chat.stopAccepting();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      await withTimeout(chat.drain(), config.shutdownTimeoutMs);
-      await gateway.closeAll(Math.min(config.shutdownTimeoutMs, 5000));
-      // Frames that arrived while the sockets were closing finish before storage closes.
-      await withTimeout(chat.drain(), config.shutdownTimeoutMs);
+      // Then answer what was accepted before the signal: stored and acked while
+      // the drain budget lasts, refused (error:unavailable) after it, except the
+      // writes already with the store, which finish and are acked. Each answer
+      // is sent before the 1001 close, which comes only now.
+      const timeouts = shutdownBudget(config.shutdownTimeoutMs);
+      await withTimeout(chat.drain(), timeouts.storeAccepted);
+      chat.refuseQueued();
+      await withTimeout(chat.drain(), timeouts.finishWrites);
+      await gateway.closeAll(timeouts.closeSockets);
+      // Frames read while the sockets close are refused; nothing is stored after the close.
+      await withTimeout(chat.drain(), timeouts.finishWrites);
       http.closeAllConnections();
       await closed;
       await broker.close();
@@ -204,6 +213,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
  */
 function retainRepliesToListeners(publication: Publication): boolean {
   return publication.messageId !== undefined && publication.channel !== broadcastersChannel;
+}
+
+/**
+ * How the shutdown timeout is shared: half for storing what was accepted,
+ * a quarter for the writes already with the store when that ends, a quarter
+ * for the clients to answer the 1001 close.
+ */
+function shutdownBudget(timeoutMs: number): { storeAccepted: number; finishWrites: number; closeSockets: number } {
+  return { storeAccepted: timeoutMs / 2, finishWrites: timeoutMs / 4, closeSockets: Math.min(timeoutMs / 4, 5000) };
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
