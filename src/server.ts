@@ -185,13 +185,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       // the drain budget lasts, refused (error:unavailable) after it, except the
       // writes already with the store, which finish and are acked. Each answer
       // is sent before the 1001 close, which comes only now.
-      const timeouts = shutdownBudget(config.shutdownTimeoutMs);
-      await withTimeout(chat.drain(), timeouts.storeAccepted);
+      // The shutdown timeout is shared: half for storing what was accepted, a
+      // quarter for the writes already with the store, the rest for the close.
+      const by = shutdownClock(config.shutdownTimeoutMs);
+      await withTimeout(chat.drain(), by(1 / 2));
       chat.refuseQueued();
-      await withTimeout(chat.drain(), timeouts.finishWrites);
-      await gateway.closeAll(timeouts.closeSockets);
+      await withTimeout(chat.drain(), by(3 / 4));
+      await gateway.closeAll(Math.min(by(1), 5000));
       // Frames read while the sockets close are refused; nothing is stored after the close.
-      await withTimeout(chat.drain(), timeouts.finishWrites);
+      await withTimeout(chat.drain(), by(1));
       http.closeAllConnections();
       await closed;
       await broker.close();
@@ -215,13 +217,10 @@ function retainRepliesToListeners(publication: Publication): boolean {
   return publication.messageId !== undefined && publication.channel !== broadcastersChannel;
 }
 
-/**
- * How the shutdown timeout is shared: half for storing what was accepted,
- * a quarter for the writes already with the store when that ends, a quarter
- * for the clients to answer the 1001 close.
- */
-function shutdownBudget(timeoutMs: number): { storeAccepted: number; finishWrites: number; closeSockets: number } {
-  return { storeAccepted: timeoutMs / 2, finishWrites: timeoutMs / 4, closeSockets: Math.min(timeoutMs / 4, 5000) };
+/** From now: the milliseconds left until `fraction` of `timeoutMs` has passed (0 once it has). */
+function shutdownClock(timeoutMs: number): (fraction: number) => number {
+  const startedAt = Date.now();
+  return (fraction) => Math.max(0, startedAt + fraction * timeoutMs - Date.now());
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
