@@ -176,13 +176,24 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down');
+      // Stop reading first: no upgrade, no frame from an open socket; what is still read is refused.
       gateway.stopAccepting();
+      gateway.pauseReading();
       chat.stopAccepting();
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      await withTimeout(chat.drain(), config.shutdownTimeoutMs);
-      await gateway.closeAll(Math.min(config.shutdownTimeoutMs, 5000));
-      // Frames that arrived while the sockets were closing finish before storage closes.
-      await withTimeout(chat.drain(), config.shutdownTimeoutMs);
+      // Then answer what was accepted before the signal: stored and acked while
+      // the drain budget lasts, refused (error:unavailable) after it, except the
+      // writes already with the store, which finish and are acked. Each answer
+      // is sent before the 1001 close, which comes only now.
+      // The shutdown timeout is shared: half for storing what was accepted, a
+      // quarter for the writes already with the store, the rest for the close.
+      const by = shutdownClock(config.shutdownTimeoutMs);
+      await withTimeout(chat.drain(), by(1 / 2));
+      chat.refuseQueued();
+      await withTimeout(chat.drain(), by(3 / 4));
+      await gateway.closeAll(Math.min(by(1), 5000));
+      // Frames read while the sockets close are refused; nothing is stored after the close.
+      await withTimeout(chat.drain(), by(1));
       http.closeAllConnections();
       await closed;
       await broker.close();
@@ -204,6 +215,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
  */
 function retainRepliesToListeners(publication: Publication): boolean {
   return publication.messageId !== undefined && publication.channel !== broadcastersChannel;
+}
+
+/** From now: the milliseconds left until `fraction` of `timeoutMs` has passed (0 once it has). */
+function shutdownClock(timeoutMs: number): (fraction: number) => number {
+  const startedAt = Date.now();
+  return (fraction) => Math.max(0, startedAt + fraction * timeoutMs - Date.now());
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

@@ -53,6 +53,8 @@ export class ChatService {
   private readonly perSession = new KeyedQueue();
   private readonly inFlight = new InFlight();
   private accepting = true;
+  /** False once the drain gave up waiting: messages not yet handed to the store are refused. */
+  private storing = true;
 
   constructor(private readonly deps: ChatServiceDeps) {}
 
@@ -113,6 +115,16 @@ export class ChatService {
     this.accepting = false;
   }
 
+  /**
+   * At shutdown, when the drain has waited long enough: a message still
+   * waiting for its session's turn is answered `error:unavailable` instead of
+   * being stored. Only the writes already with the store are finished (and
+   * acked), so the drain ends within the shutdown timeout even under overload.
+   */
+  refuseQueued(): void {
+    this.storing = false;
+  }
+
   /** Resolves when every message being handled now has been answered. */
   drain(): Promise<void> {
     return this.inFlight.idle();
@@ -143,11 +155,7 @@ export class ChatService {
     const clientMessageId = draft.clientMessageId;
     const echo = clientMessageId === undefined ? {} : { clientMessageId };
     metrics.messagesReceivedTotal.inc({ direction: draft.direction });
-    if (!this.accepting) {
-      metrics.messagesRefusedTotal.inc({ reason: 'unavailable' });
-      replier.send('error:unavailable', { message: wsMessages.unavailable, ...echo });
-      return 'unavailable';
-    }
+    if (!this.accepting) return this.refuseUnavailable(replier, echo);
 
     const cleaned = inSpanSync('livechat.validate', {}, () => cleanField(draft.text, MAX_TEXT_LENGTH));
     if (!cleaned.ok) {
@@ -160,6 +168,7 @@ export class ChatService {
     // Limit and store inside the session's queue, so that messages of one
     // session are stored, acked and published in the order they arrived.
     return this.perSession.run(draft.sessionId, async () => {
+      if (!this.storing) return this.refuseUnavailable(replier, echo);
       const retryAfterMs = await this.consume(limiter, limiterKey);
       if (retryAfterMs !== undefined) {
         metrics.messagesRefusedTotal.inc({ reason: 'rate_limited' });
@@ -217,11 +226,16 @@ export class ChatService {
           return 'invalid';
         }
         this.deps.logger.error({ err: error, sessionId: draft.sessionId }, 'storing a message failed');
-        metrics.messagesRefusedTotal.inc({ reason: 'unavailable' });
-        replier.send('error:unavailable', { message: wsMessages.unavailable, ...echo });
-        return 'unavailable';
+        return this.refuseUnavailable(replier, echo);
       }
     });
+  }
+
+  /** Answers `error:unavailable`: the client resends the message (elsewhere, at shutdown). */
+  private refuseUnavailable(replier: Replier, echo: { clientMessageId?: string }): 'unavailable' {
+    this.deps.metrics.messagesRefusedTotal.inc({ reason: 'unavailable' });
+    replier.send('error:unavailable', { message: wsMessages.unavailable, ...echo });
+    return 'unavailable';
   }
 
   /**

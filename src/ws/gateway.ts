@@ -245,11 +245,27 @@ export class Gateway {
     this.accepting = false;
   }
 
-  /** Closes every connection with 1001 and waits for their close handlers (bounded). */
+  /**
+   * At shutdown, before the drain: no frame is read from any open socket any
+   * more (what the clients send meanwhile waits in TCP buffers and is never
+   * stored), so the drain only has to answer what was read already.
+   */
+  pauseReading(): void {
+    for (const connection of this.connections()) connection.socket.pause();
+  }
+
+  /**
+   * Closes every connection with 1001 and waits for their close handlers
+   * (bounded). Reading resumes first, for the clients' close frames: what is
+   * read with them is refused (the chat service no longer accepts).
+   */
   async closeAll(timeoutMs: number): Promise<void> {
     this.stopAccepting();
     this.stopHeartbeat();
-    for (const connection of this.connections()) connection.close(CloseCode.GoingAway, wsMessages.shuttingDown);
+    for (const connection of this.connections()) {
+      connection.close(CloseCode.GoingAway, wsMessages.shuttingDown);
+      connection.socket.resume();
+    }
     const deadline = Date.now() + timeoutMs;
     while (this.deps.hub.connections().length > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -41,7 +41,7 @@ describe('SIGTERM drain under traffic', () => {
       const anchor = String((await listener.next('message:ack'))['messageId']);
 
       const messages = Array.from({ length: 60 }, (_, i) => `m-${i}`);
-      // Messages sent after the signal, until the socket closes: some arrive while it drains.
+      // Messages sent after the signal, until the socket closes: the paused socket leaves them unread, or they are refused.
       const late: string[] = [];
       const replies = Array.from({ length: 30 }, (_, i) => `r-${i}`);
       for (let i = 0; i < 60; i++) {
@@ -141,7 +141,7 @@ describe('SIGTERM drain under traffic', () => {
       report(
         t,
         'SIGTERM drain of one instance under pipelined traffic',
-        `in-flight writes acknowledged, sockets closed with 1001 after ${closedAfter} ms, exit 0; messages sent during the drain refused (error:unavailable) and resent to the other instance`,
+        `in-flight writes acknowledged, sockets closed with 1001 after ${closedAfter} ms, exit 0; messages sent during the drain left unread or refused (error:unavailable), not stored, and resent to the other instance`,
         {
           sent: 1 + messages.length + replies.length,
           sentDuringDrain: late.length,

@@ -197,4 +197,28 @@ describe('ChatService', () => {
     assert.ok(limited && Number(limited.data['retryAfterMs']) > 0);
     assert.equal(limited.data['clientMessageId'], 'r');
   });
+
+  test('at shutdown: the write with the store is acked, those queued behind it are refused', async () => {
+    const { store, chat, frames, replier } = await setup();
+    const outcomes = ['1', '2', '3'].map((id) =>
+      chat.sendFromListener(listener, { text: id, clientMessageId: id }, replier),
+    );
+    await store.settle();
+    chat.stopAccepting();
+    chat.refuseQueued();
+    const drained = chat.drain();
+    store.pending[0]!.commit();
+    assert.deepEqual(await Promise.all(outcomes), ['acked', 'unavailable', 'unavailable']);
+    await drained;
+    assert.equal(store.pending.length, 1, 'nothing more reached the store');
+    assert.deepEqual(
+      frames.map((f) => [f.event, f.data['clientMessageId']]),
+      [
+        ['message:ack', '1'],
+        ['error:unavailable', '2'],
+        ['error:unavailable', '3'],
+      ],
+    );
+    assert.equal(await chat.sendFromListener(listener, { text: '4' }, replier), 'unavailable', 'nothing new accepted');
+  });
 });
