@@ -56,6 +56,12 @@ export interface Config {
     readonly windowSeconds: number;
     /** Refused messages within one window after which the connection is closed with 1008. */
     readonly abuseThreshold: number;
+    /**
+     * Frames of any kind (typing and refused ones included) one listener connection may send within
+     * one window before it is closed with 1008: six times what the message limit and the abuse
+     * threshold let through, room for the typing signals around each message.
+     */
+    readonly listenerFrames: number;
     readonly sessionCreatePerMinute: number;
     /** Failed logins per username and IP within 15 minutes before login answers 429. */
     readonly loginFailures: number;
@@ -239,7 +245,8 @@ export function loadConfig(env: Env = process.env): Config {
       listenerMessages,
       broadcasterMessages: integer(env, 'LIVECHAT_ADMIN_RATE_LIMIT_MESSAGES', Math.max(60, listenerMessages * 6), 1),
       windowSeconds: integer(env, 'LIVECHAT_RATE_LIMIT_WINDOW_SECONDS', 10, 1, 86400),
-      abuseThreshold: 10,
+      abuseThreshold: ABUSE_THRESHOLD,
+      listenerFrames: 6 * (listenerMessages + ABUSE_THRESHOLD),
       sessionCreatePerMinute: integer(env, 'LIVECHAT_SESSION_CREATE_LIMIT_PER_MINUTE', 60, 0),
       loginFailures: integer(env, 'LIVECHAT_LOGIN_FAILURE_LIMIT', 5, 1),
     },
@@ -264,6 +271,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   return deepFreeze(config);
 }
+
+/** Refused messages within one window after which a connection is closed with 1008 (contract v1). */
+const ABUSE_THRESHOLD = 10;
 
 /** Crashed-instance expiry must stay within the contract's 30 seconds: TTL plus one sweep. */
 const OFFLINE_WITHIN_MS = 30_000;

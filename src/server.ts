@@ -91,6 +91,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     logger,
     rateLimitWindowMs: window * 1000,
     abuseThreshold: config.rateLimit.abuseThreshold,
+    listenerFrameBudget: config.rateLimit.listenerFrames,
     typingThrottleMs: config.typingThrottleMs,
     accountCheckIntervalMs: config.heartbeatIntervalMs,
   };

@@ -1,5 +1,5 @@
 /**
- * The message path shared by both endpoints: clean → rate-limit → store →
+ * The message path shared by both endpoints: rate-limit → clean → store →
  * ack → publish. Ack only after the row is committed; a database error answers
  * `error:unavailable` and never acks; duplicates are acked with the first
  * messageId and not published again.
@@ -157,16 +157,9 @@ export class ChatService {
     metrics.messagesReceivedTotal.inc({ direction: draft.direction });
     if (!this.accepting) return this.refuseUnavailable(replier, echo);
 
-    const cleaned = inSpanSync('livechat.validate', {}, () => cleanField(draft.text, MAX_TEXT_LENGTH));
-    if (!cleaned.ok) {
-      metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
-      const message = cleaned.reason === 'empty' ? wsMessages.textEmpty : wsMessages.textTooLong;
-      replier.send('error:invalid_payload', { message, ...echo });
-      return 'invalid';
-    }
-
-    // Limit and store inside the session's queue, so that messages of one
-    // session are stored, acked and published in the order they arrived.
+    // Limit, clean and store inside the session's queue, so that messages of one
+    // session are stored, acked and published in the order they arrived. The
+    // cheap limit comes before the cleaning: text over the limit is never cleaned.
     return this.perSession.run(draft.sessionId, async () => {
       if (!this.storing) return this.refuseUnavailable(replier, echo);
       const retryAfterMs = await this.consume(limiter, limiterKey);
@@ -174,6 +167,14 @@ export class ChatService {
         metrics.messagesRefusedTotal.inc({ reason: 'rate_limited' });
         replier.send('error:rate_limited', { retryAfterMs, ...echo });
         return 'rate_limited';
+      }
+
+      const cleaned = inSpanSync('livechat.validate', {}, () => cleanField(draft.text, MAX_TEXT_LENGTH));
+      if (!cleaned.ok) {
+        metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
+        const message = cleaned.reason === 'empty' ? wsMessages.textEmpty : wsMessages.textTooLong;
+        replier.send('error:invalid_payload', { message, ...echo });
+        return 'invalid';
       }
 
       const writeStarted = performance.now();

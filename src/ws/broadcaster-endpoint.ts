@@ -55,6 +55,7 @@ export class BroadcasterEndpoint {
     const typingBySession = new Map<string, TypingThrottle>();
     const sender = { adminId: connection.adminId, name: connection.name };
     return async (raw, isBinary) => {
+      if (!connection.isOpen) return; // after the close decision: dropped unread
       const frame = parseFrame(raw, isBinary, broadcasterClientEvents);
       if (!frame.ok) return sendInvalidPayload(connection, metrics, frame);
       if (frame.event === 'user:typing') {
@@ -65,12 +66,15 @@ export class BroadcasterEndpoint {
         let throttle = typingBySession.get(sessionId);
         if (!throttle) {
           if (typingBySession.size >= 1000) typingBySession.clear();
-          throttle = new TypingThrottle(this.deps.typingThrottleMs);
+          throttle = new TypingThrottle(this.deps.typingThrottleMs, (state) => {
+            if (!connection.isOpen) return;
+            hub.toSession(sessionId, 'user:typing', { from: sender.name, isTyping: state }).catch((error: unknown) => {
+              this.deps.logger.warn({ err: error, connectionId: connection.id }, 'forwarding typing failed');
+            });
+          });
           typingBySession.set(sessionId, throttle);
         }
-        if (throttle.shouldForward(isTyping))
-          await hub.toSession(sessionId, 'user:typing', { from: sender.name, isTyping });
-        return;
+        return throttle.offer(isTyping);
       }
       guard(await chat.replyFromBroadcaster(sender, frame.data, connection));
     };

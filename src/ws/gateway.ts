@@ -26,6 +26,7 @@ import {
 } from './connection.js';
 import { checkHandshake, type BroadcasterPrincipal, type HandshakeDeps, type ListenerPrincipal } from './handshake.js';
 import { startHeartbeat } from './heartbeat.js';
+import { InboundFlow } from './inbound-flow.js';
 import type { ListenerEndpoint } from './listener-endpoint.js';
 import { inSpan } from '../tracing.js';
 import { refuseUpgrade } from './refuse.js';
@@ -176,9 +177,16 @@ export class Gateway {
     // Set before the frames that waited for the greeting start (their callbacks come after this one).
     let greeted = false;
     void ready.then(() => (greeted = true));
+    // Too many frames in flight: the socket is not read until they are handled.
+    const flow = new InboundFlow(ws);
+    const failed = (error: unknown) => {
+      flow.settled();
+      frameFailed(error);
+    };
     ws.on('message', (raw: Buffer, isBinary: boolean) => {
+      flow.started();
       const handled = greeted ? handler(raw, isBinary) : ready.then(() => handler(raw, isBinary));
-      handled.catch(frameFailed);
+      handled.then(flow.settled, failed);
     });
     ws.on('error', (error) => logger.info({ ...ids, err: error }, 'socket error'));
     ws.on('close', (code) => {

@@ -16,7 +16,7 @@ import { ListenerConnection, type AnyConnection } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { ListenerPrincipal } from './handshake.js';
 import { abuseGuard, sendInvalidPayload } from './refusals.js';
-import { TypingThrottle } from './throttles.js';
+import { TypingThrottle, WindowCounter } from './throttles.js';
 
 const REPLAY_PAGE = 500;
 
@@ -28,6 +28,8 @@ export interface EndpointDeps {
   logger: Logger;
   rateLimitWindowMs: number;
   abuseThreshold: number;
+  /** Inbound frames of any kind a listener connection may send within one window (beyond: 1008). */
+  listenerFrameBudget: number;
   typingThrottleMs: number;
   /** How often an open broadcaster connection checks that its account still exists. */
   accountCheckIntervalMs: number;
@@ -245,21 +247,33 @@ export class ListenerEndpoint {
     return BigInt(latest) < BigInt(afterMessageId) ? latest : afterMessageId;
   }
 
-  /** Per-connection handler for incoming frames. */
+  /**
+   * Per-connection handler for incoming frames, cheap checks first: a frame
+   * arriving after the close decision is dropped unread; every frame (typing
+   * and refused ones included) counts against the connection's frame budget,
+   * closed with 1008 beyond it; only then is the frame parsed, validated, and
+   * a message's text rate limited and cleaned.
+   */
   frameHandler(connection: ListenerConnection): (raw: Buffer, isBinary: boolean) => Promise<void> {
-    const { chat, hub, metrics } = this.deps;
+    const { chat, hub, metrics, logger } = this.deps;
     const guard = abuseGuard(connection, this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
-    const typing = new TypingThrottle(this.deps.typingThrottleMs);
+    const budget = new WindowCounter(this.deps.rateLimitWindowMs, this.deps.listenerFrameBudget);
     const sender = { sessionId: connection.sessionId, name: connection.name };
+    const typing = new TypingThrottle(this.deps.typingThrottleMs, (isTyping) => {
+      if (!connection.isOpen) return;
+      hub.toBroadcasters('user:typing', { sessionId: sender.sessionId, isTyping }).catch((error: unknown) => {
+        logger.warn({ err: error, connectionId: connection.id }, 'forwarding typing failed');
+      });
+    });
     return async (raw, isBinary) => {
+      if (!connection.isOpen) return typing.stop();
+      if (budget.add()) {
+        typing.stop();
+        return connection.close(CloseCode.PolicyViolation, 'frame flood');
+      }
       const frame = parseFrame(raw, isBinary, listenerClientEvents);
       if (!frame.ok) return sendInvalidPayload(connection, metrics, frame);
-      if (frame.event === 'user:typing') {
-        if (typing.shouldForward(frame.data.isTyping)) {
-          await hub.toBroadcasters('user:typing', { sessionId: sender.sessionId, isTyping: frame.data.isTyping });
-        }
-        return;
-      }
+      if (frame.event === 'user:typing') return typing.offer(frame.data.isTyping);
       guard(await chat.sendFromListener(sender, frame.data, connection));
     };
   }

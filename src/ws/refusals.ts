@@ -7,7 +7,7 @@ import type { Replier, SendOutcome } from '../chat/chat-service.js';
 import type { Metrics } from '../metrics.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import type { AnyConnection } from './connection.js';
-import { RefusalCounter } from './throttles.js';
+import { WindowCounter } from './throttles.js';
 
 export function sendInvalidPayload(
   connection: Replier,
@@ -27,7 +27,7 @@ export function abuseGuard(
   windowMs: number,
   threshold: number,
 ): (outcome: SendOutcome) => void {
-  const refusals = new RefusalCounter(windowMs, threshold);
+  const refusals = new WindowCounter(windowMs, threshold);
   return (outcome) => {
     if (outcome === 'rate_limited' && refusals.add()) connection.close(CloseCode.PolicyViolation, 'rate limit abuse');
   };

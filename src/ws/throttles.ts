@@ -1,10 +1,10 @@
 /**
- * Small per-connection counters: refused-message abuse (close 1008 beyond the
- * threshold within one window) and typing-indicator throttling.
+ * Small per-connection counters: fixed-window counting (refusals before the
+ * 1008 abuse close, the inbound frame budget) and typing-indicator throttling.
  */
 
-/** Counts refusals in fixed windows; `add()` is true once the count passes the threshold. */
-export class RefusalCounter {
+/** Counts events in fixed windows; `add()` is true once the count passes the threshold. */
+export class WindowCounter {
   private windowStart = 0;
   private count = 0;
 
@@ -24,19 +24,55 @@ export class RefusalCounter {
 }
 
 /**
- * Passes a typing state on when it changes, and repeats `true` at most once
- * per interval (clients send it on every keystroke).
+ * Forwards a connection's typing state at most once per interval, whatever
+ * the value: a state offered within the interval waits for its end and is
+ * forwarded then if it differs from the last one forwarded (so alternating
+ * `true`/`false` costs one forward per interval, and the final state still
+ * arrives). `true` is repeated at most once per interval (clients refresh it
+ * while typing goes on); a repeated `false` is not forwarded.
  */
 export class TypingThrottle {
-  private last: boolean | undefined;
-  private lastSentAt = 0;
+  private forwarded: boolean | undefined;
+  private forwardedAt = -Infinity;
+  private pending: boolean | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly intervalMs: number) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly forward: (isTyping: boolean) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  shouldForward(isTyping: boolean, now = Date.now()): boolean {
-    if (isTyping === this.last && (!isTyping || now - this.lastSentAt < this.intervalMs)) return false;
-    this.last = isTyping;
-    this.lastSentAt = now;
-    return true;
+  offer(isTyping: boolean): void {
+    const now = this.now();
+    if (this.timer === undefined && now - this.forwardedAt >= this.intervalMs) {
+      if (isTyping || isTyping !== this.forwarded) this.send(isTyping, now);
+      return;
+    }
+    this.pending = isTyping;
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), this.forwardedAt + this.intervalMs - now);
+      this.timer.unref();
+    }
+  }
+
+  /** Drops a waiting state (the connection closed). */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const state = this.pending;
+    this.pending = undefined;
+    if (state !== undefined && state !== this.forwarded) this.send(state, this.now());
+  }
+
+  private send(isTyping: boolean, now: number): void {
+    this.forwarded = isTyping;
+    this.forwardedAt = now;
+    this.forward(isTyping);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Small WebSocket-side parts: frame parsing (binary, JSON, prototype keys,
  * unknown events, field errors with the clientMessageId echoed), the abuse
- * counter, the typing throttle and the spread heartbeat.
+ * counter, the typing throttle, inbound backpressure and the spread heartbeat.
  */
 import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
@@ -9,7 +9,8 @@ import { listenerClientEvents, broadcasterClientEvents } from '../../src/protoco
 import type { Connection } from '../../src/ws/connection.js';
 import { parseFrame } from '../../src/ws/frames.js';
 import { heartbeatSlices, startHeartbeat } from '../../src/ws/heartbeat.js';
-import { RefusalCounter, TypingThrottle } from '../../src/ws/throttles.js';
+import { InboundFlow } from '../../src/ws/inbound-flow.js';
+import { TypingThrottle, WindowCounter } from '../../src/ws/throttles.js';
 
 const parse = (text: string, events: Parameters<typeof parseFrame>[2] = listenerClientEvents) =>
   parseFrame(Buffer.from(text), false, events);
@@ -77,26 +78,77 @@ describe('parseFrame', () => {
   });
 });
 
-describe('RefusalCounter', () => {
-  test('passes the threshold only on the refusal after it, per window', () => {
-    const counter = new RefusalCounter(1000, 10);
+describe('WindowCounter', () => {
+  test('passes the threshold only on the count after it, per window', () => {
+    const counter = new WindowCounter(1000, 10);
     for (let i = 0; i < 10; i++) assert.equal(counter.add(0), false);
     assert.equal(counter.add(500), true);
-    const fresh = new RefusalCounter(1000, 10);
+    const fresh = new WindowCounter(1000, 10);
     for (let i = 0; i < 10; i++) fresh.add(0);
     assert.equal(fresh.add(1000), false, 'a new window starts from zero');
   });
 });
 
 describe('TypingThrottle', () => {
-  test('forwards changes, repeats true at most once per interval, false only after true', () => {
-    const throttle = new TypingThrottle(1000);
-    assert.equal(throttle.shouldForward(true, 0), true);
-    assert.equal(throttle.shouldForward(true, 100), false);
-    assert.equal(throttle.shouldForward(true, 1000), true);
-    assert.equal(throttle.shouldForward(false, 1100), true);
-    assert.equal(throttle.shouldForward(false, 1200), false);
-    assert.equal(throttle.shouldForward(true, 1300), true);
+  const throttled = () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+    const forwarded: [number, boolean][] = [];
+    const throttle = new TypingThrottle(1000, (isTyping) => forwarded.push([Date.now(), isTyping]));
+    const at = (ms: number) => mock.timers.tick(ms - Date.now());
+    return { throttle, forwarded, at };
+  };
+
+  test('forwards changes, repeats true at most once per interval, a repeated false never', (t) => {
+    t.after(() => mock.timers.reset());
+    const { throttle, forwarded, at } = throttled();
+    throttle.offer(true);
+    at(100);
+    throttle.offer(true);
+    at(1000);
+    throttle.offer(true);
+    at(2100);
+    throttle.offer(false);
+    at(3200);
+    throttle.offer(false);
+    at(4300);
+    throttle.offer(true);
+    at(6000);
+    assert.deepEqual(forwarded, [
+      [0, true],
+      [1000, true],
+      [2100, false],
+      [4300, true],
+    ]);
+  });
+
+  test('alternating true/false forwards once per interval, and the last state at its end', (t) => {
+    t.after(() => mock.timers.reset());
+    const { throttle, forwarded, at } = throttled();
+    for (let ms = 0; ms < 2500; ms += 10) {
+      at(ms);
+      throttle.offer(ms % 20 === 0);
+    }
+    at(2490);
+    throttle.offer(false);
+    at(3000);
+    at(5000);
+    assert.deepEqual(forwarded, [
+      [0, true],
+      [1000, false],
+      [2000, true],
+      [3000, false],
+    ]);
+  });
+
+  test('stop() drops the waiting state', (t) => {
+    t.after(() => mock.timers.reset());
+    const { throttle, forwarded, at } = throttled();
+    throttle.offer(true);
+    at(10);
+    throttle.offer(false);
+    throttle.stop();
+    at(5000);
+    assert.deepEqual(forwarded, [[0, true]]);
   });
 });
 
@@ -277,5 +329,23 @@ describe('startHeartbeat (spread over slices)', () => {
     } finally {
       h.stop();
     }
+  });
+});
+
+describe('InboundFlow', () => {
+  test('pauses the socket at the high mark and resumes it once drained to the low mark', () => {
+    const calls: string[] = [];
+    const flow = new InboundFlow({ pause: () => calls.push('pause'), resume: () => calls.push('resume') }, 4, 2);
+    for (let i = 0; i < 6; i++) flow.started();
+    assert.deepEqual(calls, ['pause'], 'paused once, at the fourth frame in flight');
+    flow.settled();
+    flow.settled();
+    flow.settled();
+    assert.deepEqual(calls, ['pause'], 'three in flight: still paused');
+    flow.settled();
+    assert.deepEqual(calls, ['pause', 'resume']);
+    flow.settled();
+    flow.started();
+    assert.deepEqual(calls, ['pause', 'resume'], 'below the high mark: not paused again');
   });
 });
