@@ -37,8 +37,10 @@ export const listenerClientDocs: EventDocs<typeof listenerClientEvents> = {
     summary: 'Tell the broadcasters whether the listener is typing.',
     description:
       'Forwarded to every connected broadcaster as `user:typing` `{"sessionId","isTyping"}`; not stored and not acknowledged. ' +
-      'A change of state is forwarded at once, a repeated `true` at most once per second (server setting ' +
-      '`LIVECHAT_TYPING_THROTTLE_MS`), so sending it on every keystroke is fine. Send `false` when the listener stops typing.',
+      'At most one `user:typing` is forwarded per second (server setting `LIVECHAT_TYPING_THROTTLE_MS`), whatever its value; ' +
+      'a change within that second is forwarded when it ends, so the last state always arrives. Every frame counts ' +
+      "against the connection's frame budget: send it when typing starts and at most every few seconds while it goes on " +
+      "(the client SDK's typing helper does), and `false` when the listener stops typing.",
     example: { isTyping: true },
   },
 };
