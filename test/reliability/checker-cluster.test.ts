@@ -13,8 +13,8 @@ import { Redis } from 'ioredis';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { createSession, loginAdmin } from '../helpers/clients.js';
 import { Deployment, startThrowawayRedis, type Instance, type ThrowawayRedis } from '../helpers/instances.js';
-import { ChaosBroadcaster, ChaosListener, type ChaosClient } from './lib/chaos.js';
-import { check, readRows, summary, type Sent } from './lib/checker.js';
+import { createCast } from './lib/cast.js';
+import { check, readRows, summary } from './lib/checker.js';
 import { report } from './lib/report.js';
 import { faultSchedule, prng, reliabilityScale, reliabilitySeed } from './lib/scale.js';
 import { sleep } from '../helpers/wait.js';
@@ -71,43 +71,14 @@ describe('checker: two instances, PostgreSQL and Redis, under random faults', ()
         };
         const storedAt = new Map<string, number>();
         const adminToken = await loginAdmin({ baseUrl: instances[0]!.baseUrl, admin: deployment.admin });
-        const adminId = JSON.parse(Buffer.from(adminToken.split('.')[1]!, 'base64url').toString()).sub as string;
-
-        const sent: Sent[] = [];
-        const listeners: ChaosListener[] = [];
-        for (let i = 0; i < scale.checkerListeners; i++) {
-          const session = await createSession(instances[i % 2]!, `Pendengar ${i}`);
-          const listener = new ChaosListener(
-            `L${i}`,
-            url,
-            prng(seed + i + 1),
-            session.sessionId,
-            session.sessionToken,
-            storedAt,
-          );
-          const messages: [string, string][] = Array.from({ length: scale.checkerMessages }, (_, j) => [
-            `L${i}-${j}`,
-            `pesan ${j} dari L${i}`,
-          ]);
-          sent.push({ client: listener, senderKey: `session:${session.sessionId}`, messages });
-          listener.enqueue(messages.map(([clientMessageId, text]) => ({ clientMessageId, data: { text } })));
-          listeners.push(listener);
-        }
-        const broadcasters: ChaosBroadcaster[] = [];
-        for (let b = 0; b < scale.checkerBroadcasters; b++) {
-          const broadcaster = new ChaosBroadcaster(`B${b}`, url, prng(seed + 1000 + b), adminToken, storedAt);
-          const messages: [string, string][] = [];
-          const items: { clientMessageId: string; data: Record<string, unknown> }[] = [];
-          for (let n = 0; n < scale.checkerReplies; n++) {
-            const target = listeners[rng.int(0, listeners.length - 1)]!;
-            messages.push([`B${b}-${n}`, `balasan ${n} dari B${b} untuk ${target.name}`]);
-            items.push({ clientMessageId: `B${b}-${n}`, data: { sessionId: target.sessionId, text: messages[n]![1] } });
-          }
-          broadcaster.enqueue(items);
-          sent.push({ client: broadcaster, senderKey: `admin:${adminId}`, messages });
-          broadcasters.push(broadcaster);
-        }
-        const clients: ChaosClient[] = [...listeners, ...broadcasters];
+        const { sent, listeners, broadcasters, clients } = await createCast({
+          seed,
+          rng,
+          url,
+          storedAt,
+          adminToken,
+          createSession: (i) => createSession(instances[i % 2]!, `Pendengar ${i}`),
+        });
         const window = scale.checkerFaultWindowMs * 2;
         for (const client of listeners) client.paceMs = window / scale.checkerMessages;
         for (const client of broadcasters) client.paceMs = window / scale.checkerReplies;

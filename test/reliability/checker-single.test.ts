@@ -12,8 +12,8 @@ import { FaultProxy } from '../helpers/fault-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { createSession, loginAdmin } from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { ChaosBroadcaster, ChaosListener, type ChaosClient } from './lib/chaos.js';
-import { check, readRows, summary, type Sent } from './lib/checker.js';
+import { createCast } from './lib/cast.js';
+import { check, readRows, summary } from './lib/checker.js';
 import { report } from './lib/report.js';
 import { faultSchedule, prng, reliabilityScale, reliabilitySeed } from './lib/scale.js';
 import { sleep } from '../helpers/wait.js';
@@ -55,45 +55,14 @@ describe('checker: one instance, PostgreSQL behind a fault proxy', () => {
       const url = () => server.wsUrl;
       const storedAt = new Map<string, number>();
       const adminToken = await loginAdmin(server);
-      const adminId = JSON.parse(Buffer.from(adminToken.split('.')[1]!, 'base64url').toString()).sub as string;
-
-      const sent: Sent[] = [];
-      const listeners: ChaosListener[] = [];
-      for (let i = 0; i < scale.checkerListeners; i++) {
-        const session = await createSession(server, `Pendengar ${i}`);
-        const listener = new ChaosListener(
-          `L${i}`,
-          url,
-          prng(seed + i + 1),
-          session.sessionId,
-          session.sessionToken,
-          storedAt,
-        );
-        const messages: [string, string][] = Array.from({ length: scale.checkerMessages }, (_, j) => [
-          `L${i}-${j}`,
-          `pesan ${j} dari L${i}`,
-        ]);
-        sent.push({ client: listener, senderKey: `session:${session.sessionId}`, messages });
-        listeners.push(listener);
-      }
-      const broadcasters: ChaosBroadcaster[] = [];
-      for (let b = 0; b < scale.checkerBroadcasters; b++) {
-        const broadcaster = new ChaosBroadcaster(`B${b}`, url, prng(seed + 1000 + b), adminToken, storedAt);
-        const messages: [string, string][] = [];
-        const data: Record<string, unknown>[] = [];
-        for (let n = 0; n < scale.checkerReplies; n++) {
-          const target = listeners[rng.int(0, listeners.length - 1)]!;
-          messages.push([`B${b}-${n}`, `balasan ${n} dari B${b} untuk ${target.name}`]);
-          data.push({ sessionId: target.sessionId, text: messages[n]![1] });
-        }
-        sent.push({ client: broadcaster, senderKey: `admin:${adminId}`, messages });
-        broadcasters.push(broadcaster);
-        broadcaster.enqueue(messages.map(([clientMessageId], n) => ({ clientMessageId, data: data[n]! })));
-      }
-      for (const [index, listener] of listeners.entries()) {
-        listener.enqueue(sent[index]!.messages.map(([clientMessageId, text]) => ({ clientMessageId, data: { text } })));
-      }
-      const clients: ChaosClient[] = [...listeners, ...broadcasters];
+      const { sent, listeners, broadcasters, clients } = await createCast({
+        seed,
+        rng,
+        url,
+        storedAt,
+        adminToken,
+        createSession: (i) => createSession(server, `Pendengar ${i}`),
+      });
       for (const client of listeners) client.paceMs = scale.checkerFaultWindowMs / scale.checkerMessages;
       for (const client of broadcasters) client.paceMs = scale.checkerFaultWindowMs / scale.checkerReplies;
       // Broadcasters answer what listeners wrote: they start once every listener has a stored message.
