@@ -170,3 +170,14 @@ export const listenerUrl = (server: Pick<TestServer, 'wsUrl'>, token: string, la
   `${server.wsUrl}/livechat/ws?token=${encodeURIComponent(token)}${lastMessageId ? `&lastMessageId=${encodeURIComponent(lastMessageId)}` : ''}`;
 export const adminUrl = (server: Pick<TestServer, 'wsUrl'>, token: string): string =>
   `${server.wsUrl}/livechat/admin/ws?token=${encodeURIComponent(token)}`;
+
+/** A new listener session with its socket open and `connection:success` received. */
+export async function connectListener(
+  server: Pick<TestServer, 'baseUrl' | 'wsUrl'>,
+  name?: string,
+): Promise<{ session: Awaited<ReturnType<typeof createSession>>; socket: TestSocket }> {
+  const session = await createSession(server, name);
+  const socket = await TestSocket.open(listenerUrl(server, session.sessionToken));
+  await socket.next('connection:success');
+  return { session, socket };
+}

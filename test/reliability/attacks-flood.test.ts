@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
+import { TestSocket, adminUrl, connectListener, json, loginAdmin } from '../helpers/clients.js';
 import { matrix } from '../helpers/server.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { withServer } from '../helpers/with-server.js';
@@ -33,12 +33,7 @@ for (const { dialect, broker } of matrix()) {
   describe(`flood attacks from one listener on ${dialect} with the ${broker} broker`, () => {
     const server = withServer({ dialect, broker });
 
-    const listener = async () => {
-      const session = await createSession(server);
-      const socket = await TestSocket.open(listenerUrl(server, session.sessionToken));
-      await socket.next('connection:success');
-      return { session, socket };
-    };
+    const listener = () => connectListener(server);
     const received = async () =>
       metric((await json(`${server.baseUrl}/metrics`)).body, 'livechat_messages_received_total');
     const stored = async (token: string, sessionId: string) =>

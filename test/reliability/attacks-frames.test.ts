@@ -18,9 +18,9 @@ import { cleanField } from '../../src/text/clean.js';
 import {
   TestSocket,
   adminUrl,
+  connectListener,
   createSession,
   json,
-  listenerUrl,
   loginAdmin,
   type ReceivedFrame,
 } from '../helpers/clients.js';
@@ -54,12 +54,7 @@ describe('frame attacks', () => {
     historyToken = adminToken;
   });
 
-  const listener = async () => {
-    const session = await createSession(server);
-    const socket = await TestSocket.open(listenerUrl(server, session.sessionToken));
-    await socket.next('connection:success');
-    return { session, socket };
-  };
+  const listener = () => connectListener(server);
   const stored = async (sessionId: string) =>
     (await json(`${server.baseUrl}/livechat/admin/sessions/${sessionId}/messages?limit=500`, { token: historyToken }))
       .body.messages as {

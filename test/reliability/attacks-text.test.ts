@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { TestSocket, adminUrl, createSession, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
+import { TestSocket, adminUrl, connectListener, json, listenerUrl, loginAdmin } from '../helpers/clients.js';
 import { matrix } from '../helpers/server.js';
 import { withServer } from '../helpers/with-server.js';
 
@@ -18,12 +18,7 @@ for (const { dialect, broker } of matrix()) {
       adminToken = await loginAdmin(server);
     });
 
-    const listener = async () => {
-      const session = await createSession(server);
-      const socket = await TestSocket.open(listenerUrl(server, session.sessionToken));
-      await socket.next('connection:success');
-      return { session, socket };
-    };
+    const listener = () => connectListener(server);
     const stored = async (sessionId: string) =>
       (await json(`${server.baseUrl}/livechat/admin/sessions/${sessionId}/messages`, { token: adminToken })).body
         .messages as { text: string }[];
