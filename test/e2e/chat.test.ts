@@ -338,4 +338,16 @@ describe('widget and dashboard in Chromium', () => {
     );
     assert.deepEqual(problems, []);
   });
+
+  test('a broadcaster name is refused on the start form and the focus goes back to the name', async () => {
+    const page = (await open(`${server.baseUrl}/`)).page;
+    await page.fill('#name', `  ${server.admin.name.toUpperCase()} `);
+    // Clicked, the button holds the focus and is disabled while the request runs.
+    await page.click('form.start-form button[type=submit]');
+    const alert = page.locator('.start-form .form-error[role=alert]');
+    await alert.waitFor({ state: 'visible', timeout: WAIT });
+    assert.equal(await alert.textContent(), 'Nama ini dipakai penyiar. Silakan pilih nama lain.');
+    await page.waitForFunction(() => document.activeElement?.id === 'name', undefined, { timeout: WAIT });
+    assert.equal(await page.locator('.status[data-state=open]').count(), 0);
+  });
 });

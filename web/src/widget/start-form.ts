@@ -75,6 +75,8 @@ export function startForm(
       showError(String(message));
       submit.disabled = false;
       setText(submit, t.start);
+      // The disabled button dropped the focus: give it back to the field the answer is mostly about.
+      name.focus();
     });
   });
   queueMicrotask(() => name.focus());
