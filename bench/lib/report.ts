@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dashboardTable, dashboardVerdicts } from './dashboard/report.js';
+import { floodTable, floodVerdicts } from './flood-report.js';
 import type { TargetRun } from './runner.js';
 import { SCENARIOS, type ScenarioName, type ScenarioResult } from './scenarios.js';
 import type { LatencySummary } from './types.js';
@@ -195,6 +196,7 @@ export function computeVerdicts(results: ResultsFile['scenarios']): Verdict[] {
     add('cluster', '0 lost', id, lostText(run), lostOf(run) === 0);
   }
   verdicts.push(...dashboardVerdicts(results.dashboard));
+  verdicts.push(...floodVerdicts(results.flood));
   return verdicts;
 }
 
@@ -331,6 +333,7 @@ export function renderScenario(s: ScenarioResult): string {
   if (s.scenario === 'capacity') lines.push(...capacityTable(s));
   else if (s.scenario === 'idle') lines.push(...idleTable(s));
   else if (s.scenario === 'dashboard') lines.push(...dashboardTable(s));
+  else if (s.scenario === 'flood') lines.push(...floodTable(s));
   else lines.push(...loadTable(s));
   const settings = s.runs.find((r) => r.target.kind === 'livechat')?.target.settings;
   const notes = [...s.plan.notes];

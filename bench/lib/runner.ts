@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { GeneratorProcess } from './controller.js';
 import type { DashboardFigures } from './dashboard/run.js';
 import { FsyncProbe } from './fsync-probe.js';
+import { runFloodPhases, type FloodFigures, type FloodPlan } from './flood.js';
 import { cpuMs, machineBusyMs, rssKiB, runQueueWaitMs, settledRssKiB, sleep } from './proc.js';
 import { startTarget, type RunningTarget, type TargetOptions, type TargetSpec } from './targets.js';
 import type { GeneratorSetup, LatencySummary, LoadParams, LoadResult, SetupResult } from './types.js';
@@ -51,6 +52,8 @@ export interface RunPlan extends TargetOptions {
   settleMs?: number;
   load?: Omit<LoadParams, 'phase'> | undefined;
   capacity?: CapacityPlan | undefined;
+  /** With `load`: measure it quiet and beside each flooding listener instead of once. */
+  flood?: FloodPlan | undefined;
   /** Print progress lines here. */
   log: (line: string) => void;
 }
@@ -125,6 +128,7 @@ export interface TargetRun {
   server?: ServerFigures;
   load?: LoadResult;
   capacity?: CapacityResult;
+  flood?: FloodFigures;
   dashboard?: DashboardFigures;
   error?: string;
 }
@@ -182,7 +186,17 @@ export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<Target
     );
 
     const genPid = generator.pid;
-    if (plan.load) {
+    if (plan.load && plan.flood) {
+      run.flood = await runFloodPhases({
+        generator,
+        baseUrl: target.urls[0]!,
+        plan: plan.flood,
+        load: plan.load,
+        serverCpuMs: () => sum(pids.map(cpuMs)),
+        logFile: (kind) => join(plan.workDir, `flooder-${spec.id}-${kind}.log`),
+        log,
+      });
+    } else if (plan.load) {
       const cpu0 = sum(pids.map(cpuMs));
       const wait0 = sum(pids.map(runQueueWaitMs));
       const genWait0 = runQueueWaitMs(genPid);

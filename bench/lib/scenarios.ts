@@ -4,11 +4,12 @@
  * (keeping the per-listener rate), and explicit flags override both.
  */
 import type { DashboardPlan } from './dashboard/run.js';
+import { FLOOD_KINDS, type FloodPlan } from './flood.js';
 import type { Provenance } from './machine.js';
 import type { CapacityPlan, TargetRun } from './runner.js';
 import type { LoadParams } from './types.js';
 
-export const SCENARIOS = ['seed', 'single', 'cluster', 'capacity', 'idle', 'dashboard'] as const;
+export const SCENARIOS = ['seed', 'single', 'cluster', 'capacity', 'idle', 'dashboard', 'flood'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Overrides {
@@ -39,6 +40,7 @@ export interface ScenarioPlan {
   load?: Omit<LoadParams, 'phase'>;
   capacity?: CapacityPlan;
   dashboard?: DashboardPlan;
+  flood?: FloodPlan;
   /** LIVECHAT_RATE_LIMIT_MESSAGES for the live-chat targets, when the load needs it raised. */
   listenerRateLimit?: number;
   notes: string[];
@@ -193,6 +195,31 @@ export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
         broadcasters: 1,
         dashboard,
         ...(listenerRateLimit ? { listenerRateLimit } : {}),
+        notes,
+      };
+    }
+    case 'flood': {
+      // The seed's load, measured quiet and beside one flooding listener of each kind.
+      const { listeners, params } = load(1000, 200, 20);
+      const flood: FloodPlan = { kinds: [...FLOOD_KINDS], localAddress: '127.0.0.250', nice: 19 };
+      notes.push(
+        `The seed load is measured ${flood.kinds.length + 2} times on one server: quiet, beside each flooding listener in turn ` +
+          `(${flood.kinds.join(', ')}: one connection writing as fast as the server reads, reconnecting at once after every close, ` +
+          `from its own source address), then quiet again. A flood's cost is its send→ack p50 minus the mean of the two quiet p50s.`,
+        'The flooder runs at the lowest CPU priority (nice 19): on this one machine its own writing loop would otherwise take a core from the server, ' +
+          'which an attacker on another machine does not. Its CPU use is in the table. The flooder’s own accepted messages (10 per 10 s per session) reach the broadcasters and count as `new-unknown` errors of the generator.',
+        'Flood kinds: typing = `user:typing` alternating true/false; markup = 16 KiB texts of markup only (cleaned to nothing); ' +
+          'sends = valid `message:send` frames far over the rate limit.',
+      );
+      return {
+        name,
+        title: 'flood: what one flooding listener costs the others',
+        description: `${listeners.toLocaleString('en')} listeners + ${broadcasters} broadcasters, ${params.rate} msg/s in, ${params.replyRate} replies/s, ${params.durationMs / 1000} s measured per phase after ${params.warmupMs / 1000} s warm-up, quiet and beside each flooder`,
+        targets: o.targets ?? ['livechat'],
+        listeners,
+        broadcasters,
+        load: params,
+        flood,
         notes,
       };
     }
