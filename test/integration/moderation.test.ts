@@ -9,7 +9,6 @@ import { deleteOlderThan } from '../../src/moderation/retention.js';
 import {
   adminUrl,
   connectListener,
-  createSession,
   json,
   listenerUrl,
   loginAdmin,
@@ -82,7 +81,7 @@ for (const { dialect, broker } of matrix()) {
     test('roles: a penyiar gets 403 on manager routes; disabling ends its tokens and sockets', async () => {
       const manager = await loginAdmin(server);
       const connected = await openAdmin(server, manager);
-      assert.equal((await connected.frames[0]!.data)['role'], 'manager');
+      assert.equal(connected.frames[0]!.data['role'], 'manager');
       const penyiar = await newAccount(server, manager, `penyiar-${dialect}-${broker}`, 'penyiar');
       for (const [method, path] of [
         ['GET', '/livechat/admin/accounts'],
