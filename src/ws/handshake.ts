@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import type { Store } from '../db/types.js';
+import type { AdminRole, Store } from '../db/types.js';
 import { isOriginAllowed } from '../http/origin.js';
 import { safePath } from '../logger.js';
 import type { RefusalReason } from '../metrics.js';
@@ -31,6 +31,10 @@ export interface BroadcasterPrincipal {
   adminId: string;
   name: string;
   expiresAt: Date;
+  /** The token's id and version, checked against logout and account changes. */
+  tokenId: string;
+  tokenVersion: number;
+  role: AdminRole;
 }
 
 export type HandshakeResult =
@@ -81,10 +85,21 @@ export async function checkHandshake(req: IncomingMessage, deps: HandshakeDeps):
     const result = await deps.tokens.verify(token, 'broadcaster');
     if (!result.ok) return refuseToken(result.reason);
     const admin = await deps.store.admins.findById(result.claims.adminId);
-    if (!admin) return { ok: false, status: 401, reason: 'unauthorized' };
+    // Disabled, or signed before its password changed: refused like an expired token.
+    if (!admin || admin.disabled || admin.tokenVersion !== result.claims.tokenVersion) {
+      return { ok: false, status: 401, reason: 'unauthorized' };
+    }
     return {
       ok: true,
-      principal: { kind, adminId: admin.id, name: admin.displayName, expiresAt: result.claims.expiresAt },
+      principal: {
+        kind,
+        adminId: admin.id,
+        name: admin.displayName,
+        expiresAt: result.claims.expiresAt,
+        tokenId: result.claims.tokenId,
+        tokenVersion: result.claims.tokenVersion,
+        role: admin.role,
+      },
     };
   } catch (error) {
     // The database did not answer: the client may retry.
