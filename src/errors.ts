@@ -11,6 +11,7 @@ export const httpErrors = {
   forbidden: { status: 403, message: 'Akses ditolak.' },
   origin_forbidden: { status: 403, message: 'Origin ini tidak diizinkan.' },
   not_found: { status: 404, message: 'Tidak ditemukan.' },
+  conflict: { status: 409, message: 'Bertentangan dengan data yang sudah ada.' },
   payload_too_large: { status: 413, message: 'Data yang dikirim terlalu besar.' },
   rate_limited: { status: 429, message: 'Terlalu banyak permintaan. Coba lagi sebentar lagi.' },
   internal_error: { status: 500, message: 'Terjadi kesalahan pada server.' },

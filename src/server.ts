@@ -16,6 +16,8 @@ import { Hub } from './hub/hub.js';
 import { createApp } from './http/app.js';
 import { clientIpResolver } from './http/client-ip.js';
 import { createLogger } from './logger.js';
+import { Announcements } from './show/announcements.js';
+import { ShowStats, startStatsPush } from './show/show-stats.js';
 import { createMetrics, observeBrokerTelemetry, type Metrics } from './metrics.js';
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
@@ -83,6 +85,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       durationSeconds: window,
     }),
   });
+  const announcements = new Announcements(store, hub, logger);
+  const stats = new ShowStats({ store, registry: shared.registry, timeZone: config.timeZone });
   const endpointDeps = {
     store,
     hub,
@@ -94,6 +98,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     listenerFrameBudget: config.rateLimit.listenerFrames,
     typingThrottleMs: config.typingThrottleMs,
     accountCheckIntervalMs: config.heartbeatIntervalMs,
+    lateAnnouncement: () => announcements.forLateJoiner(),
   };
   const listeners = new ListenerEndpoint(endpointDeps);
   const broadcasters = new BroadcasterEndpoint(endpointDeps);
@@ -111,6 +116,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         .catch((error: unknown) => logger.error({ err: error }, 'recovery failed'));
     },
   });
+  await announcements.start();
+  const stopStatsPush = startStatsPush(stats, hub, config.statsIntervalMs, logger);
 
   const clientIp = clientIpResolver(config.trustProxy);
   const gateway = new Gateway({
@@ -133,6 +140,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     brokerReadiness: shared.readiness,
     metrics,
     registry: shared.registry,
+    stats,
+    announcements,
     createLimiter:
       config.rateLimit.sessionCreatePerMinute > 0
         ? limiters.create({
@@ -163,6 +172,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       });
     });
   } catch (error) {
+    stopStatsPush();
     await broker.close();
     await store.close();
     throw error;
@@ -177,6 +187,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down');
+      stopStatsPush();
       // Stop reading first: no upgrade, no frame from an open socket; what is still read is refused.
       gateway.stopAccepting();
       gateway.pauseReading();

@@ -36,10 +36,19 @@ const receive = { messageId: '1', from: 'Penyiar', text: 'halo', createdAt: at }
 type Answers =
   'message:ack' | 'error:invalid_payload' | 'error:rate_limited' | 'error:invalid_token' | 'error:unavailable';
 same<keyof SenderServerEvents, Answers>(true);
-same<keyof ListenerServerEvents, 'connection:success' | 'message:receive' | 'user:typing' | Answers>(true);
-same<keyof BroadcasterServerEvents, 'connection:success' | 'message:new' | 'presence:update' | 'user:typing' | Answers>(
+same<keyof ListenerServerEvents, 'connection:success' | 'message:receive' | 'user:typing' | 'announcement' | Answers>(
   true,
 );
+same<
+  keyof BroadcasterServerEvents,
+  | 'connection:success'
+  | 'message:new'
+  | 'presence:update'
+  | 'user:typing'
+  | 'conversation:focus'
+  | 'stats:update'
+  | Answers
+>(true);
 same<keyof ListenerServerEvents['connection:success'], 'sessionId' | 'name' | 'city' | 'connectionId' | 'expiresAt'>(
   true,
 );

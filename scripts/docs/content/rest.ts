@@ -97,6 +97,8 @@ export const errorNotes: Record<HttpErrorCode, string> = {
   forbidden: 'A valid token of the wrong kind (a listener session token).',
   origin_forbidden: 'The `Origin` header is not in `LIVECHAT_ALLOWED_ORIGINS` (when that is set).',
   not_found: 'No such session.',
+  conflict:
+    'The change clashes with what is stored (a quick reply shortcut already taken, or the quick reply limit reached).',
   payload_too_large: 'The body is over 16 KiB.',
   rate_limited: 'Too many requests; retry after `Retry-After` seconds.',
   internal_error: 'Unexpected server error.',
