@@ -86,10 +86,15 @@ export function buildOpenApi(version: string): JsonSchema {
       };
     }
     operation['responses'] = {
-      [String(success.status)]: {
-        description: success.description,
-        content: { [success.mediaType ?? 'application/json']: { schema: successSchema, example: success.example } },
-      },
+      [String(success.status)]:
+        success.status === 204
+          ? { description: success.description }
+          : {
+              description: success.description,
+              content: {
+                [success.mediaType ?? 'application/json']: { schema: successSchema, example: success.example },
+              },
+            },
       ...errorResponses(schemas, op.errors, op.notes ?? {}),
       ...op.extraResponses?.(schemas),
     };

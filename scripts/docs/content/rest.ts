@@ -20,6 +20,7 @@ import {
 import { example, type JsonSchema, type SchemaSet } from '../schema-set.js';
 import { broadcasterServerDocs } from './events.js';
 import { ex } from './examples.js';
+import { liveShowOperations } from './live-show-rest.js';
 
 export const createSessionRequestExample = example(
   createSessionRequestSchema,
@@ -106,7 +107,7 @@ export const errorNotes: Record<HttpErrorCode, string> = {
 };
 
 export interface RestOperation {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   operationId: string;
   tag: string;
@@ -242,6 +243,13 @@ export const restOperations: RestOperation[] = [
         example: 'MTc0ODc2MjEwMjQ4MTo5YjJlNGQ3MS0wYzNhLTRmOGUtYjVkNi0xYTdjOWUzZjJiNDA',
         description: "The previous page's `nextCursor` (opaque)",
       },
+      {
+        name: 'filter',
+        in: 'query',
+        schema: sessionListQuerySchema.shape.filter,
+        required: false,
+        example: 'unanswered',
+      },
     ],
     success: {
       status: 200,
@@ -253,7 +261,8 @@ export const restOperations: RestOperation[] = [
     errors: ['invalid_payload', 'unauthorized', 'forbidden', 'origin_forbidden', 'internal_error', 'unavailable'],
     notes: {
       invalid_payload:
-        '`limit` is not an integer from 1 to 500, `includeEmpty` is not `true` or `false`, or `cursor` is not a `nextCursor` of this service.',
+        '`limit` is not an integer from 1 to 500, `includeEmpty` is not `true` or `false`, `filter` is not one of ' +
+        '`unanswered`, `online`, `requests`, `blocked`, or `cursor` is not a `nextCursor` of this service.',
     },
   },
   {
@@ -356,4 +365,5 @@ export const restOperations: RestOperation[] = [
     notes: { unauthorized: '`LIVECHAT_METRICS_TOKEN` is set and the bearer token is missing or different.' },
     security: [{}, { metricsToken: [] }],
   },
+  ...liveShowOperations,
 ];
