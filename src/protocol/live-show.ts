@@ -86,6 +86,8 @@ export const quickReplySchema = z
     text: z.string().describe('The text it inserts'),
   })
   .meta({ id: 'QuickReply', description: 'A reply text shared by all broadcasters' });
+export type QuickReply = z.infer<typeof quickReplySchema>;
+export type Announcement = z.infer<typeof announcementSchema>;
 const shortcut = () =>
   z
     .string()
