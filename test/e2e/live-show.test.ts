@@ -189,7 +189,7 @@ describe('live show in Chromium', () => {
     await page.keyboard.press('Escape');
 
     await waitForText(widget.page, '.announcement__text', 'Kuis dimulai! Jawab di kolom chat.');
-    await waitForText(widget.page, '.announcement__title', '📢 Pengumuman dari Penyiar A');
+    await waitForText(widget.page, '.announcement__title', 'Pengumuman dari Penyiar A');
     assert.equal(await widget.page.locator('.msg').count(), 0, 'not a chat message');
     await screenshot(widget.page, 'live-show-widget-announcement');
     assert.deepEqual(await axeSerious(widget.page), []);

@@ -46,7 +46,7 @@ export class AnnouncementBanner {
       this.render();
     });
     const title = el('p', { className: 'announcement__title' });
-    setText(title, `📢 ${t.title(announcement.from)}`);
+    setText(title, t.title(announcement.from));
     this.element.replaceChildren(
       el(
         'aside',
