@@ -82,8 +82,8 @@ export function liveShowRoutes(deps: LiveShowRouteDeps, requireAdmin: RequestHan
             row.text,
           ]);
         }
-        if (chunk !== '' && !res.write(chunk)) await once(res, 'drain');
-        if (res.destroyed) return; // the client went away
+        if (chunk !== '' && !res.write(chunk)) await drained(res);
+        if (res.destroyed) return; // the client went away: stop reading
         if (page.length < EXPORT_PAGE) break;
         const after: ExportPosition = page[page.length - 1]!.position;
         page = await store.search.exportPage(range, after, EXPORT_PAGE);
@@ -150,6 +150,19 @@ function cleanedText(raw: string): string {
     'invalid_payload',
     cleaned.reason === 'empty' ? 'Teks kosong setelah dibersihkan.' : 'Teks lebih dari 1000 karakter.',
   );
+}
+
+/** Resolves when the response can take more, or when it closed (the client went away). */
+async function drained(res: Response): Promise<void> {
+  const controller = new AbortController();
+  try {
+    await Promise.race([
+      once(res, 'drain', { signal: controller.signal }),
+      once(res, 'close', { signal: controller.signal }),
+    ]);
+  } finally {
+    controller.abort();
+  }
 }
 
 function shortcutTaken(): HttpError {
