@@ -6,7 +6,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { sessionsActivity } from './0002-sessions-activity.js';
-import { liveShow } from './0005-live-show.js';
+import { showTools } from './0005-show-tools.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -16,7 +16,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
       return {
         '0001-initial': initial(dialect),
         '0002-sessions-activity': sessionsActivity,
-        '0005-live-show': liveShow(dialect),
+        '0005-show-tools': showTools(dialect),
       };
     },
   };

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import type { DialectKind } from './index.js';
 
 /**
- * The live show's tables and indexes (contract v1.1 D):
+ * Tables and indexes of the live show tools (contract v1.1 D):
  * - quick_replies: the team's shared `/shortcut` texts;
  * - announcements: what was announced to every listener (the newest is sent to late joiners);
  * - messages by time (export ranges, messages in the last hour) and sessions by creation (sessions today);
@@ -10,7 +10,7 @@ import type { DialectKind } from './index.js';
  *   GIN index on PostgreSQL. Both tokenise words as written (no stemming: Indonesian words are
  *   found as typed); SQLite folds case and diacritics, PostgreSQL's 'simple' configuration case.
  */
-export function liveShow(dialect: DialectKind): Migration {
+export function showTools(dialect: DialectKind): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
       const id = dialect === 'postgres' ? sql`id bigserial primary key` : sql`id integer primary key autoincrement`;
