@@ -74,6 +74,10 @@ export interface Config {
   /** A connection whose unsent data grows past this is dropped (slow consumer). */
   readonly maxBufferedBytes: number;
   readonly typingThrottleMs: number;
+  /** How often broadcasters get `stats:update` (contract: 5 s). */
+  readonly statsIntervalMs: number;
+  /** The station's IANA time zone: where "today" starts for the stats. */
+  readonly timeZone: string;
   readonly shutdownTimeoutMs: number;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   readonly metricsToken: string | undefined;
@@ -260,6 +264,8 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeatIntervalMs: integer(env, 'LIVECHAT_HEARTBEAT_INTERVAL_MS', 30_000, 100),
     maxBufferedBytes: integer(env, 'LIVECHAT_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024),
     typingThrottleMs: integer(env, 'LIVECHAT_TYPING_THROTTLE_MS', 1000, 0),
+    statsIntervalMs: integer(env, 'LIVECHAT_STATS_INTERVAL_MS', 5000, 100),
+    timeZone: parseTimeZone(read(env, 'LIVECHAT_TIME_ZONE') ?? 'Asia/Jakarta'),
     shutdownTimeoutMs: integer(env, 'LIVECHAT_SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     metricsToken: read(env, 'LIVECHAT_METRICS_TOKEN'),
     logLevel: parseLogLevel(read(env, 'LIVECHAT_LOG_LEVEL'), mode),
@@ -276,6 +282,14 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   return deepFreeze(config);
+}
+
+function parseTimeZone(value: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
+  } catch {
+    throw new ConfigError('LIVECHAT_TIME_ZONE', `is not an IANA time zone (e.g. Asia/Jakarta), got "${value}"`);
+  }
 }
 
 /** Refused messages within one window after which a connection is closed with 1008 (contract v1). */

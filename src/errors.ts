@@ -16,6 +16,7 @@ export const httpErrors = {
   not_found: { status: 404, message: 'Tidak ditemukan.' },
   username_taken: { status: 409, message: 'Nama pengguna ini sudah dipakai.' },
   last_manager: { status: 409, message: 'Harus tetap ada setidaknya satu manajer yang aktif.' },
+  conflict: { status: 409, message: 'Bertentangan dengan data yang sudah ada.' },
   payload_too_large: { status: 413, message: 'Data yang dikirim terlalu besar.' },
   rate_limited: { status: 429, message: 'Terlalu banyak permintaan. Coba lagi sebentar lagi.' },
   internal_error: { status: 500, message: 'Terjadi kesalahan pada server.' },

@@ -16,6 +16,8 @@ import { Hub } from './hub/hub.js';
 import { createApp } from './http/app.js';
 import { clientIpResolver } from './http/client-ip.js';
 import { createLogger } from './logger.js';
+import { Announcements } from './show/announcements.js';
+import { ShowStats, startStatsPush } from './show/show-stats.js';
 import { createMetrics, observeBrokerTelemetry, type Metrics } from './metrics.js';
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
@@ -98,6 +100,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     screen: (sessionId, text) =>
       moderation.isMuted(sessionId) ? 'mute' : wordFilter.matches(text) ? 'filter' : undefined,
   });
+  const announcements = new Announcements(store, hub, logger);
+  const stats = new ShowStats({ store, registry: shared.registry, timeZone: config.timeZone });
   const endpointDeps = {
     store,
     hub,
@@ -109,6 +113,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     listenerFrameBudget: config.rateLimit.listenerFrames,
     typingThrottleMs: config.typingThrottleMs,
     accountCheckIntervalMs: config.heartbeatIntervalMs,
+    lateAnnouncement: () => announcements.forLateJoiner(),
   };
   const listeners = new ListenerEndpoint(endpointDeps);
   const broadcasters = new BroadcasterEndpoint(endpointDeps);
@@ -128,6 +133,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         .catch((error: unknown) => logger.error({ err: error }, 'recovery failed'));
     },
   });
+  await announcements.start();
+  const stopStatsPush = startStatsPush(stats, hub, config.statsIntervalMs, logger);
 
   try {
     await moderation.start();
@@ -161,6 +168,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     brokerReadiness: shared.readiness,
     metrics,
     registry: shared.registry,
+    stats,
+    announcements,
     createLimiter:
       config.rateLimit.sessionCreatePerMinute > 0
         ? limiters.create({
@@ -194,6 +203,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       });
     });
   } catch (error) {
+    stopStatsPush();
     await broker.close();
     await store.close();
     throw error;
@@ -210,6 +220,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       logger.info('shutting down');
       stopRetention();
       moderation.stop();
+      stopStatsPush();
       // Stop reading first: no upgrade, no frame from an open socket; what is still read is refused.
       gateway.stopAccepting();
       gateway.pauseReading();

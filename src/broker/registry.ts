@@ -26,4 +26,8 @@ export interface ConnectionRegistry {
   release(entry: ConnectionEntry): Promise<{ lastForSession: boolean }>;
   /** Which of these sessions have at least one open connection on any instance. */
   onlineSessions(sessionIds: readonly string[]): Promise<Set<string>>;
+  /** Sessions with at least one open connection on any instance (at most `max` of them). */
+  onlineSessionIds(max: number): Promise<string[]>;
+  /** How many sessions have at least one open connection on any instance. */
+  countOnlineSessions(): Promise<number>;
 }

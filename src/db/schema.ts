@@ -74,6 +74,29 @@ export interface AuditLogTable {
   detail: string | null;
 }
 
+export interface QuickRepliesTable {
+  id: Generated<number>;
+  shortcut: string;
+  text: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AnnouncementsTable {
+  id: Generated<number>;
+  admin_id: number | null;
+  sender_name: string;
+  text: string;
+  created_at: number;
+}
+
+/** SQLite only: the FTS5 index of message text (rowid = messages.id). */
+export interface MessagesFtsTable {
+  rowid: number;
+  text: string;
+  messages_fts: string;
+}
+
 export interface DatabaseSchema {
   sessions: SessionsTable;
   messages: MessagesTable;
@@ -82,6 +105,9 @@ export interface DatabaseSchema {
   blocks: BlocksTable;
   revoked_tokens: RevokedTokensTable;
   audit_log: AuditLogTable;
+  quick_replies: QuickRepliesTable;
+  announcements: AnnouncementsTable;
+  messages_fts: MessagesFtsTable;
 }
 
 /** The columns of a message that the service reads back. */

@@ -14,7 +14,10 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
 }
 
 export class KyselySessionRepository implements SessionRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
+  ) {}
 
   async create(session: {
     id: string;
@@ -43,13 +46,43 @@ export class KyselySessionRepository implements SessionRepository {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  async listRecent({ limit, includeEmpty = false, after }: SessionListOptions): Promise<SessionPage> {
+  async listRecent({
+    limit,
+    includeEmpty = false,
+    after,
+    unanswered,
+    onlyIds,
+  }: SessionListOptions): Promise<SessionPage> {
     assertLimit(limit);
+    if (onlyIds !== undefined && onlyIds.length === 0) return { sessions: [] };
     // The same expressions as the indexes: sessions_recent_idx (with empty
     // sessions) and the partial sessions_activity_idx (without).
     const activity = includeEmpty ? sql<number>`coalesce(last_message_at, created_at)` : sql<number>`last_message_at`;
     let query = this.db.selectFrom('sessions').selectAll();
     if (!includeEmpty) query = query.where('last_message_at', 'is not', null);
+    if (unanswered) {
+      // The newest message is the listener's: one index probe (messages_session_id_idx) per session.
+      query = query.where(
+        (eb) =>
+          eb
+            .selectFrom('messages')
+            .select('messages.direction')
+            .whereRef('messages.session_id', '=', 'sessions.id')
+            .orderBy('messages.id', 'desc')
+            .limit(1),
+        '=',
+        'listener',
+      );
+    }
+    if (onlyIds !== undefined) {
+      // One bound value whatever the number of ids (no parameter limit).
+      const ids = JSON.stringify(onlyIds);
+      query = query.where(
+        this.dialect === 'postgres'
+          ? sql<boolean>`sessions.id in (select jsonb_array_elements_text(${ids}::jsonb))`
+          : sql<boolean>`sessions.id in (select value from json_each(${ids}))`,
+      );
+    }
     if (after !== undefined) {
       query = query.where((eb) =>
         eb.and([

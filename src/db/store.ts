@@ -8,12 +8,20 @@ import type { DatabaseSchema } from './schema.js';
 import { KyselySessionRepository } from './sessions.js';
 import { KyselyModerationRepository } from './moderation.js';
 import { KyselyRetentionRepository } from './retention.js';
+import { KyselyAnnouncementRepository } from './announcements.js';
+import { KyselyMessageSearch } from './message-search.js';
+import { KyselyQuickReplyRepository } from './quick-replies.js';
+import { KyselyShowCounts } from './show-counts.js';
 import type {
   AdminRepository,
+  AnnouncementRepository,
   MessageRepository,
+  MessageSearch,
   ModerationRepository,
+  QuickReplyRepository,
   RetentionRepository,
   SessionRepository,
+  ShowCounts,
   Store,
 } from './types.js';
 
@@ -43,6 +51,10 @@ export class KyselyStore implements Store {
   readonly admins: AdminRepository;
   readonly moderation: ModerationRepository;
   readonly retention: RetentionRepository;
+  readonly quickReplies: QuickReplyRepository;
+  readonly announcements: AnnouncementRepository;
+  readonly search: MessageSearch;
+  readonly counts: ShowCounts;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #calls = new CallTracker();
   readonly #messages: KyselyMessageRepository;
@@ -56,7 +68,7 @@ export class KyselyStore implements Store {
     this.#db = db;
     const run = this.#calls.run.bind(this.#calls);
 
-    const sessions = new KyselySessionRepository(db);
+    const sessions = new KyselySessionRepository(db, dialect);
     this.sessions = {
       create: (session) => run(() => sessions.create(session)),
       get: (id) => run(() => sessions.get(id)),
@@ -102,6 +114,29 @@ export class KyselyStore implements Store {
     const retention = new KyselyRetentionRepository(db);
     this.retention = {
       deleteOlderThan: (cutoff, batchSize) => run(() => retention.deleteOlderThan(cutoff, batchSize)),
+    };
+    const quickReplies = new KyselyQuickReplyRepository(db);
+    this.quickReplies = {
+      list: () => run(() => quickReplies.list()),
+      count: () => run(() => quickReplies.count()),
+      create: (reply) => run(() => quickReplies.create(reply)),
+      update: (id, change) => run(() => quickReplies.update(id, change)),
+      remove: (id) => run(() => quickReplies.remove(id)),
+    };
+    const announcements = new KyselyAnnouncementRepository(db);
+    this.announcements = {
+      create: (announcement) => run(() => announcements.create(announcement)),
+      latestSince: (since) => run(() => announcements.latestSince(since)),
+    };
+    const search = new KyselyMessageSearch(db, dialect);
+    this.search = {
+      search: (words, limit) => run(() => search.search(words, limit)),
+      exportPage: (range, after, limit) => run(() => search.exportPage(range, after, limit)),
+    };
+    const counts = new KyselyShowCounts(db);
+    this.counts = {
+      sessionsCreatedSince: (since) => run(() => counts.sessionsCreatedSince(since)),
+      messagesSince: (since) => run(() => counts.messagesSince(since)),
     };
   }
 

@@ -3,6 +3,9 @@
  * (./store.ts) serves both dialects through Kysely; only connection set-up
  * differs per dialect (./sqlite, ./postgres).
  */
+import type { AnnouncementRepository, MessageSearch, QuickReplyRepository, ShowCounts } from './live-show-types.js';
+
+export type * from './live-show-types.js';
 
 export type Direction = 'listener' | 'broadcaster';
 export type AdminRole = 'penyiar' | 'manager';
@@ -102,6 +105,10 @@ export interface SessionListOptions {
   includeEmpty?: boolean | undefined;
   /** Start after this position. */
   after?: SessionCursor | undefined;
+  /** Only sessions whose newest message is the listener's. */
+  unanswered?: boolean | undefined;
+  /** Only these sessions (e.g. the ones online). */
+  onlyIds?: readonly string[] | undefined;
 }
 
 export interface SessionPage {
@@ -238,6 +245,10 @@ export interface Store {
   readonly admins: AdminRepository;
   readonly moderation: ModerationRepository;
   readonly retention: RetentionRepository;
+  readonly quickReplies: QuickReplyRepository;
+  readonly announcements: AnnouncementRepository;
+  readonly search: MessageSearch;
+  readonly counts: ShowCounts;
   /** Runs pending migrations; safe when several instances start at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */

@@ -10,9 +10,19 @@ import type { BroadcasterServerEvents, ListenerServerEvents } from '../protocol/
 import { extractTraceContext, injectTraceContext, tracer } from '../tracing.js';
 import type { Subscriber } from './subscriber.js';
 
+/**
+ * The channel of events for every listener at once (announcements). Every
+ * instance subscribes to it for good (see {@link Hub.subscribeAllListeners}):
+ * one publication reaches each instance once, which hands it to its own
+ * listener connections.
+ */
+export const allListenersChannel = 'listeners';
+
 export class Hub {
   private readonly channels = new Map<string, Set<Subscriber>>();
   private readonly all = new Set<Subscriber>();
+  private readonly listeners = new Set<Subscriber>();
+  private readonly observers = new Map<string, (publication: Publication) => void>();
 
   constructor(
     private readonly broker: Broker,
@@ -24,6 +34,7 @@ export class Hub {
   async add(subscriber: Subscriber): Promise<void> {
     const channel = channelOf(subscriber);
     this.all.add(subscriber);
+    if (subscriber.kind === 'listener') this.listeners.add(subscriber);
     this.metrics.connectionsOpen.inc({ kind: subscriber.kind });
     const members = this.channels.get(channel);
     if (members) {
@@ -37,6 +48,7 @@ export class Hub {
   /** Unregisters a subscriber (unsubscribing this instance when it was the last). */
   async remove(subscriber: Subscriber): Promise<void> {
     if (!this.all.delete(subscriber)) return;
+    this.listeners.delete(subscriber);
     this.metrics.connectionsOpen.dec({ kind: subscriber.kind });
     const channel = channelOf(subscriber);
     const members = this.channels.get(channel);
@@ -49,6 +61,45 @@ export class Hub {
     } catch (error) {
       this.logger.warn({ err: error, channel }, 'unsubscribe failed');
     }
+  }
+
+  /** Receives the every-listener channel from now on (at start; never undone). */
+  subscribeAllListeners(): Promise<void> {
+    return this.broker.subscribe(allListenersChannel);
+  }
+
+  /** Calls `observer` with every publication on `channel` this instance receives (one observer a channel). */
+  observe(channel: string, observer: (publication: Publication) => void): void {
+    this.observers.set(channel, observer);
+  }
+
+  /** Publishes a listener event to every listener connection, on every instance: one publication in all. */
+  toAllListeners<K extends keyof ListenerServerEvents & string>(
+    event: K,
+    data: ListenerServerEvents[K],
+  ): Promise<void> {
+    return this.publish({
+      channel: allListenersChannel,
+      frame: frameOf<ListenerServerEvents, K>(event, data),
+      trace: injectTraceContext(),
+    });
+  }
+
+  /** How many broadcaster connections this instance holds. */
+  localBroadcasterCount(): number {
+    return this.channels.get(broadcastersChannel)?.size ?? 0;
+  }
+
+  /**
+   * Sends a broadcaster event to this instance's broadcaster connections only
+   * (not through the broker): for what every instance computes itself.
+   */
+  toLocalBroadcasters<K extends keyof BroadcasterServerEvents & string>(
+    event: K,
+    data: BroadcasterServerEvents[K],
+  ): void {
+    const publication = { channel: broadcastersChannel, frame: frameOf<BroadcasterServerEvents, K>(event, data) };
+    for (const subscriber of this.channels.get(broadcastersChannel) ?? []) subscriber.deliver(publication);
   }
 
   /** Every subscriber of this instance. */
@@ -100,7 +151,9 @@ export class Hub {
 
   /** Called by the broker for every publication on a channel this instance subscribed to. */
   readonly deliver = (publication: Publication): void => {
-    const members = this.channels.get(publication.channel);
+    this.observers.get(publication.channel)?.(publication);
+    const members =
+      publication.channel === allListenersChannel ? this.listeners : this.channels.get(publication.channel);
     this.metrics.busDeliveredTotal.inc({ channel_kind: kindOf(publication.channel) });
     if (publication.publishedAt !== undefined) {
       this.metrics.busLag.observe(Math.max(0, Date.now() - publication.publishedAt) / 1000);
@@ -132,8 +185,8 @@ function channelOf(subscriber: Subscriber): string {
   return subscriber.kind === 'broadcaster' ? broadcastersChannel : sessionChannel(subscriber.sessionId);
 }
 
-function kindOf(channel: string): 'session' | 'broadcasters' {
-  return channel === broadcastersChannel ? 'broadcasters' : 'session';
+function kindOf(channel: string): 'session' | 'broadcasters' | 'listeners' {
+  return channel === broadcastersChannel ? 'broadcasters' : channel === allListenersChannel ? 'listeners' : 'session';
 }
 
 function eventOf(channel: string): 'message:new' | 'message:receive' {

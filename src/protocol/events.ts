@@ -6,6 +6,15 @@
  * AsyncAPI/OpenAPI documents. Change a payload here and all three follow.
  */
 import { z } from 'zod';
+import {
+  announcementSchema,
+  focusFromBroadcasterSchema,
+  focusToBroadcastersSchema,
+  sessionFilterSchema,
+  statsSchema,
+} from './live-show.js';
+
+export * from './live-show.js';
 
 /** Longest text a message may have after cleaning (contract: 1–1000 characters). */
 export const MAX_TEXT_LENGTH = 1000;
@@ -113,6 +122,7 @@ export const listenerClientEvents = {
 export const broadcasterClientEvents = {
   'message:reply': broadcasterReplySchema,
   'user:typing': broadcasterTypingSchema,
+  'conversation:focus': focusFromBroadcasterSchema,
 } as const;
 
 // ---------------------------------------------------------------------------
@@ -230,6 +240,7 @@ export const listenerServerEvents = {
   'message:ack': messageAckSchema,
   'message:receive': messageReceiveSchema,
   'user:typing': typingToListenerSchema,
+  announcement: announcementSchema,
   'error:invalid_payload': invalidPayloadErrorSchema,
   'error:rate_limited': rateLimitedErrorSchema,
   'error:invalid_token': invalidTokenErrorSchema,
@@ -246,6 +257,8 @@ export const broadcasterServerEvents = {
   'session:moderated': sessionModeratedSchema,
   'message:hidden': messageHiddenSchema,
   'user:typing': typingToBroadcasterSchema,
+  'conversation:focus': focusToBroadcastersSchema,
+  'stats:update': statsSchema,
   'error:invalid_payload': invalidPayloadErrorSchema,
   'error:rate_limited': rateLimitedErrorSchema,
   'error:invalid_token': invalidTokenErrorSchema,
@@ -335,6 +348,7 @@ export const sessionListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100).describe('How many sessions, most recent first'),
   includeEmpty: z.enum(['true', 'false']).optional().describe('`true`: also list sessions without messages'),
   cursor: z.string().max(200).optional().describe("The previous page's `nextCursor`"),
+  filter: sessionFilterSchema.optional(),
 });
 export const messageListQuerySchema = z.object({
   after: messageIdSchema.optional().describe('Only messages stored after this messageId'),

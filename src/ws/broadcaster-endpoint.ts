@@ -7,6 +7,7 @@ import { wsMessages } from '../errors.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { broadcasterClientEvents } from '../protocol/events.js';
 import type { BroadcasterConnection } from './connection.js';
+import { ConversationFocus } from './conversation-focus.js';
 import { parseFrame } from './frames.js';
 import type { EndpointDeps } from './listener-endpoint.js';
 import { abuseGuard, sendInvalidPayload } from './refusals.js';
@@ -17,8 +18,11 @@ const KNOWN_SESSIONS_CACHE = 10_000;
 
 export class BroadcasterEndpoint {
   private readonly knownSessions = new Map<string, true>();
+  private readonly focus: ConversationFocus;
 
-  constructor(private readonly deps: EndpointDeps) {}
+  constructor(private readonly deps: EndpointDeps) {
+    this.focus = new ConversationFocus(deps.hub);
+  }
 
   open(connection: BroadcasterConnection, role: AdminRole): void {
     connection.send('connection:success', {
@@ -32,7 +36,12 @@ export class BroadcasterEndpoint {
     // until the token expires (hours): its connections are closed like an expired token's.
     const timer = setInterval(() => void this.checkAccount(connection), this.deps.accountCheckIntervalMs);
     timer.unref();
-    connection.socket.once('close', () => clearInterval(timer));
+    connection.socket.once('close', () => {
+      clearInterval(timer);
+      this.focus.closed(connection).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, connectionId: connection.id }, 'clearing the conversation focus failed');
+      });
+    });
   }
 
   private async checkAccount(connection: BroadcasterConnection): Promise<void> {
@@ -77,6 +86,14 @@ export class BroadcasterEndpoint {
           typingBySession.set(sessionId, throttle);
         }
         return throttle.offer(isTyping);
+      }
+      if (frame.event === 'conversation:focus') {
+        const { sessionId } = frame.data;
+        if (sessionId !== null && !(await this.sessionExists(sessionId))) {
+          return sendInvalidPayload(connection, metrics, { message: wsMessages.unknownSession });
+        }
+        if (!connection.isOpen) return; // closed meanwhile: its focus is already cleared
+        return this.focus.set(connection, sessionId);
       }
       guard(await chat.replyFromBroadcaster(sender, frame.data, connection));
     };

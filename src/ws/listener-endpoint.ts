@@ -10,7 +10,7 @@ import { wsMessages } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import { listenerClientEvents, messageIdSchema } from '../protocol/events.js';
+import { listenerClientEvents, messageIdSchema, type ListenerServerEvents } from '../protocol/events.js';
 import type { Subscriber } from '../hub/subscriber.js';
 import { ListenerConnection, type AnyConnection } from './connection.js';
 import { parseFrame } from './frames.js';
@@ -33,6 +33,8 @@ export interface EndpointDeps {
   typingThrottleMs: number;
   /** How often an open broadcaster connection checks that its account still exists. */
   accountCheckIntervalMs: number;
+  /** The newest announcement for a listener that just connected (after its greeting and replay). */
+  lateAnnouncement?: (() => ListenerServerEvents['announcement'] | undefined) | undefined;
 }
 
 /** The replay running on one listener connection, and whether another was asked for meanwhile. */
@@ -63,7 +65,10 @@ export class ListenerEndpoint {
       );
       void this.recover(gapped);
     };
-    return this.run(connection, () => this.greet(connection, principal)).first;
+    return this.run(connection, () => this.greet(connection, principal)).first.then(() => {
+      const announcement = this.deps.lateAnnouncement?.();
+      if (announcement && connection.isOpen) connection.send('announcement', announcement);
+    });
   }
 
   private async greet(connection: ListenerConnection, principal: ListenerPrincipal): Promise<void> {

@@ -184,11 +184,16 @@ for (const kind of kinds) {
       await registry.acquire({ connectionId: 'b1', sessionId: 'sb', ip: '1.1.1.2' }, limits);
       assert.deepEqual(await registry.onlineSessions(['sa', 'sb', 'sc']), new Set(['sa', 'sb']));
       assert.deepEqual(await registry.onlineSessions([]), new Set());
+      assert.deepEqual((await registry.onlineSessionIds(10)).sort(), ['sa', 'sb']);
+      assert.equal((await registry.onlineSessionIds(1)).length, 1);
+      assert.equal(await registry.countOnlineSessions(), 2);
       await registry.release({ connectionId: 'a1', sessionId: 'sa', ip: '1.1.1.1' });
       assert.deepEqual(await registry.onlineSessions(['sa', 'sb']), new Set(['sa', 'sb']));
       await registry.release({ connectionId: 'a2', sessionId: 'sa', ip: '1.1.1.1' });
       await registry.release({ connectionId: 'b1', sessionId: 'sb', ip: '1.1.1.2' });
       assert.deepEqual(await registry.onlineSessions(['sa', 'sb']), new Set());
+      assert.deepEqual(await registry.onlineSessionIds(10), []);
+      assert.equal(await registry.countOnlineSessions(), 0);
     });
 
     test('rate limiter counts points per key within the window', async () => {

@@ -36,9 +36,10 @@ const receive = { messageId: '1', from: 'Penyiar', text: 'halo', createdAt: at }
 type Answers =
   'message:ack' | 'error:invalid_payload' | 'error:rate_limited' | 'error:invalid_token' | 'error:unavailable';
 same<keyof SenderServerEvents, Answers>(true);
-same<keyof ListenerServerEvents, 'connection:success' | 'message:receive' | 'user:typing' | 'error:banned' | Answers>(
-  true,
-);
+same<
+  keyof ListenerServerEvents,
+  'connection:success' | 'message:receive' | 'user:typing' | 'error:banned' | 'announcement' | Answers
+>(true);
 same<
   keyof BroadcasterServerEvents,
   | 'connection:success'
@@ -47,6 +48,8 @@ same<
   | 'session:moderated'
   | 'message:hidden'
   | 'user:typing'
+  | 'conversation:focus'
+  | 'stats:update'
   | Answers
 >(true);
 same<keyof ListenerServerEvents['connection:success'], 'sessionId' | 'name' | 'city' | 'connectionId' | 'expiresAt'>(

@@ -62,6 +62,14 @@ export const broadcasterClientDocs: EventDocs<typeof broadcasterClientEvents> = 
       'A `sessionId` that names no session is answered with `error:invalid_payload`.',
     example: { sessionId: ex.sessionId, isTyping: true },
   },
+  'conversation:focus': {
+    summary: 'Tell the other broadcasters which conversation you have open.',
+    description:
+      'Forwarded to every connected broadcaster, on every instance, as `conversation:focus` `{"adminId","name","sessionId"}`, ' +
+      'so that two broadcasters do not answer the same listener. `null` leaves the conversation; closing the connection does ' +
+      'the same. Not stored. A `sessionId` that names no session is answered with `error:invalid_payload`.',
+    example: { sessionId: ex.sessionId },
+  },
 };
 
 function errorDocs(
@@ -160,6 +168,20 @@ export const listenerServerDocs: EventDocs<typeof listenerServerEvents> = {
       'device answers `403 banned` until `until` (null: no end).',
     example: { message: 'Anda diblokir dari obrolan ini.', until: null },
   },
+  announcement: {
+    summary: 'An announcement from the station to every listener.',
+    description:
+      'Sent to every connected listener, on every instance, when a broadcaster announces something ' +
+      '(`POST /livechat/admin/announcements`). A connection opened within 10 minutes of the newest announcement gets that one ' +
+      'right after `connection:success` (and its replay). The same `announcementId` may arrive twice around a reconnect: show ' +
+      'it once.',
+    example: {
+      announcementId: '12',
+      from: ex.broadcasterName,
+      text: 'Kuis dimulai! Jawab pertanyaan pertama di kolom chat.',
+      createdAt: ex.replyCreatedAt,
+    },
+  },
   ...errorDocs(
     'Create a new session (`POST /livechat/session`).',
     '; and right after `connection:success` when `lastMessageId` is not a valid messageId (there is no replay then)',
@@ -226,6 +248,20 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
       'release of a message the word filter held) `/livechat/admin/messages/{messageId}/hide`. Hidden messages leave the ' +
       'admin listings unless `includeHidden=true`.',
     example: { messageId: ex.listenerMessageId, sessionId: ex.sessionId, hidden: true, by: ex.broadcasterName },
+  },
+  'conversation:focus': {
+    summary: 'A broadcaster opened or left a conversation.',
+    description:
+      'Sent to every broadcaster when one sends `conversation:focus`, and with `sessionId: null` when that connection closes. ' +
+      'Dashboards show it on the conversation ("Penyiar B sedang membalas").',
+    example: { adminId: ex.adminId, name: ex.broadcasterName, sessionId: ex.sessionId },
+  },
+  'stats:update': {
+    summary: 'The live show at a glance, every 5 seconds.',
+    description:
+      'Sent every 5 seconds to every broadcaster connection; the same body as `GET /livechat/admin/stats`, counted across ' +
+      'instances.',
+    example: { listenersOnline: 128, sessionsToday: 342, messagesLastHour: 517, openRequests: 9 },
   },
   'user:typing': {
     summary: 'A listener is (or stopped) typing.',

@@ -21,6 +21,7 @@ import { example, type JsonSchema, type SchemaSet } from '../schema-set.js';
 import { broadcasterServerDocs } from './events.js';
 import { ex } from './examples.js';
 import { moderationOperations } from './rest-moderation.js';
+import { liveShowOperations } from './live-show-rest.js';
 
 export const createSessionRequestExample = example(
   createSessionRequestSchema,
@@ -98,6 +99,8 @@ export const errorNotes: Record<HttpErrorCode, string> = {
   forbidden: 'A valid token of the wrong kind (a listener session token).',
   origin_forbidden: 'The `Origin` header is not in `LIVECHAT_ALLOWED_ORIGINS` (when that is set).',
   not_found: 'No such session.',
+  conflict:
+    'The change clashes with what is stored (a quick reply shortcut already taken, or the quick reply limit reached).',
   payload_too_large: 'The body is over 16 KiB.',
   rate_limited: 'Too many requests; retry after `Retry-After` seconds.',
   internal_error: 'Unexpected server error.',
@@ -248,6 +251,13 @@ export const restOperations: RestOperation[] = [
         example: 'MTc0ODc2MjEwMjQ4MTo5YjJlNGQ3MS0wYzNhLTRmOGUtYjVkNi0xYTdjOWUzZjJiNDA',
         description: "The previous page's `nextCursor` (opaque)",
       },
+      {
+        name: 'filter',
+        in: 'query',
+        schema: sessionListQuerySchema.shape.filter,
+        required: false,
+        example: 'unanswered',
+      },
     ],
     success: {
       status: 200,
@@ -259,7 +269,8 @@ export const restOperations: RestOperation[] = [
     errors: ['invalid_payload', 'unauthorized', 'forbidden', 'origin_forbidden', 'internal_error', 'unavailable'],
     notes: {
       invalid_payload:
-        '`limit` is not an integer from 1 to 500, `includeEmpty` is not `true` or `false`, or `cursor` is not a `nextCursor` of this service.',
+        '`limit` is not an integer from 1 to 500, `includeEmpty` is not `true` or `false`, `filter` is not one of ' +
+        '`unanswered`, `online`, `requests`, `blocked`, or `cursor` is not a `nextCursor` of this service.',
     },
   },
   {
@@ -371,4 +382,5 @@ export const restOperations: RestOperation[] = [
     notes: { unauthorized: '`LIVECHAT_METRICS_TOKEN` is set and the bearer token is missing or different.' },
     security: [{}, { metricsToken: [] }],
   },
+  ...liveShowOperations,
 ];

@@ -29,6 +29,14 @@ export class MemoryRegistry implements ConnectionRegistry {
   async onlineSessions(sessionIds: readonly string[]): Promise<Set<string>> {
     return new Set(sessionIds.filter((id) => this.bySession.has(id)));
   }
+
+  async onlineSessionIds(max: number): Promise<string[]> {
+    return [...this.bySession.keys()].slice(0, max);
+  }
+
+  async countOnlineSessions(): Promise<number> {
+    return this.bySession.size;
+  }
 }
 
 /** Adds to a set in a map; true when the set was created (first member). */

@@ -8,7 +8,16 @@
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { AcquireResult, ConnectionEntry, ConnectionLimits, ConnectionRegistry } from '../registry.js';
-import { acquireLua, onlineLua, refreshLua, releaseLua, sweepCandidatesLua, sweepLua } from './scripts.js';
+import {
+  acquireLua,
+  onlineCountLua,
+  onlineIdsLua,
+  onlineLua,
+  refreshLua,
+  releaseLua,
+  sweepCandidatesLua,
+  sweepLua,
+} from './scripts.js';
 
 type ScriptFn = (numberOfKeys: number, ...keysAndArgs: (string | number)[]) => Promise<unknown>;
 
@@ -20,6 +29,8 @@ interface ScriptedRedis {
   livechatSweepCandidates: ScriptFn;
   livechatSweep: ScriptFn;
   livechatOnline: ScriptFn;
+  livechatOnlineIds: ScriptFn;
+  livechatOnlineCount: ScriptFn;
 }
 
 export function defineRegistryScripts(redis: Redis): void {
@@ -29,6 +40,8 @@ export function defineRegistryScripts(redis: Redis): void {
   redis.defineCommand('livechatSweepCandidates', { lua: sweepCandidatesLua });
   redis.defineCommand('livechatSweep', { lua: sweepLua });
   redis.defineCommand('livechatOnline', { lua: onlineLua });
+  redis.defineCommand('livechatOnlineIds', { lua: onlineIdsLua });
+  redis.defineCommand('livechatOnlineCount', { lua: onlineCountLua });
 }
 
 export interface RedisRegistryOptions {
@@ -149,6 +162,30 @@ export class RedisRegistry implements ConnectionRegistry {
       this.onFallback('onlineSessions', error);
       return new Set(ids.filter((id) => this.hasLocalSession(id)));
     }
+  }
+
+  async onlineSessionIds(max: number): Promise<string[]> {
+    try {
+      return (await this.redis.livechatOnlineIds(1, this.indexKey, Math.max(0, max))) as string[];
+    } catch (error) {
+      this.onFallback('onlineSessionIds', error);
+      return [...this.localSessions()].slice(0, max);
+    }
+  }
+
+  async countOnlineSessions(): Promise<number> {
+    try {
+      return Number(await this.redis.livechatOnlineCount(1, this.indexKey));
+    } catch (error) {
+      this.onFallback('countOnlineSessions', error);
+      return this.localSessions().size;
+    }
+  }
+
+  private localSessions(): Set<string> {
+    const ids = new Set<string>();
+    for (const entry of this.local.values()) if (entry.sessionId !== undefined) ids.add(entry.sessionId);
+    return ids;
   }
 
   /**

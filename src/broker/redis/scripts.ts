@@ -152,3 +152,16 @@ for i = 1, #KEYS do
 end
 return out
 `;
+
+/**
+ * The sessions with a live member, from the index (scores are their latest expiry).
+ * KEYS: [index]; ARGV: [max]. Returns up to `max` sessionIds.
+ */
+export const onlineIdsLua = `${prelude}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. nowStr, '+inf', 'LIMIT', 0, tonumber(ARGV[1]))
+`;
+
+/** How many sessions have a live member. KEYS: [index]. */
+export const onlineCountLua = `${prelude}
+return redis.call('ZCOUNT', KEYS[1], '(' .. nowStr, '+inf')
+`;

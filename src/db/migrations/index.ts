@@ -7,6 +7,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { sessionsActivity } from './0002-sessions-activity.js';
 import { moderation } from './0004-moderation.js';
+import { showTools } from './0005-show-tools.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -17,6 +18,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
         '0001-initial': initial(dialect),
         '0002-sessions-activity': sessionsActivity,
         '0004-moderation': moderation(dialect),
+        '0005-show-tools': showTools(dialect),
       };
     },
   };

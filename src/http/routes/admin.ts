@@ -19,8 +19,10 @@ import {
 } from '../../protocol/events.js';
 import { limitLoginAttempt, type LoginLimiters } from '../login-attempts.js';
 import { validate } from '../validate.js';
+import { liveShowRoutes, type LiveShowRouteDeps } from './live-show.js';
+import { sessionFilterOptions } from './session-filter.js';
 
-export interface AdminRouteDeps extends LoginLimiters {
+export interface AdminRouteDeps extends LoginLimiters, Omit<LiveShowRouteDeps, 'store' | 'logger'> {
   config: Config;
   store: Store;
   tokens: TokenService;
@@ -60,10 +62,14 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   const requireAdmin = adminAuth(deps);
 
   router.get('/livechat/admin/sessions', requireAdmin, async (req, res) => {
-    const { limit, includeEmpty, cursor } = validate(sessionListQuerySchema, req.query);
+    const { limit, includeEmpty, cursor, filter } = validate(sessionListQuerySchema, req.query);
     const after = cursor === undefined ? undefined : decodeSessionCursor(cursor);
     if (cursor !== undefined && after === undefined) throw new HttpError('invalid_payload', 'Cursor tidak valid.');
-    const page = await store.sessions.listRecent({ limit, includeEmpty: includeEmpty === 'true', after });
+    const filtered = await sessionFilterOptions(filter, deps.registry);
+    const page =
+      filtered === 'none'
+        ? { sessions: [] }
+        : await store.sessions.listRecent({ limit, includeEmpty: includeEmpty === 'true', after, ...filtered });
     const sessions = page.sessions;
     const online = await deps.registry.onlineSessions(sessions.map((s) => s.id));
     res.json({
@@ -92,6 +98,8 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     });
     res.json({ messages: messages.map(toMessage) });
   });
+
+  router.use(liveShowRoutes({ ...deps, store, logger }, requireAdmin));
 
   return router;
 }

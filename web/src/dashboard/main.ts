@@ -26,6 +26,7 @@ import { ConversationView } from './views/conversation.js';
 import { HeaderView } from './views/header.js';
 import { loginView } from './views/login.js';
 import { SessionListView } from './views/session-list.js';
+import { LiveShow } from './show/live-show.js';
 
 const root = document.getElementById('app')!;
 const state = initialState();
@@ -63,6 +64,12 @@ const conversation = new ConversationView(dash, {
     state.pending.delete(id);
     loop.renderNext('conversation');
   },
+});
+const liveShow = new LiveShow({
+  dash,
+  replyForm: conversation.replyForm,
+  replyInput: conversation.replyInput,
+  open: (sessionId) => select(sessionId),
 });
 const dashMain = el('main', { className: 'dash-main' }, sessionList.element, conversation.element);
 
@@ -119,7 +126,11 @@ function showMain(): void {
   sessionList.reset();
   conversation.reset();
   clear(root);
-  root.append(header.build(), statusBar.element, dashMain);
+  const headerElement = header.build();
+  headerElement.append(liveShow.stats.element);
+  sessionList.element.firstElementChild?.after(liveShow.filter.element);
+  liveShow.render();
+  root.append(headerElement, liveShow.toolbar, statusBar.element, dashMain);
   loop.renderNext('header', 'status', 'list', 'conversation', 'title');
 }
 
@@ -151,6 +162,7 @@ function select(sessionId: string | undefined): void {
     sync.client?.typing(previous).stop();
   }
   state.selected = sessionId;
+  liveShow.selected(sessionId);
   dashMain.classList.toggle('show-conversation', sessionId !== undefined);
   const conv = sessionId ? state.conversations.get(sessionId) : undefined;
   if (conv) {
@@ -175,6 +187,7 @@ function start(a: Auth): void {
     refreshToken: async () => null,
   });
   sync.client = c;
+  liveShow.attach(c);
   const live = () => c === sync.client;
   c.on('state', (change) => {
     if (!live()) return;
@@ -206,6 +219,7 @@ function start(a: Auth): void {
 
 function logout(message = ''): void {
   sync.stop();
+  liveShow.detach();
   state.auth = undefined;
   store.remove(AUTH_KEY);
   state.conversations.clear();

@@ -32,6 +32,8 @@ export interface DashboardState {
   pending: Map<string, PendingReply>;
   drafts: Map<string, string>;
   readMarkers: Record<string, string>;
+  /** The session list shows only the conversations this accepts (a triage filter), all without it. */
+  listFilter?: ((conv: Conversation) => boolean) | undefined;
 }
 
 export function initialState(): DashboardState {

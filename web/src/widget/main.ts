@@ -25,6 +25,7 @@ import { clear, el, isAtBottom, scrollToBottom, setText, store, syncList } from 
 import { formatTime, initialLang, strings, type Lang, type Strings } from '../shared/i18n.js';
 import { brand, langToggle } from '../shared/page.js';
 import { StatusBar } from '../shared/status-bar.js';
+import { AnnouncementBanner } from './announcement-banner.js';
 import { startForm, type StartDraft } from './start-form.js';
 import {
   applyDelivery,
@@ -57,6 +58,7 @@ let noticeTimer: ReturnType<typeof setTimeout> | undefined;
 let view: 'form' | 'chat' = 'form';
 /** What the start form holds between renders. */
 const draft: StartDraft = { name: '', city: '', error: '' };
+const announcements = new AnnouncementBanner();
 
 const embedded = new URLSearchParams(location.search).has('embed');
 const root = document.getElementById('app')!;
@@ -146,6 +148,7 @@ function openChat(): void {
     renderChatHeader();
   });
   c.on('error:rate_limited', () => c === client && showNotice(t.rateLimitedSend));
+  c.on('announcement', (a) => c === client && announcements.show(a));
   typing = c.typing();
   view = 'chat';
   render();
@@ -291,7 +294,8 @@ function renderChat(): HTMLElement {
     },
     typing: () => typing,
   });
-  section.append(chatHeader, statusBar.element, queuedNote, list, typingLine, notice, composer);
+  announcements.render();
+  section.append(chatHeader, statusBar.element, announcements.element, queuedNote, list, typingLine, notice, composer);
   notice.hidden = true;
   renderStatus();
   renderTyping();

@@ -68,7 +68,9 @@ export class SessionListView {
   render(): void {
     const { state } = this.dash;
     setText(this.heading, state.t.sessions);
-    const order = (state.order ??= orderSessions(state.conversations.values()));
+    const { listFilter } = state;
+    const shown = listFilter ? [...state.conversations.values()].filter(listFilter) : state.conversations.values();
+    const order = (state.order ??= orderSessions(shown));
     if (order.length === 0) {
       this.reset();
       this.list.style.height = '';

@@ -1,0 +1,34 @@
+/**
+ * `filter=` of the session listing (contract v1.1 D) as listing options:
+ * `unanswered` is a condition on the session's newest message, `online` the
+ * sessions the shared registry holds (on every instance).
+ */
+import type { ConnectionRegistry } from '../../broker/registry.js';
+import type { SessionListOptions } from '../../db/types.js';
+import type { SessionFilter } from '../../protocol/live-show.js';
+
+/** The most online sessions one listing considers. */
+export const MAX_ONLINE_LISTED = 50_000;
+
+export type FilterOptions = Pick<SessionListOptions, 'unanswered' | 'onlyIds'>;
+
+/**
+ * The options of a filter, or `none` when no session can match: `requests`
+ * and `blocked` until song requests and blocks are stored.
+ */
+export async function sessionFilterOptions(
+  filter: SessionFilter | undefined,
+  registry: ConnectionRegistry,
+): Promise<FilterOptions | 'none'> {
+  switch (filter) {
+    case undefined:
+      return {};
+    case 'unanswered':
+      return { unanswered: true };
+    case 'online':
+      return { onlyIds: await registry.onlineSessionIds(MAX_ONLINE_LISTED) };
+    case 'requests':
+    case 'blocked':
+      return 'none';
+  }
+}
