@@ -37,9 +37,11 @@ type Answers =
   'message:ack' | 'error:invalid_payload' | 'error:rate_limited' | 'error:invalid_token' | 'error:unavailable';
 same<keyof SenderServerEvents, Answers>(true);
 same<keyof ListenerServerEvents, 'connection:success' | 'message:receive' | 'user:typing' | Answers>(true);
-same<keyof BroadcasterServerEvents, 'connection:success' | 'message:new' | 'presence:update' | 'user:typing' | Answers>(
-  true,
-);
+same<
+  keyof BroadcasterServerEvents,
+  'connection:success' | 'message:new' | 'presence:update' | 'user:typing' | 'error:session_ended' | Answers
+>(true);
+same<keyof BroadcasterServerEvents['error:session_ended'], 'sessionId' | 'newSessionId' | 'clientMessageId'>(true);
 same<keyof ListenerServerEvents['connection:success'], 'sessionId' | 'name' | 'city' | 'connectionId' | 'expiresAt'>(
   true,
 );
