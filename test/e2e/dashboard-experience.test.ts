@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { connectListener, json, loginAdmin, type TestSocket } from '../helpers/clients.js';
+import { connectListener, createSession, json, listenerUrl, loginAdmin, TestSocket } from '../helpers/clients.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import {
@@ -166,6 +166,10 @@ describe('the dashboard: accessibility, focus, ended sessions, notifications, ex
     assert.equal(await dash.page.$eval('.sound-toggle', (b) => getComputedStyle(b).outlineColor), 'rgb(255, 255, 255)');
     await axe(dash.page, 'conversation');
     await screenshot(dash.page, 'dashboard-desktop-conversation');
+    await dash.page.emulateMedia({ colorScheme: 'dark' });
+    await axe(dash.page, 'conversation, dark');
+    await screenshot(dash.page, 'dashboard-desktop-conversation-dark');
+    await dash.page.emulateMedia({ colorScheme: 'light' });
   });
 
   test('keyboard focus stays where it is while messages and typing re-render the list', async () => {
@@ -297,6 +301,19 @@ describe('the dashboard: accessibility, focus, ended sessions, notifications, ex
   });
 
   test('at 390 px the session list fits: badges and times in view', async () => {
+    // A long name, a long city and a long unbroken word must not widen the list.
+    const long = await createSession(
+      server,
+      'Muhammad Rizky Pratama Wijayakusuma Nugroho',
+      'Kabupaten Kepulauan Seribu',
+    );
+    const longSocket = await TestSocket.open(listenerUrl(server, long.sessionToken));
+    sockets.push(longSocket);
+    longSocket.send('message:send', {
+      text: 'Salaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaam',
+      clientMessageId: 'l1',
+    });
+    await longSocket.next('message:ack');
     const phone = await open(`${server.baseUrl}/dashboard/`, PHONE);
     await loginBroadcaster(phone.page, server.admin);
     await phone.page.waitForSelector('.session .badge', { timeout: WAIT });
@@ -322,6 +339,9 @@ describe('the dashboard: accessibility, focus, ended sessions, notifications, ex
     await phone.page.waitForSelector('.conversation-pane .msg', { timeout: WAIT });
     await axe(phone.page, 'phone conversation');
     await screenshot(phone.page, 'dashboard-phone-conversation');
+    await phone.page.emulateMedia({ colorScheme: 'dark' });
+    await axe(phone.page, 'phone conversation, dark');
+    await screenshot(phone.page, 'dashboard-phone-conversation-dark');
     await phone.context.close();
   });
 
