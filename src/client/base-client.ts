@@ -201,6 +201,10 @@ export abstract class BaseClient<S extends object, C extends object, M extends k
       case 'error:unavailable':
         if (typeof clientMessageId === 'string') this.outbox.unavailable(clientMessageId, String(data['message']));
         break;
+      case 'error:session_ended':
+        if (typeof clientMessageId === 'string')
+          this.outbox.rejectInvalid(clientMessageId, 'session ended', 'session_ended');
+        break;
     }
   }
 }

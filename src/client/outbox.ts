@@ -17,7 +17,7 @@
 import { randomId, systemTimers, type Timers } from './environment.js';
 
 export type DeliveryStatus = 'sending' | 'sent' | 'failed';
-export type FailureReason = 'timeout' | 'invalid' | 'too_large' | 'closed';
+export type FailureReason = 'timeout' | 'invalid' | 'too_large' | 'closed' | 'session_ended';
 
 export interface DeliveryUpdate<P> {
   clientMessageId: string;
@@ -238,11 +238,14 @@ export class Outbox<P> {
     return true;
   }
 
-  /** `error:invalid_payload` about a message: it will never be accepted, so it fails now. */
-  rejectInvalid(clientMessageId: string, message: string): boolean {
+  /**
+   * `error:invalid_payload` (or `error:session_ended`, `reason`) about a
+   * message: it will never be accepted, so it fails now.
+   */
+  rejectInvalid(clientMessageId: string, message: string, reason: FailureReason = 'invalid'): boolean {
     const entry = this.take(clientMessageId);
     if (!entry) return false;
-    this.fail(entry, 'invalid', message);
+    this.fail(entry, reason, message);
     this.pump();
     return true;
   }

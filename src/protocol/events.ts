@@ -234,6 +234,14 @@ export const unavailableErrorSchema = z
   })
   .describe('The message could not be stored (database down); nothing was acknowledged, it may be resent');
 
+export const sessionEndedErrorSchema = z
+  .object({
+    sessionId: sessionIdSchema.describe('The session replied to, whose token has expired'),
+    newSessionId: sessionIdSchema.optional().describe('The newest session linked to it, when the listener came back'),
+    clientMessageId: clientMessageIdSchema.optional(),
+  })
+  .describe('The reply went to a session whose token has expired: not stored');
+
 /** Events the server sends to listener connections. */
 export const listenerServerEvents = {
   'connection:success': listenerConnectionSuccessSchema,
@@ -263,6 +271,7 @@ export const broadcasterServerEvents = {
   'error:rate_limited': rateLimitedErrorSchema,
   'error:invalid_token': invalidTokenErrorSchema,
   'error:unavailable': unavailableErrorSchema,
+  'error:session_ended': sessionEndedErrorSchema,
 } as const;
 
 type Payloads<T extends Record<string, z.ZodType>> = { [K in keyof T]: z.infer<T[K]> };

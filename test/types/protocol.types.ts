@@ -50,8 +50,10 @@ same<
   | 'user:typing'
   | 'conversation:focus'
   | 'stats:update'
+  | 'error:session_ended'
   | Answers
 >(true);
+same<keyof BroadcasterServerEvents['error:session_ended'], 'sessionId' | 'newSessionId' | 'clientMessageId'>(true);
 same<keyof ListenerServerEvents['connection:success'], 'sessionId' | 'name' | 'city' | 'connectionId' | 'expiresAt'>(
   true,
 );

@@ -234,4 +234,30 @@ describe('outbox', () => {
     assert.equal((await r2.ack).messageId, '11');
     client.close();
   });
+
+  test('a reply into an ended session fails as session_ended, is not resent, and the event reaches the app', async () => {
+    const clock = new FakeClock();
+    const client = connectBroadcaster({
+      baseUrl: 'http://chat.test',
+      token: 'admin',
+      WebSocket: FakeSocket,
+      timers: clock,
+      network: new FakeNetwork(),
+      ackTimeoutMs: 1000,
+    });
+    FakeSocket.last.acceptBroadcaster();
+    const ended: unknown[] = [];
+    client.on('error:session_ended', (e) => ended.push(e));
+    const r = client.reply(SESSION_A, 'Halo?');
+    const next = client.reply(SESSION_B, 'Halo Budi!');
+    const event = { sessionId: SESSION_A, newSessionId: SESSION_B, clientMessageId: r.clientMessageId };
+    FakeSocket.last.deliver('error:session_ended', event);
+    await assert.rejects(r.ack, (e: unknown) => e instanceof DeliveryError && e.reason === 'session_ended');
+    assert.deepEqual(ended, [event]);
+    clock.advance(5000);
+    const sent = FakeSocket.last.messages('message:reply').map((m) => m['clientMessageId']);
+    assert.equal(sent.filter((id) => id === r.clientMessageId).length, 1, 'never resent');
+    assert.ok(sent.includes(next.clientMessageId), 'the next reply goes out');
+    client.close();
+  });
 });

@@ -12,6 +12,7 @@ import {
   conversationRows,
   isBehind,
   loadAfter,
+  loginWarningDelay,
   mergeMessages,
   newConversation,
   newerThanMark,
@@ -19,9 +20,12 @@ import {
   orderSessions,
   planSync,
   PRELOAD_SESSIONS,
+  presenceOf,
+  repliesToKeep,
   sessionPreview,
   settledReplies,
   totalUnread,
+  validSavedReplies,
   visibleRange,
   widerSync,
   withReadMarker,
@@ -270,5 +274,39 @@ describe('what the list and the conversation show', () => {
     assert.equal(failed.status, 'failed');
     assert.equal(failed.reason, 'invalid');
     assert.equal(created.status, 'sending', 'the old state is left alone');
+  });
+});
+
+describe('presence, the kept outbox and the login warning', () => {
+  test('presence is unknown while the dashboard is disconnected', () => {
+    assert.equal(presenceOf(conv({ online: true }), true), 'online');
+    assert.equal(presenceOf(conv({ online: false }), true), 'offline');
+    assert.equal(presenceOf(conv({ online: true }), false), 'unknown');
+  });
+
+  test('the outbox keeps every reply not stored yet, and reads back only well-formed ones', () => {
+    const replies: PendingReply[] = [
+      { clientMessageId: 'a', sessionId: 's1', text: 'satu', status: 'sending' },
+      { clientMessageId: 'b', sessionId: 's1', text: 'dua', status: 'sent', messageId: '7' },
+      { clientMessageId: 'c', sessionId: 's2', text: 'tiga', status: 'failed', reason: 'session_ended' },
+    ];
+    const kept = repliesToKeep(replies);
+    assert.deepEqual(kept, [
+      { clientMessageId: 'a', sessionId: 's1', text: 'satu', status: 'sending' },
+      { clientMessageId: 'c', sessionId: 's2', text: 'tiga', status: 'failed', reason: 'session_ended' },
+    ]);
+    assert.deepEqual(validSavedReplies(JSON.parse(JSON.stringify(kept))), kept);
+    assert.deepEqual(
+      validSavedReplies([null, 1, { clientMessageId: 'x', sessionId: 's', text: 't', status: 'sent' }]),
+      [],
+    );
+    assert.deepEqual(validSavedReplies({ replies: kept }), []);
+  });
+
+  test('the login warning comes five minutes before the end, at once when closer', () => {
+    const now = Date.parse(at(0));
+    assert.equal(loginWarningDelay(new Date(now + 3_600_000).toISOString(), now), 3_300_000);
+    assert.equal(loginWarningDelay(new Date(now + 60_000).toISOString(), now), 0);
+    assert.equal(loginWarningDelay('not a date', now), undefined);
   });
 });

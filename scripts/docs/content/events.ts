@@ -269,4 +269,11 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
     example: { sessionId: ex.sessionId, isTyping: true },
   },
   ...errorDocs('Log in again (`POST /livechat/admin/login`).', ', a `sessionId` that names no session'),
+  'error:session_ended': {
+    summary: 'The reply went to a session whose token has expired: not stored.',
+    description:
+      'The listener can no longer read that session. `newSessionId` names the newest session linked to it (the listener ' +
+      'came back), when there is one: reply there. `clientMessageId` is echoed when the reply carried one.',
+    example: { sessionId: ex.sessionId, newSessionId: ex.sessionId, clientMessageId: ex.replyClientMessageId },
+  },
 };

@@ -14,13 +14,15 @@
  */
 import { connectBroadcaster, LivechatHttpError, loginBroadcaster } from '../../../src/client/index.js';
 import { wireComposer } from '../shared/composer.js';
-import { clear, el, store } from '../shared/dom.js';
-import { strings, type Lang } from '../shared/i18n.js';
+import { clear, el, setText, store } from '../shared/dom.js';
+import { formatTime, strings, type Lang } from '../shared/i18n.js';
 import { StatusBar } from '../shared/status-bar.js';
-import { totalUnread } from './model.js';
+import { DesktopNotifier } from './desktop-notify.js';
+import { loginWarningDelay, repliesToKeep, totalUnread, type PendingReply } from './model.js';
+import { loadDrafts, loadOutbox, saveDrafts, saveOutbox } from './persistence.js';
 import { createRenderLoop, type Region } from './render-loop.js';
 import { Chime } from './sound.js';
-import { AUTH_KEY, initialState, MUTE_KEY, type Auth, type Dashboard } from './state.js';
+import { AUTH_KEY, DESKTOP_NOTIFY_KEY, initialState, MUTE_KEY, type Auth, type Dashboard } from './state.js';
 import { RESYNC_MIN_MS, resyncInterval, Sync } from './sync.js';
 import { ConversationView } from './views/conversation.js';
 import { HeaderView } from './views/header.js';
@@ -36,7 +38,22 @@ const dash: Dashboard = { state, loop };
 const sync = new Sync(dash, {
   resyncMs: resyncInterval(new URLSearchParams(location.search).get('resyncMs') ?? root.dataset['resyncMs']),
   notify,
+  onListenerMessage: (m) => {
+    if (state.desktopNotify) desktop.show({ title: m.from, body: m.text, sessionId: m.sessionId });
+  },
+  onNewListener: (sessionId) => {
+    if (state.desktopNotify) desktop.show({ title: state.t.newListener, body: state.t.newListenerBody, sessionId });
+  },
+  onPendingChange: () => persistOutbox(),
 });
+const desktop = new DesktopNotifier((sessionId) => {
+  sync.conversationFor(sessionId);
+  select(sessionId);
+});
+/** Warns that the login ends soon (see `scheduleLoginWarning`). */
+let loginWarningTimer: ReturnType<typeof setTimeout> | undefined;
+/** Saves the drafts a moment after the last keystroke. */
+let draftTimer: ReturnType<typeof setTimeout> | undefined;
 let connectedOnce = false;
 /** Move the keyboard focus to the reply box at the next render (a conversation was opened). */
 let focusReply = false;
@@ -52,6 +69,7 @@ const header = new HeaderView(dash, {
     chime.unlock();
     header.render(); // at once: the button reports its own state
   },
+  onToggleDesktopNotify: () => void toggleDesktopNotify(),
   onLang: switchLang,
   onLogout: () => logout(),
 });
@@ -62,7 +80,17 @@ const conversation = new ConversationView(dash, {
   onRemove: (id) => {
     sync.client?.discard(id);
     state.pending.delete(id);
+    persistOutbox();
     loop.renderNext('conversation');
+  },
+  onOpenSession: (sessionId) => {
+    // The reply that did not arrive goes along as the new conversation's draft.
+    const lost = [...state.pending.values()].find(
+      (r) => r.sessionId === state.selected && r.reason === 'session_ended',
+    );
+    if (lost && !state.drafts.get(sessionId)) state.drafts.set(sessionId, lost.text);
+    sync.conversationFor(sessionId);
+    select(sessionId);
   },
 });
 const liveShow = new LiveShow({
@@ -71,17 +99,101 @@ const liveShow = new LiveShow({
   replyInput: conversation.replyInput,
   open: (sessionId) => select(sessionId),
 });
-const dashMain = el('main', { className: 'dash-main' }, sessionList.element, conversation.element);
+const dashMain = el(
+  'main',
+  { className: 'dash-main', attrs: { id: 'dash-main', tabindex: '-1' } },
+  sessionList.element,
+  conversation.element,
+);
+const skipLink = el('a', { className: 'skip-link', attrs: { href: '#dash-main' } });
+skipLink.addEventListener('click', (event) => {
+  event.preventDefault();
+  // To the list's tab stop (the open or last focused listener), else the main area.
+  const row = sessionList.element.querySelector<HTMLElement>('.session[tabindex="0"]');
+  (row ?? dashMain).focus();
+});
+const loginWarningText = el('span');
+const reloginButton = el('button', { className: 'link-button relogin', attrs: { type: 'button' } });
+reloginButton.addEventListener('click', () => logout());
+const loginWarning = el('p', { className: 'login-warning', attrs: { role: 'alert' } }, loginWarningText, reloginButton);
+const connectionRegion = el('section', { className: 'connection-region' }, statusBar.element, loginWarning);
 
 function render(dirty: ReadonlySet<Region>): void {
   if (dirty.has('title')) updateTitle();
   if (state.view !== 'main') return;
+  const focusedIn = focusRegion();
   if (dirty.has('header')) header.render();
-  if (dirty.has('status')) statusBar.render(state.t);
+  if (dirty.has('status')) renderStatus();
   if (dirty.has('list')) sessionList.render();
   if (dirty.has('conversation')) conversation.render();
   if (focusReply && state.selected) conversation.replyInput.focus();
   focusReply = false;
+  if (focusedIn) keepFocus(focusedIn);
+}
+
+/** Where the keyboard focus is before a render: a region of the page, or nowhere worth keeping. */
+function focusRegion(): 'conversation' | 'list' | 'page' | undefined {
+  const focused = document.activeElement;
+  if (!focused || focused === document.body) return undefined;
+  if (conversation.element.contains(focused)) return 'conversation';
+  if (sessionList.element.contains(focused)) return 'list';
+  return root.contains(focused) ? 'page' : undefined;
+}
+
+/**
+ * A render removed or hid the focused element (a reply row that became the
+ * stored message, a retry button that went away): the focus would fall to
+ * <body>, and a keyboard user would start again from the top. Keep it in the
+ * region it was in.
+ */
+function keepFocus(region: 'conversation' | 'list' | 'page'): void {
+  if (document.activeElement && document.activeElement !== document.body) return;
+  const target =
+    region === 'conversation' && state.selected
+      ? conversation.messageLog
+      : region === 'list'
+        ? sessionList.element.querySelector<HTMLElement>('.session[tabindex="0"]')
+        : null;
+  (target ?? dashMain).focus({ preventScroll: true });
+}
+
+function renderStatus(): void {
+  statusBar.render(state.t);
+  const ending = state.loginEndingAt;
+  loginWarning.hidden = !ending;
+  setText(loginWarningText, ending ? `${state.t.loginEnding(formatTime(ending, state.lang))} ` : '');
+  setText(reloginButton, state.t.relogin);
+}
+
+function persistOutbox(): void {
+  saveOutbox(state.auth?.username, repliesToKeep(state.pending.values()));
+}
+
+function persistDrafts(): void {
+  if (state.selected && state.view === 'main') state.drafts.set(state.selected, conversation.replyInput.value);
+  saveDrafts(state.auth?.username, state.drafts, state.selected);
+}
+
+async function toggleDesktopNotify(): Promise<void> {
+  const on = !state.desktopNotify && (await desktop.request());
+  state.desktopNotify = on;
+  store.set(DESKTOP_NOTIFY_KEY, on);
+  header.render();
+}
+
+/** Shows the "login ends soon" warning five minutes before the admin token expires. */
+function scheduleLoginWarning(a: Auth): void {
+  clearTimeout(loginWarningTimer);
+  const delay = loginWarningDelay(a.expiresAt, Date.now());
+  if (delay === undefined) return;
+  // Timers cannot wait longer than about 24.8 days: wait in steps.
+  const step = Math.min(delay, 2 ** 31 - 1);
+  loginWarningTimer = setTimeout(() => {
+    if (state.auth !== a) return;
+    if (step < delay) return scheduleLoginWarning(a);
+    state.loginEndingAt = a.expiresAt;
+    loop.renderNext('status');
+  }, step);
 }
 
 function updateTitle(): void {
@@ -126,11 +238,13 @@ function showMain(): void {
   sessionList.reset();
   conversation.reset();
   clear(root);
+  setText(skipLink, state.t.skipToMain);
+  connectionRegion.setAttribute('aria-label', state.t.connectionRegion);
   const headerElement = header.build();
   headerElement.append(liveShow.stats.element);
   sessionList.element.firstElementChild?.after(liveShow.filter.element);
   liveShow.render();
-  root.append(headerElement, liveShow.toolbar, statusBar.element, dashMain);
+  root.append(skipLink, headerElement, liveShow.toolbar, connectionRegion, dashMain);
   loop.renderNext('header', 'status', 'list', 'conversation', 'title');
 }
 
@@ -138,7 +252,12 @@ function login(username: string, password: string): Promise<void> {
   const { t } = state;
   return loginBroadcaster({ baseUrl: location.origin, username, password }).then(
     (credentials) => {
-      const a = { token: credentials.token, name: credentials.name, expiresAt: credentials.expiresAt };
+      const a: Auth = {
+        token: credentials.token,
+        name: credentials.name,
+        expiresAt: credentials.expiresAt,
+        username,
+      };
       store.set(AUTH_KEY, a);
       state.loginMessage = '';
       start(a);
@@ -163,6 +282,7 @@ function select(sessionId: string | undefined): void {
   }
   state.selected = sessionId;
   liveShow.selected(sessionId);
+  saveDrafts(state.auth?.username, state.drafts, sessionId);
   dashMain.classList.toggle('show-conversation', sessionId !== undefined);
   const conv = sessionId ? state.conversations.get(sessionId) : undefined;
   if (conv) {
@@ -178,10 +298,30 @@ function select(sessionId: string | undefined): void {
 function start(a: Auth): void {
   state.auth = a;
   connectedOnce = false;
+  state.loginEndingAt = undefined;
+  // What this account left behind: unsent replies and drafts (a closed tab, an expired login).
+  const saved = loadOutbox(a.username);
+  for (const r of saved) {
+    const reply: PendingReply = {
+      clientMessageId: r.clientMessageId,
+      sessionId: r.sessionId,
+      text: r.text,
+      status: r.status,
+    };
+    if (r.reason) reply.reason = r.reason;
+    state.pending.set(r.clientMessageId, reply);
+  }
+  const drafts = loadDrafts(a.username);
+  state.drafts = drafts.drafts;
   const c = connectBroadcaster({
     baseUrl: location.origin,
     token: a.token,
     expiresAt: a.expiresAt,
+    pending: saved.map((r) => ({
+      clientMessageId: r.clientMessageId,
+      payload: { sessionId: r.sessionId, text: r.text },
+      status: r.status,
+    })),
     autoConnect: false,
     // An expired admin token needs the password again: back to the login form.
     refreshToken: async () => null,
@@ -193,6 +333,12 @@ function start(a: Auth): void {
     if (!live()) return;
     if (change.previous === 'open' && change.state !== 'open') sync.markResyncPoints();
     statusBar.update(change);
+    const connected = change.state === 'open';
+    if (connected !== state.connected) {
+      // Presence is only known while connected: the dots say "unknown" meanwhile.
+      state.connected = connected;
+      loop.invalidate('list', 'conversation');
+    }
     loop.invalidate('status');
     if (change.state === 'expired' || (change.state === 'closed' && change.reason === 'forbidden')) {
       logout(state.t.loginExpired);
@@ -213,11 +359,28 @@ function start(a: Auth): void {
   c.on('presence:update', (p) => live() && sync.onPresence(p.sessionId, p.online));
   c.on('user:typing', (e) => live() && sync.setTyping(e.sessionId, e.isTyping));
   c.on('delivery', (update) => live() && sync.onDelivery(update));
+  c.on('error:session_ended', (e) => live() && sync.onSessionEnded(e.sessionId, e.newSessionId));
+  scheduleLoginWarning(a);
   showMain();
+  if (drafts.selected) {
+    sync.conversationFor(drafts.selected);
+    select(drafts.selected);
+  }
   c.connect();
 }
 
+/**
+ * Back to the login form. The replies not stored yet and the drafts stay in
+ * storage for this account: logging in again finds them.
+ */
 function logout(message = ''): void {
+  if (state.view === 'main') persistDrafts();
+  persistOutbox();
+  clearTimeout(loginWarningTimer);
+  clearTimeout(draftTimer);
+  state.loginEndingAt = undefined;
+  state.connected = false;
+  state.endedSessions.clear();
   sync.stop();
   liveShow.detach();
   state.auth = undefined;
@@ -240,9 +403,19 @@ wireComposer(conversation.replyForm, conversation.replyInput, {
     sync.client.typing(selected).stop();
     sync.client.reply(selected, text);
     state.drafts.delete(selected);
+    saveDrafts(state.auth?.username, state.drafts, selected);
     return true;
   },
   typing: () => (sync.client && state.selected ? sync.client.typing(state.selected) : undefined),
+});
+
+conversation.replyInput.addEventListener('input', () => {
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(persistDrafts, 300);
+});
+// Closing or reloading the page: what is typed is kept.
+window.addEventListener('pagehide', () => {
+  if (state.auth) persistDrafts();
 });
 
 document.addEventListener('visibilitychange', () => {

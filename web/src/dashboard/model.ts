@@ -384,3 +384,60 @@ export function applyDelivery(
   if (update.text !== undefined) next.text = update.text;
   return next;
 }
+
+/** What the dashboard can say about a listener's presence: nothing certain while it is disconnected itself. */
+export type Presence = 'online' | 'offline' | 'unknown';
+
+export function presenceOf(conv: Conversation, connected: boolean): Presence {
+  if (!connected) return 'unknown';
+  return conv.online ? 'online' : 'offline';
+}
+
+/** A reply kept in the browser until the server stored it (the outbox as saved). */
+export interface SavedReply {
+  clientMessageId: string;
+  sessionId: string;
+  text: string;
+  status: 'sending' | 'failed';
+  reason?: string;
+}
+
+/** The own replies worth keeping across a reload: every one not stored yet. */
+export function repliesToKeep(pending: Iterable<PendingReply>): SavedReply[] {
+  const kept: SavedReply[] = [];
+  for (const reply of pending) {
+    if (reply.status === 'sent') continue;
+    const saved: SavedReply = {
+      clientMessageId: reply.clientMessageId,
+      sessionId: reply.sessionId,
+      text: reply.text,
+      status: reply.status,
+    };
+    if (reply.reason) saved.reason = reply.reason;
+    kept.push(saved);
+  }
+  return kept;
+}
+
+/** Saved replies read back, dropping whatever is not one (storage is user-editable). */
+export function validSavedReplies(raw: unknown): SavedReply[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.filter(
+    (r): r is SavedReply =>
+      typeof r === 'object' &&
+      r !== null &&
+      typeof (r as SavedReply).clientMessageId === 'string' &&
+      typeof (r as SavedReply).sessionId === 'string' &&
+      typeof (r as SavedReply).text === 'string' &&
+      ((r as SavedReply).status === 'sending' || (r as SavedReply).status === 'failed'),
+  );
+}
+
+/** When to warn that the login ends (ms from `now`): five minutes before, at once when closer. */
+export const LOGIN_WARNING_MS = 5 * 60_000;
+
+export function loginWarningDelay(expiresAt: string, now: number, warnMs = LOGIN_WARNING_MS): number | undefined {
+  const end = Date.parse(expiresAt);
+  if (Number.isNaN(end)) return undefined;
+  return Math.max(0, end - warnMs - now);
+}

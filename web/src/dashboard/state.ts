@@ -11,11 +11,18 @@ import type { RenderLoop } from './render-loop.js';
 export const AUTH_KEY = 'suara-pendengar.dashboard.auth';
 export const READ_KEY = 'suara-pendengar.dashboard.read';
 export const MUTE_KEY = 'suara-pendengar.dashboard.muted';
+/** Replies not stored yet, kept for the account that wrote them (see persistence.ts). */
+export const OUTBOX_KEY = 'suara-pendengar.dashboard.outbox';
+/** Drafts per conversation and the open conversation, kept across a re-login. */
+export const DRAFTS_KEY = 'suara-pendengar.dashboard.drafts';
+export const DESKTOP_NOTIFY_KEY = 'suara-pendengar.dashboard.desktop-notify';
 
 export interface Auth {
   token: string;
   name: string;
   expiresAt: string;
+  /** Who logged in (the saved outbox and drafts belong to this account). */
+  username?: string;
 }
 
 export interface DashboardState {
@@ -34,6 +41,14 @@ export interface DashboardState {
   readMarkers: Record<string, string>;
   /** The session list shows only the conversations this accepts (a triage filter), all without it. */
   listFilter?: ((conv: Conversation) => boolean) | undefined;
+  /** The socket is open: presence is known (else shown as unknown). */
+  connected: boolean;
+  /** Sessions a reply found ended (`error:session_ended`) → the linked newer session, or null. */
+  endedSessions: Map<string, string | null>;
+  /** The login ends soon: the warning with "log in again" shows. */
+  loginEndingAt: string | undefined;
+  /** Desktop notifications asked for (and allowed by the browser). */
+  desktopNotify: boolean;
 }
 
 export function initialState(): DashboardState {
@@ -51,6 +66,10 @@ export function initialState(): DashboardState {
     pending: new Map(),
     drafts: new Map(),
     readMarkers: store.get<Record<string, string>>(READ_KEY) ?? {},
+    connected: false,
+    endedSessions: new Map(),
+    loginEndingAt: undefined,
+    desktopNotify: store.get<boolean>(DESKTOP_NOTIFY_KEY) === true,
   };
 }
 

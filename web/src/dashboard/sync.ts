@@ -65,6 +65,12 @@ export interface SyncOptions {
   resyncMs: number;
   /** New listener messages arrived that the broadcaster is not looking at. */
   notify(count: number): void;
+  /** A listener message arrived live (desktop notifications pick from these). */
+  onListenerMessage?(m: Message): void;
+  /** A session not seen before came online. */
+  onNewListener?(sessionId: string): void;
+  /** The own replies not stored yet changed (to keep them in storage). */
+  onPendingChange?(): void;
 }
 
 export class Sync {
@@ -261,6 +267,7 @@ export class Sync {
     if (merged.added.length === 0) return;
     conv = merged.conv;
     if (m.direction === 'listener') {
+      this.options.onListenerMessage?.(m);
       conv = this.withTyping(conv, false);
       if (!this.isViewing(conv.sessionId)) {
         this.put({ ...conv, unread: conv.unread + 1 });
@@ -278,6 +285,7 @@ export class Sync {
     const next = online ? conv : this.withTyping(conv, false);
     if (next.online !== online || next !== conv) this.put({ ...next, online });
     if (!known) this.scheduleSessionsRefresh();
+    if (!known && online) this.options.onNewListener?.(sessionId);
   }
 
   setTyping(sessionId: string, typing: boolean): void {
@@ -308,6 +316,17 @@ export class Sync {
     // A sent reply stays visible until its `message:new` (or a resync) brings
     // the stored, cleaned text under its messageId.
     if (this.state.selected === reply.sessionId) this.dash.loop.invalidate('conversation');
+    this.options.onPendingChange?.();
+  }
+
+  /** `error:session_ended`: the session a reply went to has ended; remember where the listener went on. */
+  onSessionEnded(sessionId: string, newSessionId: string | undefined): void {
+    this.state.endedSessions.set(sessionId, newSessionId ?? null);
+    if (newSessionId && !this.state.conversations.has(newSessionId)) {
+      this.conversationFor(newSessionId);
+      this.scheduleSessionsRefresh();
+    }
+    if (this.state.selected === sessionId) this.dash.loop.renderNext('conversation');
   }
 
   /**

@@ -40,10 +40,12 @@ export function showDelivery(node: HTMLElement, delivery: Delivery, t: Strings):
           ? t.failedInvalid
           : delivery.reason === 'too_large'
             ? t.failedTooLong
-            : t.failed;
+            : delivery.reason === 'session_ended'
+              ? t.failedSessionEnded
+              : t.failed;
   setText(node.querySelector('.msg__state')!, label);
   const failed = delivery.status === 'failed';
   (node.querySelector('.msg__retry') as HTMLElement).hidden =
-    !failed || delivery.reason === 'invalid' || delivery.reason === 'too_large';
+    !failed || delivery.reason === 'invalid' || delivery.reason === 'too_large' || delivery.reason === 'session_ended';
   (node.querySelector('.msg__remove') as HTMLElement).hidden = !failed;
 }

@@ -77,6 +77,23 @@ const id = {
   loading: 'Memuat…',
   fromCity: (city: string) => `dari ${city}`,
   youPrefix: 'Anda: ',
+  // dashboard: presence, ended sessions, login expiry, notifications, landmarks
+  presenceUnknown: 'status tidak diketahui',
+  failedSessionEnded: 'Tidak terkirim: sesi pendengar sudah berakhir.',
+  sessionEnded: 'Sesi pendengar ini sudah berakhir. Balasan ke sesi ini tidak sampai ke pendengar.',
+  sessionEndedMoved: 'Pendengar ini melanjutkan chat di sesi baru.',
+  openNewSession: 'Buka sesi baru',
+  loginEnding: (time: string) =>
+    `Login Anda berakhir pukul ${time}. Masuk lagi sekarang; draf balasan tetap tersimpan.`,
+  relogin: 'Masuk lagi',
+  desktopNotifyOn: 'Notifikasi desktop: aktif',
+  desktopNotifyOff: 'Notifikasi desktop: mati',
+  desktopNotifyBlocked: 'Notifikasi desktop diblokir browser',
+  newListener: 'Pendengar baru',
+  newListenerBody: 'Seorang pendengar baru tersambung.',
+  skipToMain: 'Langsung ke daftar pendengar',
+  connectionRegion: 'Status koneksi',
+  messagesWith: (name: string) => `Pesan dengan ${name}`,
 };
 
 export type Strings = typeof id;
@@ -151,6 +168,21 @@ const en: Strings = {
   loading: 'Loading…',
   fromCity: (city: string) => `from ${city}`,
   youPrefix: 'You: ',
+  presenceUnknown: 'status unknown',
+  failedSessionEnded: "Not delivered: the listener's session has ended.",
+  sessionEnded: "This listener's session has ended. Replies to it do not reach the listener.",
+  sessionEndedMoved: 'This listener goes on in a new session.',
+  openNewSession: 'Open the new session',
+  loginEnding: (time: string) => `Your login ends at ${time}. Log in again now; your draft replies are kept.`,
+  relogin: 'Log in again',
+  desktopNotifyOn: 'Desktop notifications: on',
+  desktopNotifyOff: 'Desktop notifications: off',
+  desktopNotifyBlocked: 'Desktop notifications blocked by the browser',
+  newListener: 'New listener',
+  newListenerBody: 'A new listener has connected.',
+  skipToMain: 'Skip to the listener list',
+  connectionRegion: 'Connection status',
+  messagesWith: (name: string) => `Messages with ${name}`,
 };
 
 const dictionaries: Record<Lang, Strings> = { id, en };

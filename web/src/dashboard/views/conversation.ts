@@ -8,13 +8,15 @@ import { MAX_TEXT_LENGTH, type Message } from '../../../../src/client/index.js';
 import { deliveryRow, showDelivery } from '../../shared/delivery.js';
 import { clear, el, isAtBottom, scrollToBottom, setText, syncList } from '../../shared/dom.js';
 import { formatTime } from '../../shared/i18n.js';
-import { conversationRows, type Conversation, type ConversationRow, type PendingReply } from '../model.js';
+import { conversationRows, presenceOf, type Conversation, type ConversationRow, type PendingReply } from '../model.js';
 import type { Dashboard } from '../state.js';
 
 export interface ConversationActions {
   onBack(): void;
   onRetry(clientMessageId: string): void;
   onRemove(clientMessageId: string): void;
+  /** Open another session (the newer one an ended session links to). */
+  onOpenSession(sessionId: string): void;
 }
 
 export class ConversationView {
@@ -28,7 +30,7 @@ export class ConversationView {
   private readonly placeholder = el('p', { className: 'placeholder' });
   private readonly back = el('button', { className: 'link-button back', attrs: { type: 'button' } });
   private readonly dot = el('span', { className: 'dot', attrs: { 'aria-hidden': 'true' } });
-  private readonly title = el('h2');
+  private readonly title = el('h2', { attrs: { id: 'conversation-title' } });
   private readonly meta = el('span', { className: 'conversation__meta' });
   private readonly header = el(
     'header',
@@ -39,8 +41,19 @@ export class ConversationView {
     this.meta,
   );
   private readonly stateLine = el('p');
-  private readonly messageList = el('ol', { className: 'messages', attrs: { 'aria-live': 'polite' } });
-  private readonly typingLine = el('p', { className: 'typing' });
+  /**
+   * A log (read out as messages arrive) and one tab stop, so that the keyboard
+   * can scroll it and Shift+Tab from the reply box lands here, then on the list.
+   */
+  readonly messageList = el('ol', { className: 'message-items' });
+  readonly messageLog = el('div', { className: 'messages', attrs: { role: 'log', tabindex: '0' } }, this.messageList);
+  /** Always in the page (a live region that appears is often not read out); empty when nobody types. */
+  private readonly typingLine = el('p', { className: 'typing', attrs: { 'aria-live': 'polite' } });
+  /** Shown when a reply found the session ended (`error:session_ended`). */
+  private readonly endedText = el('span');
+  private readonly openNew = el('button', { className: 'link-button ended__open', attrs: { type: 'button' } });
+  private readonly endedLine = el('p', { className: 'ended', attrs: { role: 'alert' } }, this.endedText, this.openNew);
+  private newSessionId: string | undefined;
   private readonly nodes = new Map<string, HTMLLIElement>();
   /** The session shown, and whether its history was loaded when last shown (to scroll down once it is). */
   private shown: { sessionId: string; loaded: boolean } | undefined;
@@ -50,6 +63,8 @@ export class ConversationView {
     private readonly actions: ConversationActions,
   ) {
     this.back.addEventListener('click', () => actions.onBack());
+    this.openNew.addEventListener('click', () => this.newSessionId && actions.onOpenSession(this.newSessionId));
+    this.element.setAttribute('aria-labelledby', 'conversation-title');
   }
 
   /** Forgets the rows (language switch, logout): the next render builds them anew. */
@@ -76,7 +91,16 @@ export class ConversationView {
     setText(this.stateLine, loading ? t.loading : conv.loaded === 'error' ? t.loadFailed : '');
     this.stateLine.hidden = !loading && conv.loaded !== 'error';
     if (this.element.firstChild !== this.header)
-      this.element.replaceChildren(this.header, this.stateLine, this.messageList, this.typingLine, this.replyForm);
+      this.element.replaceChildren(
+        this.header,
+        this.stateLine,
+        this.messageLog,
+        this.typingLine,
+        this.endedLine,
+        this.replyForm,
+      );
+    this.messageLog.setAttribute('aria-label', t.messagesWith(conv.name));
+    this.renderEnded(conv);
     this.replyInput.placeholder = t.replyPlaceholder;
     this.replyInput.setAttribute('aria-label', t.replyPlaceholder);
     setText(this.replyButton, t.reply);
@@ -86,29 +110,39 @@ export class ConversationView {
     this.shown = { sessionId: conv.sessionId, loaded: conv.loaded === 'yes' };
     this.renderMessages(conv);
     this.renderTyping(conv);
-    if (switched || justLoaded) scrollToBottom(this.messageList);
+    if (switched || justLoaded) scrollToBottom(this.messageLog);
   }
 
   private renderHeader(conv: Conversation): void {
     const { t } = this.dash.state;
     setText(this.back, `← ${t.back}`);
-    this.dot.className = `dot ${conv.online ? 'dot--online' : ''}`;
+    const presence = presenceOf(conv, this.dash.state.connected);
+    this.dot.className = `dot dot--${presence}`;
     setText(this.title, conv.name);
-    setText(
-      this.meta,
-      [conv.city ? t.fromCity(conv.city) : '', conv.online ? t.online : t.offline].filter(Boolean).join(' · '),
-    );
+    const presenceText = presence === 'online' ? t.online : presence === 'offline' ? t.offline : t.presenceUnknown;
+    setText(this.meta, [conv.city ? t.fromCity(conv.city) : '', presenceText].filter(Boolean).join(' · '));
+    this.meta.dataset['presence'] = presence;
+  }
+
+  private renderEnded(conv: Conversation): void {
+    const { t, endedSessions } = this.dash.state;
+    const ended = endedSessions.has(conv.sessionId);
+    const next = endedSessions.get(conv.sessionId) ?? undefined;
+    this.endedLine.hidden = !ended;
+    this.newSessionId = next;
+    setText(this.endedText, ended ? (next ? `${t.sessionEnded} ${t.sessionEndedMoved} ` : t.sessionEnded) : '');
+    setText(this.openNew, t.openNewSession);
+    this.openNew.hidden = !next;
   }
 
   private renderTyping(conv: Conversation): void {
     const text = conv.typing ? this.dash.state.t.typing(conv.name) : '';
     setText(this.typingLine, text);
-    this.typingLine.hidden = !text;
   }
 
   private renderMessages(conv: Conversation): void {
     const { state } = this.dash;
-    const stick = isAtBottom(this.messageList);
+    const stick = isAtBottom(this.messageLog);
     const rows = conversationRows(conv, state.pending.values());
     if (rows.length === 0 && conv.loaded === 'yes') {
       this.nodes.clear();
@@ -128,7 +162,7 @@ export class ConversationView {
         showDelivery(node, row.reply, state.t);
       },
     );
-    if (stick) scrollToBottom(this.messageList);
+    if (stick) scrollToBottom(this.messageLog);
   }
 
   private messageNode(m: Message): HTMLLIElement {

@@ -6,6 +6,7 @@ import type { Dashboard } from '../state.js';
 
 export interface HeaderActions {
   onToggleSound(): void;
+  onToggleDesktopNotify(): void;
   onLang(lang: Lang): void;
   onLogout(): void;
 }
@@ -13,6 +14,7 @@ export interface HeaderActions {
 export class HeaderView {
   private readonly who = el('span', { className: 'who' });
   private readonly sound = el('button', { className: 'link-button sound-toggle', attrs: { type: 'button' } });
+  private readonly desktop = el('button', { className: 'link-button desktop-toggle', attrs: { type: 'button' } });
   private readonly logout = el('button', { className: 'link-button logout', attrs: { type: 'button' } });
 
   constructor(
@@ -20,6 +22,7 @@ export class HeaderView {
     private readonly actions: HeaderActions,
   ) {
     this.sound.addEventListener('click', () => actions.onToggleSound());
+    this.desktop.addEventListener('click', () => actions.onToggleDesktopNotify());
     this.logout.addEventListener('click', () => actions.onLogout());
   }
 
@@ -37,6 +40,7 @@ export class HeaderView {
         { className: 'dash-actions' },
         this.who,
         this.sound,
+        this.desktop,
         langToggle(this.dash.state.lang, t, (lang) => this.actions.onLang(lang)),
         this.logout,
       ),
@@ -48,5 +52,10 @@ export class HeaderView {
     setText(this.who, auth ? t.loggedInAs(auth.name) : '');
     setText(this.sound, muted ? t.soundOff : t.soundOn);
     this.sound.setAttribute('aria-pressed', String(!muted));
+    const { desktopNotify } = this.dash.state;
+    const blocked = typeof Notification === 'undefined' || Notification.permission === 'denied';
+    setText(this.desktop, desktopNotify ? t.desktopNotifyOn : blocked ? t.desktopNotifyBlocked : t.desktopNotifyOff);
+    this.desktop.setAttribute('aria-pressed', String(desktopNotify));
+    this.desktop.disabled = blocked && !desktopNotify;
   }
 }

@@ -46,5 +46,5 @@ export function loginView(state: DashboardState, actions: LoginActions): HTMLEle
     });
   });
   queueMicrotask(() => username.focus());
-  return el('div', { className: 'login-wrap' }, form);
+  return el('main', { className: 'login-wrap' }, form);
 }

@@ -9,7 +9,7 @@
  */
 import { clear, el, setText, syncList } from '../../shared/dom.js';
 import { formatTime } from '../../shared/i18n.js';
-import { nextRowIndex, orderSessions, sessionPreview, visibleRange, type Conversation } from '../model.js';
+import { nextRowIndex, orderSessions, presenceOf, sessionPreview, visibleRange, type Conversation } from '../model.js';
 import type { Dashboard } from '../state.js';
 
 /** A row's height in rem (the CSS gives `.session-row` the same). */
@@ -18,13 +18,17 @@ const ROW_REM = 4;
 interface RowParts {
   button: HTMLButtonElement;
   dot: HTMLSpanElement;
+  /** The presence in words, for screen readers (the dot is decoration). */
+  presence: HTMLSpanElement;
   name: HTMLSpanElement;
   city: HTMLSpanElement;
   time: HTMLTimeElement;
   last: HTMLSpanElement;
   badge: HTMLSpanElement;
+  /** The unread count in words, for screen readers (the badge shows the number). */
+  unread: HTMLSpanElement;
   /** What the row shows now, to skip rows whose session did not change. */
-  shown?: { conv: Conversation; current: boolean };
+  shown?: { conv: Conversation; current: boolean; connected: boolean };
 }
 
 export class SessionListView {
@@ -143,19 +147,21 @@ export class SessionListView {
   private createRow(): HTMLLIElement {
     const parts: RowParts = {
       button: el('button', { className: 'session', attrs: { type: 'button' } }),
-      dot: el('span', { className: 'dot' }),
+      dot: el('span', { className: 'dot', attrs: { 'aria-hidden': 'true' } }),
+      presence: el('span', { className: 'visually-hidden' }),
       name: el('span', { className: 'session__name' }),
       city: el('span', { className: 'session__city' }),
       time: el('time', { className: 'session__time' }),
       last: el('span', { className: 'session__last' }),
-      badge: el('span', { className: 'badge' }),
+      badge: el('span', { className: 'badge', attrs: { 'aria-hidden': 'true' } }),
+      unread: el('span', { className: 'visually-hidden' }),
     };
     parts.button.append(
       parts.dot,
       el(
         'span',
         { className: 'session__body' },
-        el('span', { className: 'session__top' }, parts.name, parts.city, parts.time),
+        el('span', { className: 'session__top' }, parts.name, parts.presence, parts.city, parts.time),
         parts.last,
       ),
     );
@@ -173,15 +179,18 @@ export class SessionListView {
     setAttr(li, 'aria-setsize', String(count));
     const p = this.parts.get(li)!;
     const current = conv.sessionId === state.selected;
-    if (p.shown && p.shown.conv === conv && p.shown.current === current) return;
-    p.shown = { conv, current };
+    const { connected } = state;
+    if (p.shown && p.shown.conv === conv && p.shown.current === current && p.shown.connected === connected) return;
+    p.shown = { conv, current, connected };
     p.button.dataset['sessionId'] = conv.sessionId;
     p.button.dataset['online'] = String(conv.online);
+    const presence = presenceOf(conv, connected);
+    p.button.dataset['presence'] = presence;
     setAttr(p.button, 'aria-current', String(current));
-    p.dot.className = `dot ${conv.online ? 'dot--online' : ''}`;
-    setAttr(p.dot, 'title', conv.online ? t.online : t.offline);
-    setAttr(p.dot, 'aria-label', conv.online ? t.online : t.offline);
-    setAttr(p.dot, 'role', 'img');
+    p.dot.className = `dot dot--${presence}`;
+    const presenceText = presence === 'online' ? t.online : presence === 'offline' ? t.offline : t.presenceUnknown;
+    setAttr(p.dot, 'title', presenceText);
+    setText(p.presence, `, ${presenceText}`);
     setText(p.name, conv.name);
     setText(p.city, conv.city);
     p.city.hidden = !conv.city;
@@ -203,9 +212,12 @@ export class SessionListView {
     p.last.className = `session__last ${conv.typing ? 'session__last--typing' : ''}`;
     if (conv.unread > 0) {
       setText(p.badge, String(conv.unread));
-      setAttr(p.badge, 'aria-label', t.unread(conv.unread));
-      if (p.badge.parentNode !== p.button) p.button.append(p.badge);
-    } else p.badge.remove();
+      setText(p.unread, `, ${t.unread(conv.unread)}`);
+      if (p.badge.parentNode !== p.button) p.button.append(p.badge, p.unread);
+    } else {
+      p.badge.remove();
+      p.unread.remove();
+    }
   }
 }
 
