@@ -279,7 +279,9 @@ export class ListenerEndpoint {
       const frame = parseFrame(raw, isBinary, listenerClientEvents);
       if (!frame.ok) return sendInvalidPayload(connection, metrics, frame);
       if (frame.event === 'user:typing') return typing.offer(frame.data.isTyping);
-      guard(await chat.sendFromListener(sender, frame.data, connection));
+      const outcome = await chat.sendFromListener(sender, frame.data, connection);
+      if (outcome === 'acked') typing.messageSent();
+      guard(outcome);
     };
   }
 }

@@ -56,6 +56,15 @@ export class TypingThrottle {
     }
   }
 
+  /**
+   * The connection's message was stored: every dashboard clears the typing
+   * line on its `message:new`, so the next `true` is news again and must be
+   * forwarded even if `true` was the last state forwarded.
+   */
+  messageSent(): void {
+    this.forwarded = false;
+  }
+
   /** Drops a waiting state (the connection closed). */
   stop(): void {
     clearTimeout(this.timer);

@@ -140,6 +140,21 @@ describe('TypingThrottle', () => {
     ]);
   });
 
+  test('after a sent message (which clears the typing line), true is forwarded again within the interval', (t) => {
+    t.after(() => mock.timers.reset());
+    const { throttle, forwarded, at } = throttled();
+    throttle.offer(true);
+    at(300);
+    throttle.messageSent();
+    throttle.offer(true);
+    at(1000);
+    at(2000);
+    assert.deepEqual(forwarded, [
+      [0, true],
+      [1000, true],
+    ]);
+  });
+
   test('stop() drops the waiting state', (t) => {
     t.after(() => mock.timers.reset());
     const { throttle, forwarded, at } = throttled();
