@@ -75,6 +75,10 @@ export interface Config {
   readonly maxBufferedBytes: number;
   readonly typingThrottleMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Song requests one listener session may send per hour (contract v1.1 D). */
+  readonly requestsPerHour: number;
+  /** The read-only key that opens the on-air display (`/onair?key=`); undefined: broadcasters only. */
+  readonly onairKey: string | undefined;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   readonly metricsToken: string | undefined;
   readonly logLevel: string;
@@ -257,6 +261,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxBufferedBytes: integer(env, 'LIVECHAT_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024),
     typingThrottleMs: integer(env, 'LIVECHAT_TYPING_THROTTLE_MS', 1000, 0),
     shutdownTimeoutMs: integer(env, 'LIVECHAT_SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    requestsPerHour: integer(env, 'LIVECHAT_REQUESTS_PER_HOUR', 3, 1, 1000),
+    onairKey: parseOnairKey(read(env, 'LIVECHAT_ONAIR_KEY')),
     metricsToken: read(env, 'LIVECHAT_METRICS_TOKEN'),
     logLevel: parseLogLevel(read(env, 'LIVECHAT_LOG_LEVEL'), mode),
     workers: integer(env, 'LIVECHAT_WORKERS', 1, 1, 256),
@@ -270,6 +276,22 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
   return deepFreeze(config);
+}
+
+/**
+ * The on-air display key travels in a URL (a browser source in streaming
+ * software): long enough not to be guessed, and URL-safe so it survives being
+ * pasted into one.
+ */
+function parseOnairKey(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z0-9_-]{24,256}$/.test(raw)) {
+    throw new ConfigError(
+      'LIVECHAT_ONAIR_KEY',
+      'must be 24–256 characters of A–Z, a–z, 0–9, "_" or "-" (e.g. `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`)',
+    );
+  }
+  return raw;
 }
 
 /** Refused messages within one window after which a connection is closed with 1008 (contract v1). */

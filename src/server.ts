@@ -20,6 +20,9 @@ import { createMetrics, observeBrokerTelemetry, type Metrics } from './metrics.j
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
 import { ListenerEndpoint } from './ws/listener-endpoint.js';
+import { OnAirDesk } from './show/onair-desk.js';
+import { OnAirFeed } from './show/onair-feed.js';
+import { RequestDesk } from './show/request-desk.js';
 
 export interface LivechatServer {
   readonly config: Config;
@@ -82,7 +85,11 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       points: config.rateLimit.broadcasterMessages,
       durationSeconds: window,
     }),
+    requestLimiter: limiters.create({ keyPrefix: 'requests', points: config.requestsPerHour, durationSeconds: 3600 }),
   });
+  const requestDesk = new RequestDesk({ store, hub, logger });
+  const onairDesk = new OnAirDesk({ store, hub, logger });
+  const onairFeed = new OnAirFeed({ hub, logger, current: () => onairDesk.queue() });
   const endpointDeps = {
     store,
     hub,
@@ -148,6 +155,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       durationSeconds: 15 * 60,
     }),
     loginIpLimiter: limiters.create({ keyPrefix: 'login-ip', points: 100, durationSeconds: 15 * 60 }),
+    requestDesk,
+    onairDesk,
+    onairFeed,
+    onairKey: config.onairKey,
   });
 
   const http = createHttpServer(app);
@@ -192,6 +203,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await withTimeout(chat.drain(), by(1 / 2));
       chat.refuseQueued();
       await withTimeout(chat.drain(), by(3 / 4));
+      await onairFeed.stop();
       await gateway.closeAll(Math.min(by(1), 5000));
       // Frames read while the sockets close are refused; nothing is stored after the close.
       await withTimeout(chat.drain(), by(1));

@@ -5,8 +5,17 @@ import { KyselyMessageRepository } from './messages.js';
 import { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
+import { KyselyOnAirRepository } from './onair.js';
+import { KyselyRequestRepository } from './requests.js';
 import { KyselySessionRepository } from './sessions.js';
-import type { AdminRepository, MessageRepository, SessionRepository, Store } from './types.js';
+import type {
+  AdminRepository,
+  MessageRepository,
+  OnAirRepository,
+  RequestRepository,
+  SessionRepository,
+  Store,
+} from './types.js';
 
 /**
  * Calls in progress, so that close() lets them finish before the connections
@@ -32,6 +41,8 @@ export class KyselyStore implements Store {
   readonly sessions: SessionRepository;
   readonly messages: MessageRepository;
   readonly admins: AdminRepository;
+  readonly requests: RequestRepository;
+  readonly onair: OnAirRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #calls = new CallTracker();
   readonly #messages: KyselyMessageRepository;
@@ -60,6 +71,7 @@ export class KyselyStore implements Store {
       insert: (message, options) => run(() => messages.insert(message, options)),
       listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
       latestId: (sessionId, direction) => run(() => messages.latestId(sessionId, direction)),
+      findByClientId: (senderKey, clientMessageId) => run(() => messages.findByClientId(senderKey, clientMessageId)),
       latestIds: (sessionIds, direction) => run(() => messages.latestIds(sessionIds, direction)),
     };
     const admins = new KyselyAdminRepository(db);
@@ -69,6 +81,18 @@ export class KyselyStore implements Store {
       findById: (id) => run(() => admins.findById(id)),
       count: () => run(() => admins.count()),
       displayNames: () => run(() => admins.displayNames()),
+    };
+    const requests = new KyselyRequestRepository(db, dialect);
+    this.requests = {
+      list: (status) => run(() => requests.list(status)),
+      setStatus: (requestId, status) => run(() => requests.setStatus(requestId, status)),
+      countOpen: () => run(() => requests.countOpen()),
+    };
+    const onair = new KyselyOnAirRepository(db, dialect);
+    this.onair = {
+      queue: () => run(() => onair.queue()),
+      setState: (messageId, state, by) => run(() => onair.setState(messageId, state, by)),
+      reorder: (messageIds) => run(() => onair.reorder(messageIds)),
     };
   }
 

@@ -3,6 +3,11 @@
  * (./store.ts) serves both dialects through Kysely; only connection set-up
  * differs per dialect (./sqlite, ./postgres).
  */
+import type { OnAirRepository } from './onair.js';
+import type { RequestRepository } from './requests.js';
+
+export type { OnAirChange, OnAirEntry, OnAirQueue, OnAirRepository, OnAirState } from './onair.js';
+export type { RequestGroup, RequestRepository, RequestStatus } from './requests.js';
 
 export type Direction = 'listener' | 'broadcaster';
 
@@ -31,6 +36,14 @@ export interface StoredMessage {
   from: string;
   text: string;
   createdAt: Date;
+  /** The song asked for with the message, when it is a request. */
+  request?: SongRequest | undefined;
+}
+
+/** A song request as the listener typed it (cleaned); `artist` may be empty. */
+export interface SongRequest {
+  title: string;
+  artist: string;
 }
 
 export interface NewMessage {
@@ -42,6 +55,8 @@ export interface NewMessage {
   adminId?: string | undefined;
   clientMessageId?: string | undefined;
   text: string;
+  /** A song request sent with the message, with its grouping key. */
+  request?: (SongRequest & { key: string }) | undefined;
 }
 
 export interface InsertResult {
@@ -109,6 +124,8 @@ export interface MessageRepository {
    * database error rejects too, and then nothing was stored.
    */
   insert(message: NewMessage, options?: InsertOptions): Promise<InsertResult>;
+  /** The message stored with this dedup key, if any. */
+  findByClientId(senderKey: string, clientMessageId: string): Promise<StoredMessage | undefined>;
   /** The newest messageId of a session (optionally of one direction), undefined when it has none. */
   latestId(sessionId: string, direction?: Direction): Promise<string | undefined>;
   /**
@@ -142,6 +159,10 @@ export interface Store {
   readonly sessions: SessionRepository;
   readonly messages: MessageRepository;
   readonly admins: AdminRepository;
+  /** Song requests grouped by song (./requests.ts). */
+  readonly requests: RequestRepository;
+  /** The on-air queue (./onair.ts). */
+  readonly onair: OnAirRepository;
   /** Runs pending migrations; safe when several instances start at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */

@@ -16,9 +16,11 @@ import {
   sessionListQuerySchema,
 } from '../../protocol/events.js';
 import { limitLoginAttempt, type LoginLimiters } from '../login-attempts.js';
+import { liveShowRoutes, type LiveShowRouteDeps } from './live-show.js';
+import { onAirDisplayRoutes, type OnAirDisplayDeps } from './onair-display.js';
 import { validate } from '../validate.js';
 
-export interface AdminRouteDeps extends LoginLimiters {
+export interface AdminRouteDeps extends LoginLimiters, LiveShowRouteDeps, OnAirDisplayDeps {
   config: Config;
   store: Store;
   tokens: TokenService;
@@ -89,6 +91,9 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     const messages = await store.messages.listAfter(session.id, { afterMessageId: query.after, limit: query.limit });
     res.json({ messages: messages.map(toMessage) });
   });
+
+  router.use(liveShowRoutes(deps, requireAdmin));
+  router.use(onAirDisplayRoutes(deps, requireAdmin));
 
   return router;
 }
