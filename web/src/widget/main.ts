@@ -25,6 +25,7 @@ import { clear, el, isAtBottom, scrollToBottom, setText, store, syncList } from 
 import { formatTime, initialLang, strings, type Lang, type Strings } from '../shared/i18n.js';
 import { brand, langToggle } from '../shared/page.js';
 import { StatusBar } from '../shared/status-bar.js';
+import { RequestMode, requestBubbleText } from './request-mode.js';
 import { startForm, type StartDraft } from './start-form.js';
 import {
   applyDelivery,
@@ -69,6 +70,15 @@ const notice = el('p', { className: 'notice', attrs: { role: 'alert' } });
 const list = el('ol', { className: 'messages', attrs: { 'aria-live': 'polite' } });
 const typingLine = el('p', { className: 'typing', attrs: { 'aria-live': 'polite' } });
 const nodes = new Map<string, HTMLLIElement>();
+const requestMode = new RequestMode({
+  lang: () => lang,
+  send: (title, artist) => {
+    if (!client) return false;
+    client.sendRequest({ title, ...(artist ? { artist } : {}) }, requestBubbleText(title, artist));
+    return true;
+  },
+  notify: (text) => showNotice(text),
+});
 
 // ---------------------------------------------------------------------------
 // Persistence
@@ -145,7 +155,12 @@ function openChat(): void {
     persist();
     renderChatHeader();
   });
-  c.on('error:rate_limited', () => c === client && showNotice(t.rateLimitedSend));
+  c.on('error:rate_limited', (e) => {
+    if (c !== client) return;
+    if (e.reason === 'requests') requestMode.onLimit();
+    else showNotice(t.rateLimitedSend);
+  });
+  c.on('request:update', (u) => c === client && requestMode.onUpdate(u, list));
   typing = c.typing();
   view = 'chat';
   render();
@@ -291,7 +306,7 @@ function renderChat(): HTMLElement {
     },
     typing: () => typing,
   });
-  section.append(chatHeader, statusBar.element, queuedNote, list, typingLine, notice, composer);
+  section.append(chatHeader, statusBar.element, queuedNote, list, typingLine, notice, requestMode.element(), composer);
   notice.hidden = true;
   renderStatus();
   renderTyping();
@@ -322,6 +337,7 @@ function renderMessages(): void {
     return;
   }
   syncList(list, nodes, saved.items, keyOf, createItemNode, updateItemNode);
+  requestMode.decorate(list);
   renderStatus();
   if (stick) scrollToBottom(list);
 }
