@@ -26,6 +26,7 @@ import { ConversationView } from './views/conversation.js';
 import { HeaderView } from './views/header.js';
 import { loginView } from './views/login.js';
 import { SessionListView } from './views/session-list.js';
+import { ShowPane } from './show/show-pane.js';
 
 const root = document.getElementById('app')!;
 const state = initialState();
@@ -55,6 +56,10 @@ const header = new HeaderView(dash, {
   onLogout: () => logout(),
 });
 const sessionList = new SessionListView(dash, select);
+const showPane = new ShowPane(
+  () => state.lang,
+  () => state.auth?.token,
+);
 const conversation = new ConversationView(dash, {
   onBack: () => select(undefined),
   onRetry: (id) => sync.client?.retry(id),
@@ -63,8 +68,15 @@ const conversation = new ConversationView(dash, {
     state.pending.delete(id);
     loop.renderNext('conversation');
   },
+  messageExtras: (m) => showPane.messageExtras(m),
 });
-const dashMain = el('main', { className: 'dash-main' }, sessionList.element, conversation.element);
+const dashMain = el(
+  'main',
+  { className: 'dash-main has-show' },
+  sessionList.element,
+  conversation.element,
+  showPane.element,
+);
 
 function render(dirty: ReadonlySet<Region>): void {
   if (dirty.has('title')) updateTitle();
@@ -118,6 +130,7 @@ function showMain(): void {
   document.documentElement.lang = state.lang;
   sessionList.reset();
   conversation.reset();
+  showPane.render();
   clear(root);
   root.append(header.build(), statusBar.element, dashMain);
   loop.renderNext('header', 'status', 'list', 'conversation', 'title');
@@ -200,12 +213,14 @@ function start(a: Auth): void {
   c.on('presence:update', (p) => live() && sync.onPresence(p.sessionId, p.online));
   c.on('user:typing', (e) => live() && sync.setTyping(e.sessionId, e.isTyping));
   c.on('delivery', (update) => live() && sync.onDelivery(update));
+  showPane.attach(c, live);
   showMain();
   c.connect();
 }
 
 function logout(message = ''): void {
   sync.stop();
+  showPane.stop();
   state.auth = undefined;
   store.remove(AUTH_KEY);
   state.conversations.clear();
