@@ -20,6 +20,7 @@ import {
 import { example, type JsonSchema, type SchemaSet } from '../schema-set.js';
 import { broadcasterServerDocs } from './events.js';
 import { ex } from './examples.js';
+import { liveShowOperations } from './live-show.js';
 
 export const createSessionRequestExample = example(
   createSessionRequestSchema,
@@ -104,7 +105,7 @@ export const errorNotes: Record<HttpErrorCode, string> = {
 };
 
 export interface RestOperation {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put';
   path: string;
   operationId: string;
   tag: string;
@@ -354,4 +355,5 @@ export const restOperations: RestOperation[] = [
     notes: { unauthorized: '`LIVECHAT_METRICS_TOKEN` is set and the bearer token is missing or different.' },
     security: [{}, { metricsToken: [] }],
   },
+  ...liveShowOperations,
 ];
