@@ -261,7 +261,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBufferedBytes: integer(env, 'LIVECHAT_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024),
     typingThrottleMs: integer(env, 'LIVECHAT_TYPING_THROTTLE_MS', 1000, 0),
     shutdownTimeoutMs: integer(env, 'LIVECHAT_SHUTDOWN_TIMEOUT_MS', 10_000, 0),
-    requestsPerHour: integer(env, 'LIVECHAT_REQUESTS_PER_HOUR', 3, 1, 1000),
+    requestsPerHour: integer(env, 'LIVECHAT_REQUESTS_PER_HOUR', 3, 1),
     onairKey: parseOnairKey(read(env, 'LIVECHAT_ONAIR_KEY')),
     metricsToken: read(env, 'LIVECHAT_METRICS_TOKEN'),
     logLevel: parseLogLevel(read(env, 'LIVECHAT_LOG_LEVEL'), mode),
