@@ -8,7 +8,7 @@ import {
   type listenerServerEvents,
 } from '../../../src/protocol/events.js';
 import { ex } from './examples.js';
-import { liveShowBroadcasterServerDocs, liveShowListenerServerDocs } from './live-show.js';
+import { liveShowBroadcasterServerDocs, liveShowListenerServerDocs } from './requests-onair.js';
 
 export interface EventDoc<T> {
   /** One line: what it is. */

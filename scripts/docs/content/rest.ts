@@ -20,7 +20,7 @@ import {
 import { example, type JsonSchema, type SchemaSet } from '../schema-set.js';
 import { broadcasterServerDocs } from './events.js';
 import { ex } from './examples.js';
-import { liveShowOperations } from './live-show.js';
+import { liveShowOperations } from './requests-onair.js';
 
 export const createSessionRequestExample = example(
   createSessionRequestSchema,

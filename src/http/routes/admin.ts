@@ -16,11 +16,11 @@ import {
   sessionListQuerySchema,
 } from '../../protocol/events.js';
 import { limitLoginAttempt, type LoginLimiters } from '../login-attempts.js';
-import { liveShowRoutes, type LiveShowRouteDeps } from './live-show.js';
+import { requestsOnAirRoutes, type RequestsOnAirRouteDeps } from './requests-onair.js';
 import { onAirDisplayRoutes, type OnAirDisplayDeps } from './onair-display.js';
 import { validate } from '../validate.js';
 
-export interface AdminRouteDeps extends LoginLimiters, LiveShowRouteDeps, OnAirDisplayDeps {
+export interface AdminRouteDeps extends LoginLimiters, RequestsOnAirRouteDeps, OnAirDisplayDeps {
   config: Config;
   store: Store;
   tokens: TokenService;
@@ -92,7 +92,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     res.json({ messages: messages.map(toMessage) });
   });
 
-  router.use(liveShowRoutes(deps, requireAdmin));
+  router.use(requestsOnAirRoutes(deps, requireAdmin));
   router.use(onAirDisplayRoutes(deps, requireAdmin));
 
   return router;

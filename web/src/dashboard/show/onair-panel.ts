@@ -7,7 +7,7 @@
  */
 import { clear, el, setText } from '../../shared/dom.js';
 import type { OnAirItem, ShowData } from './show-data.js';
-import type { ShowStrings } from './strings.js';
+import type { ShowStrings } from './requests-onair-strings.js';
 
 type Action = 'up' | 'down' | 'on_air' | 'used' | 'removed';
 

@@ -4,7 +4,7 @@
  */
 import { clear, el, setText } from '../../shared/dom.js';
 import type { RequestGroup, ShowData } from './show-data.js';
-import type { ShowStrings } from './strings.js';
+import type { ShowStrings } from './requests-onair-strings.js';
 
 export class RequestsPanel {
   readonly element = el('section', {

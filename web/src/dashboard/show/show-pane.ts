@@ -10,7 +10,7 @@ import type { Lang } from '../../shared/i18n.js';
 import { OnAirPanel } from './onair-panel.js';
 import { RequestsPanel } from './requests-panel.js';
 import { ShowData } from './show-data.js';
-import { showStrings, type ShowStrings } from './strings.js';
+import { showStrings, type ShowStrings } from './requests-onair-strings.js';
 
 export class ShowPane {
   readonly element = el('aside', { className: 'show-pane' });

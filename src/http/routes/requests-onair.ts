@@ -18,12 +18,12 @@ import type { OnAirDesk } from '../../show/onair-desk.js';
 import { toRequestGroup, type RequestDesk } from '../../show/request-desk.js';
 import { validate } from '../validate.js';
 
-export interface LiveShowRouteDeps {
+export interface RequestsOnAirRouteDeps {
   requestDesk: RequestDesk;
   onairDesk: OnAirDesk;
 }
 
-export function liveShowRoutes(deps: LiveShowRouteDeps, requireAdmin: RequestHandler): Router {
+export function requestsOnAirRoutes(deps: RequestsOnAirRouteDeps, requireAdmin: RequestHandler): Router {
   const router = Router();
   const { requestDesk, onairDesk } = deps;
 

@@ -73,7 +73,7 @@ describe('live show in Chromium', () => {
   });
 
   after(async () => {
-    pages.forEach((p, i) => saveLog(`live-show-${i + 1}`, p));
+    pages.forEach((p, i) => saveLog(`requests-onair-${i + 1}`, p));
     await browser?.close();
     await server?.stop();
   });
