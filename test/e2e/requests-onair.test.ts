@@ -21,6 +21,7 @@ import {
   openPage,
   repoRoot,
   saveLog,
+  screenshot,
   texts,
   waitForText,
   type TrackedPage,
@@ -189,6 +190,7 @@ describe('live show in Chromium', () => {
     const background = await overlay.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(background, 'rgba(0, 0, 0, 0)');
     await docsShot(studio.page, 'live-show-onair-screen');
+    await overlay.page.screenshot({ path: join(docsImages, 'live-show-onair-overlay.png'), omitBackground: true });
     await docsShot(dashboard.page, 'live-show-dashboard');
     assert.deepEqual(await seriousViolations(studio.page), []);
     // A wrong key is told, not shown anything.
@@ -198,6 +200,18 @@ describe('live show in Chromium', () => {
     });
     await refused.page.waitForSelector('body[data-feed=refused]', { timeout: WAIT });
     assert.deepEqual([...studio.errors, ...overlay.errors], []);
+  });
+
+  test('on a phone, the panels stack under the session list without sideways scrolling', async () => {
+    const { page } = dashboard;
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.click('.back').catch(() => undefined);
+    await page.waitForSelector('.show-pane .onair-item', { state: 'visible', timeout: WAIT });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+    await page.locator('.onair-panel').scrollIntoViewIfNeeded();
+    await screenshot(page, 'requests-onair-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   test('/onair opens without a key in the browser where a broadcaster is logged in', async () => {
