@@ -271,6 +271,8 @@ export class ChatService {
           this.deps.logger.error({ err: error, sessionId: draft.sessionId }, 'after storing a message');
           return committed.duplicate ? 'duplicate' : 'acked';
         }
+        // Not stored: the request it carried does not count against the listener.
+        if (draft.request) this.refund(this.requestLimiter, draft.sessionId);
         if (error instanceof UnknownSessionError) {
           metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
           replier.send('error:invalid_payload', { message: wsMessages.unknownSession, ...echo });

@@ -73,8 +73,16 @@ export class OnAirFeed {
     this.keepalive ??= setInterval(() => this.writeAll(': keepalive\n\n'), KEEPALIVE_MS).unref();
     // Subscribe before reading the current state: a change in between is delivered, not lost.
     this.subscribed ??= this.deps.hub.add(this.subscriber);
-    await this.subscribed;
-    const current = toDisplay(await this.deps.current());
+    let current: OnAirDisplay;
+    try {
+      await this.subscribed;
+      current = toDisplay(await this.deps.current());
+    } catch (error) {
+      // The stream is open already: end it, and the screen connects again (`retry`) once things are back.
+      this.deps.logger.warn({ err: error }, 'an on-air screen could not be given the current state');
+      res.end();
+      return true;
+    }
     if (this.shown === undefined || current.revision > this.shown.revision) this.shown = current;
     if (this.screens.has(res)) res.write(eventOf(this.shown));
     return true;
