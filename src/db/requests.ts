@@ -9,7 +9,7 @@
  * and holds the song's requests up to `last_message_id`. The group's id is the
  * messageId of its first request, stable while it grows.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { formatRowId, parseRowId } from './ids.js';
 import { lockLiveShow } from './live-show-lock.js';
 import type { DatabaseSchema } from './schema.js';
@@ -48,6 +48,7 @@ interface MemberRow {
 }
 
 type Db = Kysely<DatabaseSchema>;
+type SelectScope = DatabaseSchema & { m: DatabaseSchema['messages'] };
 
 export class KyselyRequestRepository implements RequestRepository {
   constructor(
@@ -64,7 +65,25 @@ export class KyselyRequestRepository implements RequestRepository {
   }
 
   async countOpen(): Promise<number> {
-    return (await this.list('open')).length;
+    const open = await this.db
+      .selectFrom('messages as m')
+      .select((eb) => eb.fn.count<number>('m.request_key').distinct().as('songs'))
+      .where('m.request_key', 'is not', null)
+      .where(({ eb, selectFrom }) => eb('m.id', '>', this.newestGroupEnd(selectFrom)))
+      .executeTakeFirst();
+    const reopened = await this.db
+      .selectFrom('song_requests')
+      .select((eb) => eb.fn.countAll<number>().as('groups'))
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    return Number(open?.songs ?? 0) + Number(reopened?.groups ?? 0);
+  }
+
+  /** For a request `m`: the last messageId of its song's newest group with a row (0 when none). */
+  private newestGroupEnd(selectFrom: ExpressionBuilder<SelectScope, 'm'>['selectFrom']) {
+    return sql<number>`coalesce((${selectFrom('song_requests as r')
+      .select((inner) => inner.fn.max('r.last_message_id').as('last'))
+      .whereRef('r.song_key', '=', 'm.request_key')}), 0)`;
   }
 
   async setStatus(requestId: string, status: RequestStatus): Promise<RequestGroup | undefined> {
@@ -158,18 +177,7 @@ export class KyselyRequestRepository implements RequestRepository {
       .selectFrom('messages as m')
       .select(['m.id', 'm.session_id', 'm.request_title', 'm.request_artist', 'm.request_key'])
       .where('m.request_key', 'is not', null)
-      .where(({ eb, selectFrom }) =>
-        eb(
-          'm.id',
-          '>',
-          eb.fn.coalesce(
-            selectFrom('song_requests as r')
-              .select((inner) => inner.fn.max('r.last_message_id').as('last'))
-              .whereRef('r.song_key', '=', 'm.request_key'),
-            sql<number>`0`,
-          ),
-        ),
-      )
+      .where(({ eb, selectFrom }) => eb('m.id', '>', this.newestGroupEnd(selectFrom)))
       .orderBy('m.id')
       .execute()) as MemberRow[];
     const byKey = new Map<string, MemberRow[]>();

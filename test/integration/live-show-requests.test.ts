@@ -73,6 +73,8 @@ for (const { dialect, broker } of matrix()) {
         },
       );
       assert.ok(open.some((g) => g.messageIds.join() === kangen['messageId'] && g.count === 1));
+      // The open count (the stats' "open requests") agrees with the listing.
+      assert.equal(await server.server.store.requests.countOpen(), open.length);
 
       const played = await json(`${server.baseUrl}/livechat/admin/requests/${bento.requestId}`, {
         token,
@@ -89,6 +91,7 @@ for (const { dialect, broker } of matrix()) {
       });
       assert.deepEqual(await c.socket.collect('request:update', 150), [], 'Citra did not ask for Bento');
       assert.ok(!(await list()).some((g) => g.requestId === bento.requestId));
+      assert.equal(await server.server.store.requests.countOpen(), open.length - 1);
       assert.ok((await list('played')).some((g) => g.requestId === bento.requestId && g.count === 2));
 
       // Asked again after it was played: a new open group.
