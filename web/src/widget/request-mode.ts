@@ -150,6 +150,7 @@ export class RequestMode {
     artist.addEventListener('input', () => (this.draft.artist = artist.value));
     const error = el('p', { className: 'form-error', attrs: { role: 'alert' } });
     error.hidden = true;
+    title.addEventListener('input', () => (error.hidden = true));
     const cancel = el('button', { className: 'link-button', text: t.cancel, attrs: { type: 'button' } });
     cancel.addEventListener('click', close);
     const form = el(
