@@ -60,4 +60,7 @@ export const wsMessages = {
   banned: 'Anda diblokir dari obrolan ini.',
   rateLimitAbuse: 'Terlalu banyak pesan ditolak.',
   shuttingDown: 'Server sedang dimatikan.',
+  requestTitleEmpty: 'Judul lagu harus diisi.',
+  requestTitleTooLong: 'Judul lagu lebih dari 100 karakter.',
+  requestArtistTooLong: 'Nama penyanyi lebih dari 100 karakter.',
 } as const;

@@ -27,6 +27,9 @@ import { scheduleRetention } from './moderation/retention.js';
 import { SessionGuard } from './moderation/session-guard.js';
 import { ModerationState, moderationChannel } from './moderation/state.js';
 import { WordFilter } from './moderation/word-filter.js';
+import { OnAirDesk } from './show/onair-desk.js';
+import { OnAirFeed } from './show/onair-feed.js';
+import { RequestDesk } from './show/request-desk.js';
 
 export interface LivechatServer {
   readonly config: Config;
@@ -99,9 +102,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     }),
     screen: (sessionId, text) =>
       moderation.isMuted(sessionId) ? 'mute' : wordFilter.matches(text) ? 'filter' : undefined,
+    requestLimiter: limiters.create({ keyPrefix: 'requests', points: config.requestsPerHour, durationSeconds: 3600 }),
   });
   const announcements = new Announcements(store, hub, logger);
   const stats = new ShowStats({ store, registry: shared.registry, timeZone: config.timeZone });
+  const requestDesk = new RequestDesk({ store, hub, logger });
+  const onairDesk = new OnAirDesk({ store, hub, logger });
+  const onairFeed = new OnAirFeed({ hub, logger, current: () => onairDesk.queue() });
   const endpointDeps = {
     store,
     hub,
@@ -188,6 +195,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     moderation,
     hub,
     sessionGuard: new SessionGuard(store, moderation),
+    requestDesk,
+    onairDesk,
+    onairFeed,
+    onairKey: config.onairKey,
   });
 
   const http = createHttpServer(app);
@@ -236,6 +247,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await withTimeout(chat.drain(), by(1 / 2));
       chat.refuseQueued();
       await withTimeout(chat.drain(), by(3 / 4));
+      await onairFeed.stop();
       await gateway.closeAll(Math.min(by(1), 5000));
       // Frames read while the sockets close are refused; nothing is stored after the close.
       await withTimeout(chat.drain(), by(1));

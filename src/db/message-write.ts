@@ -46,6 +46,7 @@ export function toStored(row: MessageRow): StoredMessage {
     text: row.text,
     createdAt: new Date(row.created_at),
     ...(row.hidden_reason === null ? {} : { hiddenReason: row.hidden_reason }),
+    ...(row.request_title === null ? {} : { request: { title: row.request_title, artist: row.request_artist ?? '' } }),
   };
 }
 
@@ -64,6 +65,7 @@ function storedNow(message: NewMessage, id: number, createdAt: number): StoredMe
     text: message.text,
     createdAt: new Date(createdAt),
     ...(message.hiddenReason === undefined ? {} : { hiddenReason: message.hiddenReason }),
+    ...(message.request ? { request: { title: message.request.title, artist: message.request.artist } } : {}),
   };
 }
 

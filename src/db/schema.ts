@@ -28,6 +28,10 @@ export interface MessagesTable {
   created_at: number;
   /** null: visible; otherwise why it is hidden. */
   hidden_reason: Generated<HiddenReason | null>;
+  /** A song request sent with the message (../text/song-key.ts makes the key); null otherwise. */
+  request_title: string | null;
+  request_artist: string | null;
+  request_key: string | null;
 }
 
 export interface AdminsTable {
@@ -97,6 +101,28 @@ export interface MessagesFtsTable {
   messages_fts: string;
 }
 
+export interface SongRequestsTable {
+  /** The messageId of the group's first request. */
+  id: number;
+  song_key: string;
+  last_message_id: number;
+  status: 'open' | 'played' | 'skipped';
+  updated_at: number;
+}
+
+export interface OnAirItemsTable {
+  message_id: number;
+  state: 'queued' | 'on_air' | 'used';
+  position: number;
+  by_name: string;
+  updated_at: number;
+}
+
+export interface OnAirRevisionTable {
+  id: number;
+  revision: number;
+}
+
 export interface DatabaseSchema {
   sessions: SessionsTable;
   messages: MessagesTable;
@@ -108,6 +134,9 @@ export interface DatabaseSchema {
   quick_replies: QuickRepliesTable;
   announcements: AnnouncementsTable;
   messages_fts: MessagesFtsTable;
+  song_requests: SongRequestsTable;
+  onair_items: OnAirItemsTable;
+  onair_revision: OnAirRevisionTable;
 }
 
 /** The columns of a message that the service reads back. */
@@ -119,5 +148,7 @@ export const messageColumns = [
   'text',
   'created_at',
   'hidden_reason',
+  'request_title',
+  'request_artist',
 ] as const;
 export type MessageRow = Pick<Selectable<MessagesTable>, (typeof messageColumns)[number]>;

@@ -5,6 +5,8 @@ import { KyselyMessageRepository } from './messages.js';
 import { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
+import { KyselyOnAirRepository } from './onair.js';
+import { KyselyRequestRepository } from './requests.js';
 import { KyselySessionRepository } from './sessions.js';
 import { KyselyModerationRepository } from './moderation.js';
 import { KyselyRetentionRepository } from './retention.js';
@@ -18,7 +20,9 @@ import type {
   MessageRepository,
   MessageSearch,
   ModerationRepository,
+  OnAirRepository,
   QuickReplyRepository,
+  RequestRepository,
   RetentionRepository,
   SessionRepository,
   ShowCounts,
@@ -55,6 +59,8 @@ export class KyselyStore implements Store {
   readonly announcements: AnnouncementRepository;
   readonly search: MessageSearch;
   readonly counts: ShowCounts;
+  readonly requests: RequestRepository;
+  readonly onair: OnAirRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #calls = new CallTracker();
   readonly #messages: KyselyMessageRepository;
@@ -83,6 +89,7 @@ export class KyselyStore implements Store {
       insert: (message, options) => run(() => messages.insert(message, options)),
       listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
       latestId: (sessionId, direction) => run(() => messages.latestId(sessionId, direction)),
+      findByClientId: (senderKey, clientMessageId) => run(() => messages.findByClientId(senderKey, clientMessageId)),
       latestIds: (sessionIds, direction) => run(() => messages.latestIds(sessionIds, direction)),
       get: (messageId) => run(() => messages.get(messageId)),
       setHidden: (messageId, reason) => run(() => messages.setHidden(messageId, reason)),
@@ -137,6 +144,18 @@ export class KyselyStore implements Store {
     this.counts = {
       sessionsCreatedSince: (since) => run(() => counts.sessionsCreatedSince(since)),
       messagesSince: (since) => run(() => counts.messagesSince(since)),
+    };
+    const requests = new KyselyRequestRepository(db, dialect);
+    this.requests = {
+      list: (status) => run(() => requests.list(status)),
+      setStatus: (requestId, status) => run(() => requests.setStatus(requestId, status)),
+      countOpen: () => run(() => requests.countOpen()),
+    };
+    const onair = new KyselyOnAirRepository(db, dialect);
+    this.onair = {
+      queue: () => run(() => onair.queue()),
+      setState: (messageId, state, by) => run(() => onair.setState(messageId, state, by)),
+      reorder: (messageIds) => run(() => onair.reorder(messageIds)),
     };
   }
 

@@ -38,7 +38,13 @@ type Answers =
 same<keyof SenderServerEvents, Answers>(true);
 same<
   keyof ListenerServerEvents,
-  'connection:success' | 'message:receive' | 'user:typing' | 'error:banned' | 'announcement' | Answers
+  | 'connection:success'
+  | 'message:receive'
+  | 'user:typing'
+  | 'error:banned'
+  | 'announcement'
+  | 'request:update'
+  | Answers
 >(true);
 same<
   keyof BroadcasterServerEvents,
@@ -51,9 +57,14 @@ same<
   | 'conversation:focus'
   | 'stats:update'
   | 'error:session_ended'
+  | 'request:update'
+  | 'onair:update'
   | Answers
 >(true);
 same<keyof BroadcasterServerEvents['error:session_ended'], 'sessionId' | 'newSessionId' | 'clientMessageId'>(true);
+// Contract v1.1 D: the two request:update payloads.
+same<ListenerServerEvents['request:update'], { messageId: string; status: 'open' | 'played' | 'skipped' }>(true);
+same<keyof BroadcasterServerEvents['request:update'], 'requestId' | 'status' | 'count'>(true);
 same<keyof ListenerServerEvents['connection:success'], 'sessionId' | 'name' | 'city' | 'connectionId' | 'expiresAt'>(
   true,
 );
@@ -64,14 +75,14 @@ same<keyof SenderServerEvents['message:ack'], 'messageId' | 'clientMessageId' | 
 same<SenderServerEvents['message:ack']['duplicate'], true | undefined>(true);
 same<
   keyof BroadcasterServerEvents['message:new'],
-  'messageId' | 'sessionId' | 'direction' | 'from' | 'text' | 'createdAt' | 'hidden' | 'reason'
+  'messageId' | 'sessionId' | 'direction' | 'from' | 'text' | 'createdAt' | 'hidden' | 'reason' | 'request'
 >(true);
 same<keyof ListenerServerEvents['message:receive'], 'messageId' | 'from' | 'text' | 'createdAt'>(true);
 same<BroadcasterServerEvents['presence:update'], { sessionId: string; online: boolean }>(true);
 same<ListenerServerEvents['user:typing'], { from: string; isTyping: boolean }>(true);
 same<BroadcasterServerEvents['user:typing'], { sessionId: string; isTyping: boolean }>(true);
 same<keyof SenderServerEvents['error:invalid_payload'], 'message' | 'clientMessageId'>(true);
-same<keyof SenderServerEvents['error:rate_limited'], 'retryAfterMs' | 'clientMessageId'>(true);
+same<keyof SenderServerEvents['error:rate_limited'], 'retryAfterMs' | 'clientMessageId' | 'reason'>(true);
 same<keyof SenderServerEvents['error:invalid_token'], 'message'>(true);
 same<keyof SenderServerEvents['error:unavailable'], 'message' | 'clientMessageId'>(true);
 // The answers to a sender are the same for both kinds.

@@ -8,6 +8,7 @@ import {
   type listenerServerEvents,
 } from '../../../src/protocol/events.js';
 import { ex } from './examples.js';
+import { liveShowBroadcasterServerDocs, liveShowListenerServerDocs } from './requests-onair.js';
 
 export interface EventDoc<T> {
   /** One line: what it is. */
@@ -186,6 +187,7 @@ export const listenerServerDocs: EventDocs<typeof listenerServerEvents> = {
     'Create a new session (`POST /livechat/session`).',
     '; and right after `connection:success` when `lastMessageId` is not a valid messageId (there is no replay then)',
   ),
+  ...liveShowListenerServerDocs,
 };
 
 export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = {
@@ -276,4 +278,5 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
       'came back), when there is one: reply there. `clientMessageId` is echoed when the reply carried one.',
     example: { sessionId: ex.sessionId, newSessionId: ex.sessionId, clientMessageId: ex.replyClientMessageId },
   },
+  ...liveShowBroadcasterServerDocs,
 };

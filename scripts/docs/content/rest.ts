@@ -22,6 +22,7 @@ import { broadcasterServerDocs } from './events.js';
 import { ex } from './examples.js';
 import { moderationOperations } from './rest-moderation.js';
 import { liveShowOperations } from './live-show-rest.js';
+import { liveShowOperations as requestsOnAirOperations } from './requests-onair.js';
 
 export const createSessionRequestExample = example(
   createSessionRequestSchema,
@@ -113,7 +114,7 @@ export const errorNotes: Record<HttpErrorCode, string> = {
 };
 
 export interface RestOperation {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   operationId: string;
   tag: string;
@@ -383,4 +384,5 @@ export const restOperations: RestOperation[] = [
     security: [{}, { metricsToken: [] }],
   },
   ...liveShowOperations,
+  ...requestsOnAirOperations,
 ];

@@ -8,6 +8,7 @@ import { initial } from './0001-initial.js';
 import { sessionsActivity } from './0002-sessions-activity.js';
 import { moderation } from './0004-moderation.js';
 import { showTools } from './0005-show-tools.js';
+import { liveShow } from './0006-live-show.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -19,6 +20,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
         '0002-sessions-activity': sessionsActivity,
         '0004-moderation': moderation(dialect),
         '0005-show-tools': showTools(dialect),
+        '0006-live-show': liveShow(dialect),
       };
     },
   };

@@ -143,8 +143,10 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
       from unnest(${replySessions}::text[]) as r(session_id)
     ),
     inserted as (
-      insert into messages (session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, created_at, hidden_reason)
-      select session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ${now}::bigint, hidden_reason
+      insert into messages (session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, created_at,
+        hidden_reason, request_title, request_artist, request_key)
+      select session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ${now}::bigint,
+        hidden_reason, request_title, request_artist, request_key
       from unnest(
         ${column((item) => item.message.sessionId)}::text[],
         ${column((item) => item.message.direction)}::text[],
@@ -153,8 +155,12 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
         ${column((item) => item.adminId)}::bigint[],
         ${column((item) => item.message.clientMessageId ?? null)}::text[],
         ${column((item) => item.message.text)}::text[],
-        ${column((item) => item.message.hiddenReason ?? null)}::text[]
-      ) with ordinality as m(session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, hidden_reason, ord)
+        ${column((item) => item.message.hiddenReason ?? null)}::text[],
+        ${column((item) => item.message.request?.title ?? null)}::text[],
+        ${column((item) => item.message.request?.artist ?? null)}::text[],
+        ${column((item) => item.message.request?.key ?? null)}::text[]
+      ) with ordinality as m(session_id, direction, sender_key, sender_name, admin_id, client_message_id, text,
+        hidden_reason, request_title, request_artist, request_key, ord)
       where session_id in (select id from known)
       order by ord
       on conflict (sender_key, client_message_id) do nothing
@@ -229,7 +235,8 @@ async function readFirstCopies(
   let first: Map<string, FirstCopyRow>;
   try {
     const firstCopies = await sql<FirstCopyRow>`
-      select id, session_id, direction, sender_name, text, created_at, hidden_reason, sender_key, client_message_id
+      select id, session_id, direction, sender_name, text, created_at, hidden_reason, request_title, request_artist,
+        sender_key, client_message_id
       from messages
       where (sender_key, client_message_id) in (
         select * from unnest(

@@ -21,7 +21,18 @@ import type { NewMessage } from '../types.js';
 export interface MessageBatchStatements {
   previousBroadcaster: CompiledStatement<'sessionId'>;
   insert: CompiledStatement<
-    'sessionId' | 'direction' | 'senderKey' | 'from' | 'adminId' | 'clientMessageId' | 'text' | 'now' | 'hiddenReason'
+    | 'sessionId'
+    | 'direction'
+    | 'senderKey'
+    | 'from'
+    | 'adminId'
+    | 'clientMessageId'
+    | 'text'
+    | 'now'
+    | 'hiddenReason'
+    | 'requestTitle'
+    | 'requestArtist'
+    | 'requestKey'
   >;
   touchSession: CompiledStatement<'sessionId' | 'now'>;
   firstCopy: CompiledStatement<'senderKey' | 'clientMessageId'>;
@@ -98,6 +109,9 @@ export class MessageBatchWriter {
         text: message.text,
         now,
         hiddenReason: message.hiddenReason ?? null,
+        requestTitle: message.request?.title ?? null,
+        requestArtist: message.request?.artist ?? null,
+        requestKey: message.request?.key ?? null,
       });
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw error;

@@ -50,7 +50,10 @@ export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): Messa
             | 'clientMessageId'
             | 'text'
             | 'now'
-            | 'hiddenReason',
+            | 'hiddenReason'
+            | 'requestTitle'
+            | 'requestArtist'
+            | 'requestKey',
         ) => never,
       ) =>
         db
@@ -65,6 +68,9 @@ export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): Messa
             text: param('text'),
             created_at: param('now'),
             hidden_reason: param('hiddenReason'),
+            request_title: param('requestTitle'),
+            request_artist: param('requestArtist'),
+            request_key: param('requestKey'),
           })
           .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
           // The rest of the row is the message as given (see MessageWriteOutcome).

@@ -29,6 +29,7 @@ import { HeaderView } from './views/header.js';
 import { loginView } from './views/login.js';
 import { SessionListView } from './views/session-list.js';
 import { LiveShow } from './show/live-show.js';
+import { ShowPane } from './show/show-pane.js';
 
 const root = document.getElementById('app')!;
 const state = initialState();
@@ -74,6 +75,10 @@ const header = new HeaderView(dash, {
   onLogout: () => logout(),
 });
 const sessionList = new SessionListView(dash, select);
+const showPane = new ShowPane(
+  () => state.lang,
+  () => state.auth?.token,
+);
 const conversation = new ConversationView(dash, {
   onBack: () => select(undefined),
   onRetry: (id) => sync.client?.retry(id),
@@ -92,6 +97,7 @@ const conversation = new ConversationView(dash, {
     sync.conversationFor(sessionId);
     select(sessionId);
   },
+  messageExtras: (m) => showPane.messageExtras(m),
 });
 const liveShow = new LiveShow({
   dash,
@@ -101,9 +107,10 @@ const liveShow = new LiveShow({
 });
 const dashMain = el(
   'main',
-  { className: 'dash-main', attrs: { id: 'dash-main', tabindex: '-1' } },
+  { className: 'dash-main has-show', attrs: { id: 'dash-main', tabindex: '-1' } },
   sessionList.element,
   conversation.element,
+  showPane.element,
 );
 const skipLink = el('a', { className: 'skip-link', attrs: { href: '#dash-main' } });
 skipLink.addEventListener('click', (event) => {
@@ -237,6 +244,7 @@ function showMain(): void {
   document.documentElement.lang = state.lang;
   sessionList.reset();
   conversation.reset();
+  showPane.render();
   clear(root);
   setText(skipLink, state.t.skipToMain);
   connectionRegion.setAttribute('aria-label', state.t.connectionRegion);
@@ -361,6 +369,7 @@ function start(a: Auth): void {
   c.on('delivery', (update) => live() && sync.onDelivery(update));
   c.on('error:session_ended', (e) => live() && sync.onSessionEnded(e.sessionId, e.newSessionId));
   scheduleLoginWarning(a);
+  showPane.attach(c, live);
   showMain();
   if (drafts.selected) {
     sync.conversationFor(drafts.selected);
@@ -383,6 +392,7 @@ function logout(message = ''): void {
   state.endedSessions.clear();
   sync.stop();
   liveShow.detach();
+  showPane.stop();
   state.auth = undefined;
   store.remove(AUTH_KEY);
   state.conversations.clear();

@@ -17,6 +17,8 @@ export interface ConversationActions {
   onRemove(clientMessageId: string): void;
   /** Open another session (the newer one an ended session links to). */
   onOpenSession(sessionId: string): void;
+  /** Shown under a stored message (e.g. the live show's request and "Antrekan" button). */
+  messageExtras?(message: Message): Node | null;
 }
 
 export class ConversationView {
@@ -181,6 +183,7 @@ export class ConversationView {
         }),
       ),
       el('p', { className: 'msg__text', text: m.text }),
+      this.actions.messageExtras?.(m),
     );
   }
 
