@@ -122,7 +122,7 @@ export class FakeSocket implements WebSocketLike {
 
   acceptBroadcaster(): void {
     this.open();
-    this.deliver('connection:success', { adminId: '1', name: 'Penyiar Budi', connectionId: 'c2' });
+    this.deliver('connection:success', { adminId: '1', name: 'Penyiar Budi', role: 'penyiar', connectionId: 'c2' });
   }
 
   serverClose(code: number): void {
