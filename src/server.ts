@@ -130,6 +130,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     logger,
     store,
     tokens,
+    hub,
     brokerReadiness: shared.readiness,
     metrics,
     registry: shared.registry,

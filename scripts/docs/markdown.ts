@@ -329,6 +329,9 @@ export function buildEventsMarkdown(): string {
       '',
     ];
     if (op.admin) rows.push('Needs `Authorization: Bearer <admin token>`.', '');
+    if (op.security?.some((scheme) => 'sessionBearer' in scheme)) {
+      rows.push('Needs `Authorization: Bearer <sessionToken>`.', '');
+    }
     if (op.parameters) {
       rows.push(
         markdownTable(
@@ -364,7 +367,7 @@ export function buildEventsMarkdown(): string {
       `Answer \`${success.status}\`${success.mediaType ? ` (\`${success.mediaType}\`)` : ''}: ${success.description}`,
       '',
     );
-    if (!success.mediaType)
+    if (!success.mediaType && success.status !== 204)
       rows.push(fieldTable(schemas.convert(success.schema, 'output'), schemas), '', ...json(success.example), '');
     const failures = [...op.errors]
       .sort((a, b) => httpErrors[a].status - httpErrors[b].status)

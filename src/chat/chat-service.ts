@@ -31,6 +31,8 @@ export interface Replier {
 export interface ListenerSender {
   sessionId: string;
   name: string;
+  /** The sending connection: the session's other connections get the message as `message:sent`. */
+  connectionId?: string | undefined;
 }
 
 export interface BroadcasterSender {
@@ -77,6 +79,7 @@ export class ChatService {
         this.deps.listenerLimiter,
         sender.sessionId,
         replier,
+        sender.connectionId,
       ),
     );
   }
@@ -130,14 +133,20 @@ export class ChatService {
     return this.inFlight.idle();
   }
 
-  private handle(draft: NewMessage, limiter: RateLimiter, limiterKey: string, replier: Replier): Promise<SendOutcome> {
+  private handle(
+    draft: NewMessage,
+    limiter: RateLimiter,
+    limiterKey: string,
+    replier: Replier,
+    senderConnectionId?: string,
+  ): Promise<SendOutcome> {
     // Untraced, no span and so no attributes to build: the common case, once per message.
-    if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier);
+    if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier, senderConnectionId);
     return inSpan(
       'livechat.message',
       { 'livechat.direction': draft.direction, 'livechat.session_id': draft.sessionId },
       async (span) => {
-        const outcome = await this.process(draft, limiter, limiterKey, replier);
+        const outcome = await this.process(draft, limiter, limiterKey, replier, senderConnectionId);
         span.setAttribute('livechat.outcome', outcome);
         return outcome;
       },
@@ -149,6 +158,7 @@ export class ChatService {
     limiter: RateLimiter,
     limiterKey: string,
     replier: Replier,
+    senderConnectionId: string | undefined,
   ): Promise<SendOutcome> {
     const { metrics } = this.deps;
     const started = performance.now();
@@ -199,14 +209,14 @@ export class ChatService {
         if (duplicate) return;
         metrics.messagesStoredTotal.inc({ direction: draft.direction });
         if (messageContext === undefined) {
-          await this.publish(message, result.previousMessageId);
+          await this.publish(message, result.previousMessageId, senderConnectionId);
           return;
         }
         // A sibling of the store span under the message span, though it runs inside the store call.
         await inSpan(
           'livechat.publish',
           { 'livechat.message_id': message.messageId },
-          () => this.publish(message, result.previousMessageId),
+          () => this.publish(message, result.previousMessageId, senderConnectionId),
           messageContext,
         );
       };
@@ -243,8 +253,14 @@ export class ChatService {
    * Fan-out of a stored message; a broker failure is logged, the message stays
    * stored. Both publications are handed to the broker before either is
    * awaited: they leave in this order, and cost one bus round trip together.
+   * A listener's message goes to its session's channel too, as `message:sent`
+   * for its other connections (tabs); the sender is left out (it has its ack).
    */
-  private async publish(message: StoredMessage, previousMessageId: string | undefined): Promise<void> {
+  private async publish(
+    message: StoredMessage,
+    previousMessageId: string | undefined,
+    senderConnectionId: string | undefined,
+  ): Promise<void> {
     const { hub } = this.deps;
     const toListener =
       message.direction === 'broadcaster'
@@ -258,7 +274,10 @@ export class ChatService {
             ),
             message,
           )
-        : undefined;
+        : this.logFailure(
+            hub.toSessionExcept(message.sessionId, 'message:sent', toMessage(message), senderConnectionId ?? ''),
+            message,
+          );
     const toBroadcasters = this.logFailure(
       hub.toBroadcasters('message:new', toMessage(message), message.messageId),
       message,

@@ -159,6 +159,7 @@ test('openapi.yaml validates with swagger-parser', async () => {
     '/livechat/admin/sessions',
     '/livechat/admin/sessions/{sessionId}/messages',
     '/livechat/session',
+    '/livechat/session/messages',
     '/metrics',
     '/readyz',
   ]);

@@ -118,6 +118,10 @@ interface CloseCodeDoc {
 }
 
 const closeCodeDocs: Record<CloseCode, CloseCodeDoc> = {
+  [CloseCode.Normal]: {
+    when: 'The listener erased the session (`DELETE /livechat/session`), right after `session:erased`.',
+    client: 'Do not reconnect with that token; start a new session to chat again.',
+  },
   [CloseCode.GoingAway]: {
     when: 'The server is shutting down (restart, deploy).',
     client: 'Reconnect after a short random delay (up to about 1 s); a listener passes `lastMessageId`.',

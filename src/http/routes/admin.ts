@@ -75,6 +75,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
         city: s.city,
         online: online.has(s.id),
         lastMessageAt: s.lastMessageAt ? s.lastMessageAt.toISOString() : null,
+        previousSessionId: s.previousSessionId,
       })),
       nextCursor: page.next === undefined ? null : encodeSessionCursor(page.next),
     });
