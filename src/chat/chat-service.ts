@@ -32,6 +32,8 @@ export interface Replier {
 export interface ListenerSender {
   sessionId: string;
   name: string;
+  /** The sending connection: the session's other connections get the message as `message:sent`. */
+  connectionId?: string | undefined;
 }
 
 export interface BroadcasterSender {
@@ -100,6 +102,7 @@ export class ChatService {
         sender.sessionId,
         replier,
         payload.request,
+        sender.connectionId,
       ),
     );
   }
@@ -159,14 +162,15 @@ export class ChatService {
     limiterKey: string,
     replier: Replier,
     request?: RawSongRequest,
+    senderConnectionId?: string,
   ): Promise<SendOutcome> {
     // Untraced, no span and so no attributes to build: the common case, once per message.
-    if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier, request);
+    if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier, request, senderConnectionId);
     return inSpan(
       'livechat.message',
       { 'livechat.direction': draft.direction, 'livechat.session_id': draft.sessionId },
       async (span) => {
-        const outcome = await this.process(draft, limiter, limiterKey, replier, request);
+        const outcome = await this.process(draft, limiter, limiterKey, replier, request, senderConnectionId);
         span.setAttribute('livechat.outcome', outcome);
         return outcome;
       },
@@ -178,7 +182,8 @@ export class ChatService {
     limiter: RateLimiter,
     limiterKey: string,
     replier: Replier,
-    rawRequest?: RawSongRequest,
+    rawRequest: RawSongRequest | undefined,
+    senderConnectionId: string | undefined,
   ): Promise<SendOutcome> {
     const { metrics } = this.deps;
     const started = performance.now();
@@ -259,14 +264,14 @@ export class ChatService {
         if (duplicate) return;
         metrics.messagesStoredTotal.inc({ direction: draft.direction });
         if (messageContext === undefined) {
-          await this.publish(message, result.previousMessageId);
+          await this.publish(message, result.previousMessageId, senderConnectionId);
           return;
         }
         // A sibling of the store span under the message span, though it runs inside the store call.
         await inSpan(
           'livechat.publish',
           { 'livechat.message_id': message.messageId },
-          () => this.publish(message, result.previousMessageId),
+          () => this.publish(message, result.previousMessageId, senderConnectionId),
           messageContext,
         );
       };
@@ -310,8 +315,14 @@ export class ChatService {
    * Fan-out of a stored message; a broker failure is logged, the message stays
    * stored. Both publications are handed to the broker before either is
    * awaited: they leave in this order, and cost one bus round trip together.
+   * A listener's message goes to its session's channel too, as `message:sent`
+   * for its other connections (tabs); the sender is left out (it has its ack).
    */
-  private async publish(message: StoredMessage, previousMessageId: string | undefined): Promise<void> {
+  private async publish(
+    message: StoredMessage,
+    previousMessageId: string | undefined,
+    senderConnectionId: string | undefined,
+  ): Promise<void> {
     const { hub } = this.deps;
     const toListener =
       message.direction === 'broadcaster'
@@ -325,7 +336,10 @@ export class ChatService {
             ),
             message,
           )
-        : undefined;
+        : this.logFailure(
+            hub.toSessionExcept(message.sessionId, 'message:sent', toOwnMessage(message), senderConnectionId ?? ''),
+            message,
+          );
     // A muted session's messages reach no one (shadow mute); filtered ones arrive marked hidden.
     const toBroadcasters =
       message.hiddenReason === 'mute'
@@ -421,6 +435,15 @@ function requestText(request: { title: string; artist: string }): string {
   return request.artist === ''
     ? `Request lagu: ${request.title}`
     : `Request lagu: ${request.title} – ${request.artist}`;
+}
+
+/**
+ * A message as its own listener sees it (history, other tabs): never marked
+ * hidden, so a muted listener notices nothing.
+ */
+export function toOwnMessage(message: StoredMessage): Message {
+  const { hidden: _hidden, reason: _reason, ...own } = toMessage(message);
+  return own;
 }
 
 export function toReceive(message: StoredMessage): ListenerServerEvents['message:receive'] {

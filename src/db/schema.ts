@@ -13,6 +13,8 @@ export interface SessionsTable {
   created_at: number;
   expires_at: number;
   last_message_at: number | null;
+  device_id: string | null;
+  previous_session_id: string | null;
 }
 
 export interface MessagesTable {
@@ -48,8 +50,7 @@ export interface AdminsTable {
 
 export interface SessionClientsTable {
   session_id: string;
-  device_id: string | null;
-  ip: string | null;
+  ip: string;
 }
 
 export interface BlocksTable {

@@ -25,6 +25,10 @@ export interface SessionRecord {
   createdAt: Date;
   expiresAt: Date;
   lastMessageAt: Date | null;
+  /** The client's device id, when it sent one. */
+  deviceId: string | null;
+  /** The session this one follows (linked at creation), when any. */
+  previousSessionId: string | null;
 }
 
 export interface AdminRecord {
@@ -97,9 +101,30 @@ export interface InsertOptions {
   afterCommit?: (result: InsertResult) => Promise<void>;
 }
 
+export interface NewSession {
+  id: string;
+  name: string;
+  city: string;
+  createdAt: Date;
+  expiresAt: Date;
+  deviceId?: string | null | undefined;
+  previousSessionId?: string | null | undefined;
+}
+
 export interface SessionRepository {
-  create(session: { id: string; name: string; city: string; createdAt: Date; expiresAt: Date }): Promise<SessionRecord>;
+  create(session: NewSession): Promise<SessionRecord>;
   get(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * The newest session that follows `sessionId` through links (its successor's
+   * successor, and so on), undefined when none follows it.
+   */
+  newestLinked(sessionId: string): Promise<string | undefined>;
+  /**
+   * Erases a session and all its messages in one transaction; sessions linked
+   * to it lose the link. False when there was no such session. Live
+   * connections are the caller's (see src/chat/session-eraser.ts).
+   */
+  erase(sessionId: string): Promise<boolean>;
   /**
    * One page of the listing, most recent activity first (last message; with
    * `includeEmpty`, sessions without messages by creation), then by id.
@@ -227,9 +252,9 @@ export interface AuditEntry {
 }
 
 export interface ModerationRepository {
-  /** Where a session was opened from (device id, client address), kept as long as the session. */
-  recordClient(client: { sessionId: string; deviceId: string | null; ip: string | null }): Promise<void>;
-  clientOf(sessionId: string): Promise<{ deviceId: string | null; ip: string | null } | undefined>;
+  /** The client address a session was opened from, kept as long as the session. */
+  recordClient(client: { sessionId: string; ip: string }): Promise<void>;
+  clientOf(sessionId: string): Promise<{ ip: string } | undefined>;
   /** Replaces the session's blocks with this one. */
   block(block: Omit<BlockRecord, 'id' | 'createdAt'> & { sessionId: string }): Promise<BlockRecord>;
   /** Adds a block without touching others (a muted device's new session). */

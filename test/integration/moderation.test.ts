@@ -146,6 +146,12 @@ for (const { dialect, broker } of matrix()) {
       assert.equal(admin.all('message:new').filter((m) => m['messageId'] === ack['messageId']).length, 0);
 
       assert.deepEqual(await listing(server, token, session.sessionId), []);
+      // The listener's own history shows it, unmarked: a shadow mute shows nothing to its listener.
+      const own = await json(`${server.baseUrl}/livechat/session/messages`, { token: session.sessionToken });
+      assert.deepEqual(
+        own.body.messages.map((m: Record<string, unknown>) => [m['messageId'], m['hidden']]),
+        [[ack['messageId'], undefined]],
+      );
       const hidden = await listing(server, token, session.sessionId, true);
       assert.deepEqual(
         hidden.map((m) => [m['messageId'], m['hidden'], m['reason']]),
@@ -178,12 +184,19 @@ for (const { dialect, broker } of matrix()) {
       const session = created.body as { sessionId: string; sessionToken: string };
       const socket = await TestSocket.open(listenerUrl(server, session.sessionToken));
       await socket.next('connection:success');
+      // A second session from the same device, open before the ban, is closed with it.
+      const sibling = await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Troll B', deviceId } });
+      const siblingSocket = await TestSocket.open(listenerUrl(server, sibling.body.sessionToken));
+      await siblingSocket.next('connection:success');
 
       const banned = await block(server, token, session.sessionId, { mode: 'ban', reason: 'kasar' });
       assert.equal(banned.status, 200);
       assert.equal(banned.body.until, null);
       assert.equal((await socket.next('error:banned'))['until'], null);
       assert.equal((await socket.closed).code, 4403);
+      await siblingSocket.next('error:banned');
+      assert.equal((await siblingSocket.closed).code, 4403);
+      assert.equal(await upgradeStatus(listenerUrl(server, sibling.body.sessionToken)), 403);
       assert.equal(await upgradeStatus(listenerUrl(server, session.sessionToken)), 403);
       const again = await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Troll 2', deviceId } });
       assert.deepEqual([again.status, again.body.error], [403, 'banned']);
@@ -298,6 +311,37 @@ for (const { dialect, broker } of matrix()) {
       );
       assert.equal((await listing(server, token, session.sessionId, true)).length, 3);
       await Promise.all([socket.close(), admin.close()]);
+    });
+
+    test('a manager erases a session: nothing of it is left, its ban keeps the device', async () => {
+      const manager = await loginAdmin(server);
+      const admin = await openAdmin(server, manager);
+      const deviceId = `erased-${dialect}-${broker}-0123456789`;
+      const created = await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Hapus', deviceId } });
+      const sessionId = created.body.sessionId as string;
+      const socket = await TestSocket.open(listenerUrl(server, created.body.sessionToken));
+      await socket.next('connection:success');
+      await send(socket, 'tolong hapus data saya', 'e1');
+      assert.equal((await block(server, manager, sessionId, { mode: 'ban' })).status, 200);
+      await socket.closed;
+
+      const penyiar = await newAccount(server, manager, `eraser-${dialect}-${broker}`, 'penyiar');
+      const path = `${server.baseUrl}/livechat/admin/sessions/${sessionId}`;
+      assert.equal((await json(path, { token: penyiar.token, method: 'DELETE' })).status, 403);
+      assert.equal((await json(path, { token: manager, method: 'DELETE' })).status, 204);
+      assert.deepEqual(await admin.next('session:erased'), { sessionId });
+      assert.equal((await json(path, { token: manager, method: 'DELETE' })).status, 404);
+
+      const { store } = server.server;
+      assert.equal(await store.sessions.get(sessionId), undefined);
+      assert.deepEqual(await store.messages.listAfter(sessionId, { limit: 10 }), []);
+      assert.equal(await store.moderation.clientOf(sessionId), undefined);
+      const blocks = await store.moderation.activeBlocks(new Date());
+      assert.ok(!blocks.some((b) => b.sessionId === sessionId));
+      assert.ok(blocks.some((b) => b.deviceId === deviceId && b.mode === 'ban'));
+      const audit = await json(`${server.baseUrl}/livechat/admin/audit?limit=5`, { token: manager });
+      assert.ok(audit.body.entries.some((e: { action: string }) => e.action === 'session.erase'));
+      await admin.close();
     });
 
     test('retention deletes exactly what is older than the cutoff', async () => {

@@ -254,6 +254,8 @@ for (const dialect of dialects) {
         createdAt,
         expiresAt: new Date(createdAt.getTime() + 7_200_000),
         lastMessageAt: null,
+        deviceId: null,
+        previousSessionId: null,
       });
       assert.deepEqual(await store.sessions.get(created.id), created);
       assert.equal(await store.sessions.get(randomUUID()), undefined);

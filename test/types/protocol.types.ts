@@ -40,6 +40,8 @@ same<
   keyof ListenerServerEvents,
   | 'connection:success'
   | 'message:receive'
+  | 'message:sent'
+  | 'session:erased'
   | 'user:typing'
   | 'error:banned'
   | 'announcement'
@@ -53,6 +55,7 @@ same<
   | 'presence:update'
   | 'session:moderated'
   | 'message:hidden'
+  | 'session:erased'
   | 'user:typing'
   | 'conversation:focus'
   | 'stats:update'

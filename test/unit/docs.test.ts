@@ -172,11 +172,13 @@ test('openapi.yaml validates with swagger-parser', async () => {
     '/livechat/admin/requests/{requestId}',
     '/livechat/admin/search',
     '/livechat/admin/sessions',
+    '/livechat/admin/sessions/{sessionId}',
     '/livechat/admin/sessions/{sessionId}/block',
     '/livechat/admin/sessions/{sessionId}/messages',
     '/livechat/admin/stats',
     '/livechat/onair/events',
     '/livechat/session',
+    '/livechat/session/messages',
     '/metrics',
     '/readyz',
   ];
