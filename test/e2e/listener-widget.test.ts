@@ -95,6 +95,8 @@ describe('the listener widget', () => {
     await frame.waitForSelector('.status[data-state=open]', { timeout: WAIT });
     await frame.waitForSelector('.msg--out >> text=Halo sebelum reload', { timeout: WAIT });
     assert.equal(await frame.$('#name'), null, 'no name form again');
+    await screenshot(page, 'widget-embedded-station');
+    assert.deepEqual(await axeViolations(frame), [], 'the embedded chat');
     const token = await loginAdmin(chat);
     const listed = await json(`${chat.baseUrl}/livechat/admin/sessions?includeEmpty=true`, { token });
     const mine = listed.body.sessions.filter((s: { name: string }) => s.name === 'Tamu Jauh');
