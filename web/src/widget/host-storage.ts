@@ -84,7 +84,15 @@ function localOrMemory(): WidgetStorage {
   } catch {
     // Refused (a cross-site frame, privacy settings): keep it in memory.
   }
-  if (usable) return { where: 'local', get: store.get, set: store.set, remove: store.remove };
+  if (usable) {
+    const key = (name: string) => `${PREFIX}widget:${name}`;
+    return {
+      where: 'local',
+      get: <T>(name: string) => store.get<T>(key(name)),
+      set: (name, value) => store.set(key(name), value),
+      remove: (name) => store.remove(key(name)),
+    };
+  }
   const memory = new Map<string, unknown>();
   return {
     where: 'memory',
