@@ -198,6 +198,10 @@ export abstract class BaseClient<S extends object, C extends object, M extends k
       case 'error:rate_limited':
         if (typeof clientMessageId === 'string') this.outbox.rateLimited(clientMessageId, Number(data['retryAfterMs']));
         break;
+      case 'error:session_ended':
+        // The session ended: resending cannot help. The dashboard offers `newSessionId` instead.
+        if (typeof clientMessageId === 'string') this.outbox.rejectInvalid(clientMessageId, 'session_ended');
+        break;
       case 'error:unavailable':
         if (typeof clientMessageId === 'string') this.outbox.unavailable(clientMessageId, String(data['message']));
         break;

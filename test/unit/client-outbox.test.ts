@@ -234,4 +234,27 @@ describe('outbox', () => {
     assert.equal((await r2.ack).messageId, '11');
     client.close();
   });
+
+  test('a reply into an ended session fails at once and is not resent', async () => {
+    FakeSocket.reset();
+    const clock = new FakeClock();
+    const client = connectBroadcaster({
+      baseUrl: 'http://chat.test',
+      token: 'admin',
+      WebSocket: FakeSocket,
+      timers: clock,
+      network: new FakeNetwork(),
+    });
+    FakeSocket.last.acceptBroadcaster();
+    const r = client.reply(SESSION_A, 'Masih di sana?');
+    FakeSocket.last.deliver('error:session_ended', {
+      sessionId: SESSION_A,
+      newSessionId: SESSION_B,
+      clientMessageId: r.clientMessageId,
+    });
+    await assert.rejects(r.ack, (e: unknown) => e instanceof DeliveryError && e.reason === 'invalid');
+    clock.advance(60_000);
+    assert.equal(FakeSocket.last.messages('message:reply').length, 1, 'not resent');
+    client.close();
+  });
 });
