@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { json, loginAdmin } from '../helpers/clients.js';
+import { TestSocket, adminUrl, json, loginAdmin } from '../helpers/clients.js';
 import { freePort } from '../helpers/ports.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { PAGE_WAIT_MS as WAIT, buildWebAssets, launchBrowser, openPage, repoRoot, screenshot } from './browser.js';
@@ -160,5 +160,38 @@ describe('the listener widget', () => {
     await b.waitForSelector('#name', { timeout: WAIT });
     assert.deepEqual(a.errors, []);
     await a.context.close();
+  });
+
+  test('a reply while scrolled up shows a hint that scrolls down', async () => {
+    const { page, context } = await openPage(browser, `${chat.baseUrl}/`, { width: 390, height: 600 });
+    await page.fill('#name', 'Gulir');
+    await page.click('form.start-form button[type=submit]');
+    await page.waitForSelector('.status[data-state=open]', { timeout: WAIT });
+    const sessions = await json(`${chat.baseUrl}/livechat/admin/sessions?includeEmpty=true`, {
+      token: await loginAdmin(chat),
+    });
+    const sessionId = sessions.body.sessions.find((s: { name: string }) => s.name === 'Gulir').sessionId;
+    const admin = await TestSocket.open(adminUrl(chat, await loginAdmin(chat)));
+    await admin.next('connection:success');
+    for (let n = 1; n <= 12; n++) {
+      admin.send('message:reply', { sessionId, text: `Balasan panjang nomor ${n}\nbaris kedua` });
+      await admin.next('message:ack');
+    }
+    await page.waitForSelector('.msg--in >> text=nomor 12', { timeout: WAIT });
+    await page.evaluate(() => document.querySelector('.messages')!.scrollTo({ top: 0 }));
+    admin.send('message:reply', { sessionId, text: 'Yang terbaru' });
+    await page.waitForSelector('.new-reply:not([hidden])', { timeout: WAIT });
+    await screenshot(page, 'widget-new-reply');
+    await page.click('.new-reply');
+    await page.waitForSelector('.new-reply', { state: 'hidden', timeout: WAIT });
+    assert.ok(
+      await page.evaluate(() => {
+        const list = document.querySelector('.messages')!;
+        return list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+      }),
+      'scrolled to the newest reply',
+    );
+    await admin.close();
+    await context.close();
   });
 });
