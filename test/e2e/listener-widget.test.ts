@@ -162,7 +162,7 @@ describe('the listener widget', () => {
     await a.context.close();
   });
 
-  test('a reply while scrolled up shows a hint that scrolls down', async () => {
+  test('a reply while scrolled up shows a hint; a hidden tab counts replies in its title', async () => {
     const { page, context } = await openPage(browser, `${chat.baseUrl}/`, { width: 390, height: 600 });
     await page.fill('#name', 'Gulir');
     await page.click('form.start-form button[type=submit]');
@@ -191,6 +191,18 @@ describe('the listener widget', () => {
       }),
       'scrolled to the newest reply',
     );
+
+    // Hidden tab: the title counts new replies, and is itself again once the tab is back.
+    const hide = (hidden: boolean) =>
+      page.evaluate(
+        `Object.defineProperty(document, 'hidden', { configurable: true, get: () => ${hidden} });` +
+          `document.dispatchEvent(new Event('visibilitychange'));`,
+      );
+    await hide(true);
+    admin.send('message:reply', { sessionId, text: 'Saat tab tersembunyi' });
+    await page.waitForFunction(() => document.title.startsWith('(1) Balasan baru'), undefined, { timeout: WAIT });
+    await hide(false);
+    await page.waitForFunction(() => !document.title.startsWith('('), undefined, { timeout: WAIT });
     await admin.close();
     await context.close();
   });
