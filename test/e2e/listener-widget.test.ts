@@ -206,4 +206,21 @@ describe('the listener widget', () => {
     await admin.close();
     await context.close();
   });
+
+  test('the dark theme follows the system setting, without serious axe findings', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 700 }, colorScheme: 'dark' });
+    const page = await context.newPage();
+    await page.goto(`${chat.baseUrl}/`);
+    await page.fill('#name', 'Malam');
+    await page.click('form.start-form button[type=submit]');
+    await page.waitForSelector('.status[data-state=open]', { timeout: WAIT });
+    await page.click('.end-chat');
+    assert.notEqual(
+      await page.evaluate(() => getComputedStyle(document.querySelector('.app')!).backgroundColor),
+      'rgb(255, 255, 255)',
+    );
+    assert.deepEqual(await axeViolations(page), [], 'dark chat with the end confirmation');
+    await screenshot(page, 'widget-dark');
+    await context.close();
+  });
 });
