@@ -205,6 +205,7 @@ export abstract class BaseClient<S extends object, C extends object, M extends k
         if (typeof clientMessageId === 'string') this.outbox.unavailable(clientMessageId, String(data['message']));
         break;
       case 'error:session_ended':
+        // The session ended: resending cannot help. The dashboard offers `newSessionId` instead.
         if (typeof clientMessageId === 'string')
           this.outbox.rejectInvalid(clientMessageId, 'session ended', 'session_ended');
         break;

@@ -1,5 +1,5 @@
 /** The REST half of the contract: session creation, broadcaster login and history. */
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   adminLoginResponseSchema,
   createSessionResponseSchema,
@@ -74,11 +74,39 @@ async function request<T>(
   return parsed.data;
 }
 
-/** `POST /livechat/session`: starts an anonymous listener session. */
-export function createSession(options: HttpOptions & { name: string; city?: string }): Promise<SessionCredentials> {
-  const body: { name: string; city?: string } = { name: options.name };
+/**
+ * `POST /livechat/session`: starts an anonymous listener session; with
+ * `previousSessionToken` (expired or not), linked to that one.
+ */
+export function createSession(
+  options: HttpOptions & { name: string; city?: string; deviceId?: string; previousSessionToken?: string },
+): Promise<SessionCredentials> {
+  const body: { name: string; city?: string; deviceId?: string; previousSessionToken?: string } = {
+    name: options.name,
+  };
   if (options.city !== undefined && options.city !== '') body.city = options.city;
+  if (options.deviceId !== undefined) body.deviceId = options.deviceId;
+  if (options.previousSessionToken !== undefined) body.previousSessionToken = options.previousSessionToken;
   return request(options, '/livechat/session', createSessionResponseSchema, { method: 'POST', body });
+}
+
+/** `GET /livechat/session/messages`: the session's own history, both directions, in stored order. */
+export async function getOwnMessages(
+  options: HttpOptions & { token: string; after?: string; limit?: number },
+): Promise<Message[]> {
+  const query = new URLSearchParams();
+  if (options.after !== undefined) query.set('after', options.after);
+  if (options.limit !== undefined) query.set('limit', String(options.limit));
+  const suffix = query.size > 0 ? `?${query.toString()}` : '';
+  const page = await request(options, `/livechat/session/messages${suffix}`, messageListResponseSchema, {
+    token: options.token,
+  });
+  return page.messages;
+}
+
+/** `DELETE /livechat/session`: erases the session and its messages for good. */
+export async function eraseSession(options: HttpOptions & { token: string }): Promise<void> {
+  await request(options, '/livechat/session', z.unknown(), { method: 'DELETE', token: options.token });
 }
 
 /** `POST /livechat/admin/login`: a broadcaster logs in. */

@@ -16,7 +16,9 @@ export type { ProtocolError } from './frames.js';
 export type { TokenRefresh } from './credentials.js';
 export {
   createSession,
+  eraseSession,
   getAllMessages,
+  getOwnMessages,
   getMessages,
   getSessionsPage,
   listSessions,

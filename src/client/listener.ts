@@ -132,7 +132,8 @@ export interface StartListenerOptions extends Omit<ListenerClientOptions, 'token
 /**
  * Creates a session (`POST /livechat/session`) and connects with its token.
  * Unless `refreshToken` is given, an expired token is replaced by a new
- * session with the same name and city.
+ * session with the same name and city, linked to the expired one
+ * (`previousSessionToken`) so broadcasters see one listener.
  */
 export async function startListener(
   options: StartListenerOptions,
@@ -144,8 +145,14 @@ export async function startListener(
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
   const credentials = await createSessionRequest(http);
+  let current = credentials.sessionToken;
+  const renew = async (): Promise<SessionCredentials> => {
+    const fresh = await createSessionRequest({ ...http, previousSessionToken: current });
+    current = fresh.sessionToken;
+    return fresh;
+  };
   const client = new ListenerClient({
-    refreshToken: () => createSessionRequest(http),
+    refreshToken: renew,
     ...options,
     token: credentials.sessionToken,
     expiresAt: credentials.expiresAt,

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   connectBroadcaster,
   connectListener,
+  startListener,
   type ListenerClientOptions,
   type StateChange,
 } from '../../src/client/index.js';
@@ -115,6 +116,35 @@ describe('connection and close codes', () => {
     socket.acceptListener();
     assert.equal(client.state, 'open');
     assert.equal(socket.messages('message:send')[0]?.['clientMessageId'], m.clientMessageId);
+  });
+
+  test('startListener renews an expired session linked to it (previousSessionToken)', async () => {
+    FakeSocket.reset();
+    const bodies: Record<string, unknown>[] = [];
+    const fetch = async (_url: string, init?: { body?: string }) => {
+      bodies.push(JSON.parse(init?.body ?? '{}') as Record<string, unknown>);
+      const n = bodies.length;
+      const body = {
+        sessionId: n === 1 ? SESSION_A : SESSION_B,
+        sessionToken: `token-${n}`,
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      };
+      return { ok: true, status: 201, json: async () => body } as unknown as Response;
+    };
+    const { client } = await startListener({
+      baseUrl: 'http://chat.test',
+      name: 'Sari',
+      fetch,
+      WebSocket: FakeSocket,
+      timers: new FakeClock(),
+      network: new FakeNetwork(),
+    });
+    FakeSocket.last.acceptListener();
+    FakeSocket.last.serverClose(4401);
+    await flush();
+    assert.deepEqual(bodies[1], { name: 'Sari', previousSessionToken: 'token-1' });
+    assert.equal(FakeSocket.last.query.get('token'), 'token-2');
+    client.close();
   });
 
   test('4401 without a way to renew the token: state "expired", no reconnect', () => {

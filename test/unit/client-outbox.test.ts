@@ -236,6 +236,7 @@ describe('outbox', () => {
   });
 
   test('a reply into an ended session fails as session_ended, is not resent, and the event reaches the app', async () => {
+    FakeSocket.reset();
     const clock = new FakeClock();
     const client = connectBroadcaster({
       baseUrl: 'http://chat.test',

@@ -5,6 +5,7 @@ import {
   applyDelivery,
   hasWaiting,
   keyOf,
+  mergeHistory,
   pendingOf,
   receivedIds,
   receivedItem,
@@ -66,4 +67,39 @@ test('only a stored value with a token and items is taken back', () => {
   assert.equal(validSaved(saved), saved);
   assert.equal(validSaved({ ...saved, items: undefined as unknown as Item[] }), undefined);
   assert.equal(validSaved(undefined), undefined);
+});
+
+test('mergeHistory adds what other tabs stored, in time order, leaving waiting messages last', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 11, 4, 10, 0, s)).toISOString();
+  const items: Item[] = [
+    { kind: 'out', clientMessageId: 'c1', text: 'satu', status: 'sent', messageId: '1', at: at(1) },
+    { kind: 'out', clientMessageId: 'c9', text: 'menunggu', status: 'sending', at: at(0) },
+    { kind: 'in', messageId: '4', from: 'Rina', text: 'empat', at: at(4) },
+  ];
+  const message = (messageId: string, direction: 'listener' | 'broadcaster', text: string, s: number) => ({
+    messageId,
+    sessionId: 's',
+    direction,
+    from: direction === 'listener' ? 'Sari' : 'Rina',
+    text,
+    createdAt: at(s),
+  });
+  const merged = mergeHistory(items, [
+    message('1', 'listener', 'satu', 1),
+    message('2', 'listener', 'dua dari tab lain', 2),
+    message('3', 'broadcaster', 'tiga', 3),
+    message('4', 'broadcaster', 'empat', 4),
+  ]);
+  assert.deepEqual(
+    merged.map((i) => [i.kind, i.kind === 'note' ? '' : i.text]),
+    [
+      ['out', 'satu'],
+      ['out', 'dua dari tab lain'],
+      ['in', 'tiga'],
+      ['in', 'empat'],
+      ['out', 'menunggu'],
+    ],
+  );
+  assert.equal(merged[1]!.kind === 'out' && merged[1]!.status, 'sent');
+  assert.deepEqual(mergeHistory(merged, [message('2', 'listener', 'dua dari tab lain', 2)]), merged, 'nothing twice');
 });

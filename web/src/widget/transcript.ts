@@ -112,3 +112,32 @@ export function applyDelivery(items: readonly Item[], update: DeliveryUpdate<Lis
 export function hasWaiting(items: readonly Item[]): boolean {
   return items.some((i) => i.kind === 'out' && i.status === 'sending');
 }
+
+/** A message of this session stored by another of its tabs (`message:sent`, or the history): shown as sent. */
+export function sentItem(m: Pick<Message, 'messageId' | 'text' | 'createdAt'>): OutItem {
+  return {
+    kind: 'out',
+    clientMessageId: `m:${m.messageId}`,
+    text: m.text,
+    status: 'sent',
+    messageId: m.messageId,
+    at: m.createdAt,
+  };
+}
+
+/**
+ * The items with the session's stored history merged in: messages not shown
+ * yet are added (the listener's own as sent, the broadcaster's as received),
+ * then everything is in time order; messages still waiting stay last.
+ */
+export function mergeHistory(items: readonly Item[], history: readonly Message[]): Item[] {
+  const known = new Set<string>();
+  for (const item of items) if (item.kind !== 'note' && item.messageId) known.add(item.messageId);
+  const added: Item[] = history
+    .filter((m) => !known.has(m.messageId))
+    .map((m) => (m.direction === 'broadcaster' ? receivedItem(m) : sentItem(m)));
+  if (added.length === 0) return [...items];
+  const waiting = (i: Item) => i.kind === 'out' && i.status !== 'sent';
+  const settled = [...items.filter((i) => !waiting(i)), ...added].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return [...settled, ...items.filter(waiting)];
+}
