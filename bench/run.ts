@@ -17,7 +17,7 @@ import { stopAllTargets, TARGETS } from './lib/targets.js';
 
 const USAGE = `Usage: npm run bench -- [options]
 
-  --scenario NAME       seed | single | cluster | capacity | idle | dashboard | all (comma-separated; default: single)
+  --scenario NAME       seed | single | cluster | capacity | idle | dashboard | show | all (comma-separated; default: single)
   --quick               reduced sizes for development (10 % of the listeners and rates, 5 s phases)
   --targets LIST        override the scenario's targets: ${Object.keys(TARGETS).join(', ')}
   --listeners N         listener connections (default: per scenario)
@@ -183,6 +183,7 @@ for (const plan of plans) {
       redisUrl,
       postgresUrl,
       listenerRateLimit: plan.listenerRateLimit,
+      extraEnv: plan.serverEnv,
       cpuProfileDir: values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof']),
       sourceAddresses,
       log,

@@ -79,6 +79,10 @@ export interface Config {
   /** The station's IANA time zone: where "today" starts for the stats. */
   readonly timeZone: string;
   readonly shutdownTimeoutMs: number;
+  /** Song requests one listener session may send per hour (contract v1.1 D). */
+  readonly requestsPerHour: number;
+  /** The read-only key that opens the on-air display (`/onair?key=`); undefined: broadcasters only. */
+  readonly onairKey: string | undefined;
   /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
   readonly metricsToken: string | undefined;
   readonly logLevel: string;
@@ -263,6 +267,8 @@ export function loadConfig(env: Env = process.env): Config {
     statsIntervalMs: integer(env, 'LIVECHAT_STATS_INTERVAL_MS', 5000, 100),
     timeZone: parseTimeZone(read(env, 'LIVECHAT_TIME_ZONE') ?? 'Asia/Jakarta'),
     shutdownTimeoutMs: integer(env, 'LIVECHAT_SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    requestsPerHour: integer(env, 'LIVECHAT_REQUESTS_PER_HOUR', 3, 1),
+    onairKey: parseOnairKey(read(env, 'LIVECHAT_ONAIR_KEY')),
     metricsToken: read(env, 'LIVECHAT_METRICS_TOKEN'),
     logLevel: parseLogLevel(read(env, 'LIVECHAT_LOG_LEVEL'), mode),
     workers: integer(env, 'LIVECHAT_WORKERS', 1, 1, 256),
@@ -284,6 +290,22 @@ function parseTimeZone(value: string): string {
   } catch {
     throw new ConfigError('LIVECHAT_TIME_ZONE', `is not an IANA time zone (e.g. Asia/Jakarta), got "${value}"`);
   }
+}
+
+/**
+ * The on-air display key travels in a URL (a browser source in streaming
+ * software): long enough not to be guessed, and URL-safe so it survives being
+ * pasted into one.
+ */
+function parseOnairKey(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[A-Za-z0-9_-]{24,256}$/.test(raw)) {
+    throw new ConfigError(
+      'LIVECHAT_ONAIR_KEY',
+      'must be 24–256 characters of A–Z, a–z, 0–9, "_" or "-" (e.g. `openssl rand -base64 32 | tr "+/" "-_" | tr -d =`)',
+    );
+  }
+  return raw;
 }
 
 /** Refused messages within one window after which a connection is closed with 1008 (contract v1). */

@@ -52,4 +52,7 @@ export const wsMessages = {
   accountRemoved: 'Akun penyiar ini sudah dihapus.',
   rateLimitAbuse: 'Terlalu banyak pesan ditolak.',
   shuttingDown: 'Server sedang dimatikan.',
+  requestTitleEmpty: 'Judul lagu harus diisi.',
+  requestTitleTooLong: 'Judul lagu lebih dari 100 karakter.',
+  requestArtistTooLong: 'Nama penyanyi lebih dari 100 karakter.',
 } as const;

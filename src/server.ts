@@ -22,6 +22,9 @@ import { createMetrics, observeBrokerTelemetry, type Metrics } from './metrics.j
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
 import { ListenerEndpoint } from './ws/listener-endpoint.js';
+import { OnAirDesk } from './show/onair-desk.js';
+import { OnAirFeed } from './show/onair-feed.js';
+import { RequestDesk } from './show/request-desk.js';
 
 export interface LivechatServer {
   readonly config: Config;
@@ -84,9 +87,18 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       points: config.rateLimit.broadcasterMessages,
       durationSeconds: window,
     }),
+    requestLimiter: limiters.create({ keyPrefix: 'requests', points: config.requestsPerHour, durationSeconds: 3600 }),
   });
   const announcements = new Announcements(store, hub, logger);
-  const stats = new ShowStats({ store, registry: shared.registry, timeZone: config.timeZone });
+  const stats = new ShowStats({
+    store,
+    registry: shared.registry,
+    timeZone: config.timeZone,
+    openRequests: () => store.requests.countOpen(),
+  });
+  const requestDesk = new RequestDesk({ store, hub, logger });
+  const onairDesk = new OnAirDesk({ store, hub, logger });
+  const onairFeed = new OnAirFeed({ hub, logger, current: () => onairDesk.queue() });
   const endpointDeps = {
     store,
     hub,
@@ -157,6 +169,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       durationSeconds: 15 * 60,
     }),
     loginIpLimiter: limiters.create({ keyPrefix: 'login-ip', points: 100, durationSeconds: 15 * 60 }),
+    requestDesk,
+    onairDesk,
+    onairFeed,
+    onairKey: config.onairKey,
   });
 
   const http = createHttpServer(app);
@@ -203,6 +219,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       await withTimeout(chat.drain(), by(1 / 2));
       chat.refuseQueued();
       await withTimeout(chat.drain(), by(3 / 4));
+      await onairFeed.stop();
       await gateway.closeAll(Math.min(by(1), 5000));
       // Frames read while the sockets close are refused; nothing is stored after the close.
       await withTimeout(chat.drain(), by(1));

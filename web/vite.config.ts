@@ -1,6 +1,6 @@
 /**
  * Builds the listener widget (`/`) and the broadcasters' dashboard
- * (`/dashboard/`) into dist/web, which the server serves as static files.
+ * (`/dashboard/`) and the on-air display (`/onair`) into dist/web, which the server serves as static files.
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -25,6 +25,7 @@ export default defineConfig({
       input: {
         widget: fileURLToPath(new URL('./index.html', import.meta.url)),
         dashboard: fileURLToPath(new URL('./dashboard/index.html', import.meta.url)),
+        onair: fileURLToPath(new URL('./onair/index.html', import.meta.url)),
       },
     },
   },

@@ -24,6 +24,8 @@ import {
   type LoadParams,
   type LoadResult,
   type SetupResult,
+  type ShowParams,
+  type ShowResult,
 } from '../lib/types.js';
 import { pool, postJson } from './http.js';
 import { connect, type Conn } from './wire.js';
@@ -39,8 +41,49 @@ interface ListenerState {
 interface BroadcasterState {
   index: number;
   instance: number;
+  token: string;
   conn: Conn | undefined;
 }
+
+/** The show's extra traffic in one phase (announcements, on-air queue changes) and what came of it. */
+class ShowTraffic {
+  requestsSent = 0;
+  announcementsSent = 0;
+  announcementDeliveries = 0;
+  readonly announceStatus = new Map<string, number>();
+  readonly announceRest = createHistogram();
+  onairChanges = 0;
+  onairUpdates = 0;
+  requestUpdates = 0;
+  readonly onairStatus = new Map<string, number>();
+  readonly onairRest = createHistogram();
+  /** messageIds queued so far, oldest first. */
+  readonly queued: string[] = [];
+
+  constructor(readonly params: ShowParams) {}
+
+  result(): ShowResult {
+    return {
+      requestsSent: this.requestsSent,
+      announcements: {
+        sent: this.announcementsSent,
+        byStatus: Object.fromEntries(this.announceStatus),
+        deliveries: this.announcementDeliveries,
+        rest: summarize(this.announceRest),
+      },
+      onair: {
+        changes: this.onairChanges,
+        byStatus: Object.fromEntries(this.onairStatus),
+        updates: this.onairUpdates,
+        rest: summarize(this.onairRest),
+      },
+      requestUpdates: this.requestUpdates,
+    };
+  }
+}
+
+/** Broadcaster events of the live show that the chat checks leave alone. */
+const SHOW_BROADCASTER_EVENTS = new Set(['request:update', 'stats:update', 'conversation:focus', 'session:moderated']);
 
 const FILLER = 'Salam dari pendengar setia di Bandung, tolong putarkan lagu kesukaan kami ya, terima kasih penyiar! ';
 
@@ -151,6 +194,8 @@ export class Generator {
   private listeners: ListenerState[] = [];
   private broadcasters: BroadcasterState[] = [];
   private phase: Phase | undefined;
+  /** The show's extra traffic of the current phase (the `show` scenario). */
+  private show: ShowTraffic | undefined;
   private closing = false;
   private readonly setupErrors = new Map<string, number>();
   private prepareStats = { sessionsCreated: 0, sessionCreatePerSecond: 0, elapsedMs: 0 };
@@ -178,7 +223,7 @@ export class Generator {
         }
         return res.body['token'];
       });
-      const state: BroadcasterState = { index: b, instance, conn: undefined };
+      const state: BroadcasterState = { index: b, instance, token: login, conn: undefined };
       const { conn } = await this.retry('broadcaster-connect', 3, () =>
         connect({
           wire: setup.wire,
@@ -265,6 +310,8 @@ export class Generator {
     this.requireSetup();
     const phase = new Phase(params);
     this.phase = phase;
+    const show = params.show ? new ShowTraffic(params.show) : undefined;
+    this.show = show;
     const L = this.listeners.length;
     const B = this.broadcasters.length;
     const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -273,6 +320,7 @@ export class Generator {
     const wall0 = performance.now();
     phase.start = performance.now() + 10;
 
+    const showTimers = show ? this.startShow(phase, show) : [];
     await new Promise<void>((resolve) => {
       const tick = () => {
         const now = performance.now();
@@ -282,13 +330,19 @@ export class Generator {
           if (due > now) break;
           phase.nextMsg++;
           const conn = this.listeners[k % L]!.conn;
+          const request =
+            show && k % show.params.requestEvery === 0
+              ? { title: `Lagu ${(k / show.params.requestEvery) % show.params.songs}`, artist: 'Band Bench' }
+              : undefined;
           if (
             conn?.send('message:send', {
               text: text('m', params.phase, k, params.textLength),
               clientMessageId: `m${params.phase}-${k}`,
+              ...(request ? { request } : {}),
             })
           ) {
             phase.sent++;
+            if (request && show) show.requestsSent++;
             if (k >= phase.warmupMsgs) recordMs(phase.hist.sendLag, performance.now() - due);
           } else {
             phase.count('send-failed');
@@ -322,6 +376,7 @@ export class Generator {
       setTimeout(tick, 10);
     });
     const sendingEnded = performance.now();
+    for (const timer of showTimers) clearInterval(timer);
 
     const drainUntil = performance.now() + params.drainMs;
     while (phase.outstanding(B) > 0 && performance.now() < drainUntil) await sleep(10);
@@ -381,7 +436,74 @@ export class Generator {
         loopDelayP99Ms: Math.round(loop.percentile(99) / 1e4) / 100,
         loopDelayMaxMs: Math.round(loop.max / 1e4) / 100,
       },
+      ...(show ? { show: show.result() } : {}),
     };
+  }
+
+  /**
+   * The show's timers: an announcement every `announceEveryMs` (the first after 1 s), and every
+   * `onairEveryMs` the queue moves: a recent listener message is queued, the one queued before it
+   * goes on air (the one on air before becomes used), and the used one before that is removed.
+   * REST calls from broadcaster 0, one at a time per kind.
+   */
+  private startShow(phase: Phase, show: ShowTraffic): NodeJS.Timeout[] {
+    const setup = this.requireSetup();
+    const b = this.broadcasters[0]!;
+    const baseUrl = setup.instances[b.instance]!;
+    const address = setup.sourceAddresses[0]!;
+    const call = async (path: string, body: object, hist: Histogram, status: Map<string, number>): Promise<void> => {
+      const started = performance.now();
+      let key: string;
+      try {
+        const res = await postJson(baseUrl, path, body, address, 10_000, b.token);
+        key = String(res.status);
+      } catch {
+        key = 'failed';
+      }
+      recordMs(hist, performance.now() - started);
+      status.set(key, (status.get(key) ?? 0) + 1);
+    };
+    let announcing = false;
+    const announce = () => {
+      if (announcing) return;
+      announcing = true;
+      show.announcementsSent++;
+      const body = { text: `Kuis dimulai! Pengumuman ${show.announcementsSent} dari studio.` };
+      void call('/livechat/admin/announcements', body, show.announceRest, show.announceStatus).finally(
+        () => (announcing = false),
+      );
+    };
+    let moving = false;
+    const move = () => {
+      if (moving) return;
+      const recent = this.recentMessageId(phase);
+      if (recent === undefined) return;
+      moving = true;
+      void (async () => {
+        const onair = (id: string, state: string) =>
+          call(`/livechat/admin/messages/${id}/onair`, { state }, show.onairRest, show.onairStatus).then(
+            () => void show.onairChanges++,
+          );
+        await onair(recent, 'queued');
+        show.queued.push(recent);
+        const previous = show.queued.at(-2);
+        if (previous !== undefined) await onair(previous, 'on_air');
+        const used = show.queued.length > 2 ? show.queued.shift() : undefined;
+        if (used !== undefined) await onair(used, 'removed');
+      })().finally(() => (moving = false));
+    };
+    const first = setTimeout(announce, 1000);
+    return [first, setInterval(announce, show.params.announceEveryMs), setInterval(move, show.params.onairEveryMs)];
+  }
+
+  /** The messageId of a listener message acked about a second ago (undefined before any). */
+  private recentMessageId(phase: Phase): string | undefined {
+    const from = Math.max(0, phase.nextMsg - Math.ceil(phase.params.rate) - 1);
+    for (let k = from; k >= 0 && k > from - 1000; k--) {
+      const id = phase.messageIds[k]!;
+      if (!Number.isNaN(id)) return String(id);
+    }
+    return undefined;
   }
 
   /** Waits (bounded) until the last phase has nothing outstanding; returns what is still outstanding. */
@@ -452,6 +574,13 @@ export class Generator {
         }
         return;
       }
+      case 'announcement':
+        if (this.show) this.show.announcementDeliveries++;
+        else phase.count('listener-unexpected:announcement');
+        return;
+      case 'request:update':
+        if (this.show) this.show.requestUpdates++;
+        return;
       default:
         phase.count(event.startsWith('error:') ? event : `listener-unexpected:${event}`);
     }
@@ -465,6 +594,11 @@ export class Generator {
   ): void {
     const phase = this.phase;
     if (event === 'presence:update' || event === 'user:typing') return;
+    if (SHOW_BROADCASTER_EVENTS.has(event)) return;
+    if (event === 'onair:update') {
+      if (this.show && broadcaster.index === 0) this.show.onairUpdates++;
+      return;
+    }
     if (!phase) return this.countSetup(event.startsWith('error:') ? event : `idle:${event}`);
     const p = phase.params.phase;
     const bit = 1 << broadcaster.index;

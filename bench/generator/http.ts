@@ -14,6 +14,7 @@ export function postJson(
   body: object,
   localAddress: string,
   timeoutMs = 10_000,
+  token?: string,
 ): Promise<JsonResponse> {
   const url = new URL(path, baseUrl);
   const payload = JSON.stringify(body);
@@ -27,7 +28,11 @@ export function postJson(
         agent,
         localAddress,
         timeout: timeoutMs,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dashboardTable, dashboardVerdicts } from './dashboard/report.js';
+import { showTable } from './show-report.js';
 import type { TargetRun } from './runner.js';
 import { SCENARIOS, type ScenarioName, type ScenarioResult } from './scenarios.js';
 import type { LatencySummary } from './types.js';
@@ -332,6 +333,7 @@ export function renderScenario(s: ScenarioResult): string {
   else if (s.scenario === 'idle') lines.push(...idleTable(s));
   else if (s.scenario === 'dashboard') lines.push(...dashboardTable(s));
   else lines.push(...loadTable(s));
+  if (s.scenario === 'show') lines.push(...showTable(s));
   const settings = s.runs.find((r) => r.target.kind === 'livechat')?.target.settings;
   const notes = [...s.plan.notes];
   if (settings && Object.keys(settings).length > 0) {

@@ -8,7 +8,7 @@ import type { Provenance } from './machine.js';
 import type { CapacityPlan, TargetRun } from './runner.js';
 import type { LoadParams } from './types.js';
 
-export const SCENARIOS = ['seed', 'single', 'cluster', 'capacity', 'idle', 'dashboard'] as const;
+export const SCENARIOS = ['seed', 'single', 'cluster', 'capacity', 'idle', 'dashboard', 'show'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Overrides {
@@ -41,6 +41,8 @@ export interface ScenarioPlan {
   dashboard?: DashboardPlan;
   /** LIVECHAT_RATE_LIMIT_MESSAGES for the live-chat targets, when the load needs it raised. */
   listenerRateLimit?: number;
+  /** More environment for the live-chat servers (the `show` scenario raises the request limit). */
+  serverEnv?: Record<string, string>;
   notes: string[];
 }
 
@@ -123,6 +125,36 @@ export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
         broadcasters,
         load: params,
         ...(listenerRateLimit ? { listenerRateLimit } : {}),
+        notes,
+      };
+    }
+    case 'show': {
+      const { listeners, params } = load(10_000, 2000, 200);
+      const show = { requestEvery: 10, songs: 40, announceEveryMs: 30_000, onairEveryMs: 2000 };
+      const listenerRateLimit = limitFor(listeners, params.rate);
+      // 10 % of 2,000 msg/s over 10,000 sessions is 0.02 requests per session per second: 72 an hour.
+      const requestsPerHour = 1_000_000;
+      notes.push(
+        `Every ${show.requestEvery}th listener message is a song request (${show.songs} songs, so they group); a broadcaster ` +
+          `posts an announcement every ${show.announceEveryMs / 1000} s (the first 1 s in) and moves the on-air queue every ` +
+          `${show.onairEveryMs / 1000} s (queues a recent message, puts the one queued before on air, removes the used one).`,
+        `Requests per session go far above an hour's policy at this rate: LIVECHAT_REQUESTS_PER_HOUR=${requestsPerHour} for this scenario.`,
+        'Announcements: REST latency and deliveries (listeners × announcements expected); on-air: REST latency of each change and the `onair:update` frames one broadcaster got.',
+      );
+      return {
+        name,
+        title: 'show: a live show on one instance, SQLite',
+        description:
+          `${listeners.toLocaleString('en')} listeners + ${broadcasters} broadcasters, ${params.rate.toLocaleString('en')} msg/s in ` +
+          `(${100 / show.requestEvery} % song requests), ${params.replyRate.toLocaleString('en')} replies/s, an announcement every ` +
+          `${show.announceEveryMs / 1000} s, the on-air queue moving every ${show.onairEveryMs / 1000} s; ` +
+          `${params.durationMs / 1000} s measured after ${params.warmupMs / 1000} s warm-up`,
+        targets: o.targets ?? ['livechat'],
+        listeners,
+        broadcasters,
+        load: { ...params, show },
+        ...(listenerRateLimit ? { listenerRateLimit } : {}),
+        serverEnv: { LIVECHAT_REQUESTS_PER_HOUR: String(requestsPerHour) },
         notes,
       };
     }

@@ -37,6 +37,27 @@ export interface LoadParams {
   drainMs: number;
   /** Length of each message text (characters). */
   textLength: number;
+  /** The `show` scenario: song requests, announcements and the on-air queue on top of the chat load. */
+  show?: ShowParams | undefined;
+}
+
+export interface ShowParams {
+  /** Every n-th listener message carries a song request (10: 10 % of messages). */
+  requestEvery: number;
+  /** Distinct songs the requests are spread over (they group by song). */
+  songs: number;
+  /** A broadcaster posts an announcement this often (the first one 1 s into the phase). */
+  announceEveryMs: number;
+  /** A broadcaster changes the on-air queue this often (queue a recent message, put the oldest on air). */
+  onairEveryMs: number;
+}
+
+/** What the show's extra traffic did (the `show` scenario). */
+export interface ShowResult {
+  requestsSent: number;
+  announcements: { sent: number; byStatus: Record<string, number>; deliveries: number; rest: LatencySummary };
+  onair: { changes: number; byStatus: Record<string, number>; updates: number; rest: LatencySummary };
+  requestUpdates: number;
 }
 
 /** Latency percentiles in milliseconds. */
@@ -117,6 +138,8 @@ export interface LoadResult {
   achievedRate: number;
   achievedReplyRate: number;
   generator: { cpuMs: number; wallMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
+  /** Present for the `show` scenario. */
+  show?: ShowResult | undefined;
 }
 
 /** Orchestrator → generator. */

@@ -6,7 +6,7 @@
  */
 import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { RateLimiter } from '../broker/rate-limiter.js';
+import { memoryRateLimiter, type RateLimiter } from '../broker/rate-limiter.js';
 import { UnknownSessionError } from '../db/index.js';
 import type { InsertResult, NewMessage, Store, StoredMessage } from '../db/types.js';
 import { wsMessages } from '../errors.js';
@@ -19,6 +19,7 @@ import {
   type SenderServerEvents,
 } from '../protocol/events.js';
 import { cleanField } from '../text/clean.js';
+import { MAX_SONG_ARTIST_LENGTH, MAX_SONG_TITLE_LENGTH, cleanSongField, songKey } from '../text/song-key.js';
 import { InFlight } from '../in-flight.js';
 import { KeyedQueue } from '../keyed-queue.js';
 import { inSpan, inSpanSync, tracingActive } from '../tracing.js';
@@ -47,6 +48,17 @@ export interface ChatServiceDeps {
   logger: Logger;
   listenerLimiter: RateLimiter;
   broadcasterLimiter: RateLimiter;
+  /**
+   * Song requests per session (contract v1.1 D); consumed only by messages that carry a request.
+   * Default: the contract's 3 per hour, in this process's memory.
+   */
+  requestLimiter?: RateLimiter | undefined;
+}
+
+/** A song request as the listener sent it, before cleaning. */
+export interface RawSongRequest {
+  title: string;
+  artist?: string | undefined;
 }
 
 export class ChatService {
@@ -56,12 +68,17 @@ export class ChatService {
   /** False once the drain gave up waiting: messages not yet handed to the store are refused. */
   private storing = true;
 
-  constructor(private readonly deps: ChatServiceDeps) {}
+  private readonly requestLimiter: RateLimiter;
+
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.requestLimiter =
+      deps.requestLimiter ?? memoryRateLimiter({ keyPrefix: 'requests', points: 3, durationSeconds: 3600 });
+  }
 
   /** `message:send` from a listener. */
   sendFromListener(
     sender: ListenerSender,
-    payload: { text: string; clientMessageId?: string | undefined },
+    payload: { text: string; clientMessageId?: string | undefined; request?: RawSongRequest | undefined },
     replier: Replier,
   ): Promise<SendOutcome> {
     return this.inFlight.track(
@@ -77,6 +94,7 @@ export class ChatService {
         this.deps.listenerLimiter,
         sender.sessionId,
         replier,
+        payload.request,
       ),
     );
   }
@@ -130,14 +148,20 @@ export class ChatService {
     return this.inFlight.idle();
   }
 
-  private handle(draft: NewMessage, limiter: RateLimiter, limiterKey: string, replier: Replier): Promise<SendOutcome> {
+  private handle(
+    draft: NewMessage,
+    limiter: RateLimiter,
+    limiterKey: string,
+    replier: Replier,
+    request?: RawSongRequest,
+  ): Promise<SendOutcome> {
     // Untraced, no span and so no attributes to build: the common case, once per message.
-    if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier);
+    if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier, request);
     return inSpan(
       'livechat.message',
       { 'livechat.direction': draft.direction, 'livechat.session_id': draft.sessionId },
       async (span) => {
-        const outcome = await this.process(draft, limiter, limiterKey, replier);
+        const outcome = await this.process(draft, limiter, limiterKey, replier, request);
         span.setAttribute('livechat.outcome', outcome);
         return outcome;
       },
@@ -149,6 +173,7 @@ export class ChatService {
     limiter: RateLimiter,
     limiterKey: string,
     replier: Replier,
+    rawRequest?: RawSongRequest,
   ): Promise<SendOutcome> {
     const { metrics } = this.deps;
     const started = performance.now();
@@ -169,12 +194,35 @@ export class ChatService {
         return 'rate_limited';
       }
 
-      const cleaned = inSpanSync('livechat.validate', {}, () => cleanField(draft.text, MAX_TEXT_LENGTH));
+      const cleaned = inSpanSync('livechat.validate', {}, () =>
+        cleanField(draft.text, MAX_TEXT_LENGTH, { allowEmpty: rawRequest !== undefined }),
+      );
       if (!cleaned.ok) {
         metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
         const message = cleaned.reason === 'empty' ? wsMessages.textEmpty : wsMessages.textTooLong;
         replier.send('error:invalid_payload', { message, ...echo });
         return 'invalid';
+      }
+      let text = cleaned.value;
+      // Plain messages stop here: the request policy costs nothing to a message without a request.
+      if (rawRequest !== undefined) {
+        const request = checkRequest(rawRequest);
+        if (!request.ok) {
+          metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
+          replier.send('error:invalid_payload', { message: request.message, ...echo });
+          return 'invalid';
+        }
+        const requestRetryMs = await this.consume(this.requestLimiter, draft.sessionId);
+        // Over the request limit, a resend of a stored request is still a duplicate (one read, only here).
+        if (requestRetryMs !== undefined && (await this.ackStoredCopy(draft, replier, echo))) return 'duplicate';
+        if (requestRetryMs !== undefined) {
+          metrics.messagesRefusedTotal.inc({ reason: 'rate_limited' });
+          replier.send('error:rate_limited', { retryAfterMs: requestRetryMs, ...echo, reason: 'requests' });
+          return 'rate_limited';
+        }
+        draft = { ...draft, request: request.value };
+        // Without a greeting, the text names the song: clients that know nothing of requests still show it.
+        if (text === '') text = requestText(request.value);
       }
 
       const writeStarted = performance.now();
@@ -212,8 +260,10 @@ export class ChatService {
       };
       try {
         const result = await inSpan('livechat.store', {}, () =>
-          this.deps.store.messages.insert({ ...draft, text: cleaned.value }, { afterCommit }),
+          this.deps.store.messages.insert({ ...draft, text }, { afterCommit }),
         );
+        // A resent request (same clientMessageId) was counted once already.
+        if (result.duplicate && draft.request) this.refund(this.requestLimiter, draft.sessionId);
         return result.duplicate ? 'duplicate' : 'acked';
       } catch (error) {
         if (committed) {
@@ -221,6 +271,8 @@ export class ChatService {
           this.deps.logger.error({ err: error, sessionId: draft.sessionId }, 'after storing a message');
           return committed.duplicate ? 'duplicate' : 'acked';
         }
+        // Not stored: the request it carried does not count against the listener.
+        if (draft.request) this.refund(this.requestLimiter, draft.sessionId);
         if (error instanceof UnknownSessionError) {
           metrics.messagesRefusedTotal.inc({ reason: 'invalid_payload' });
           replier.send('error:invalid_payload', { message: wsMessages.unknownSession, ...echo });
@@ -275,6 +327,36 @@ export class ChatService {
     }
   }
 
+  /** Acks the stored first copy of a resent message (`duplicate: true`); false when there is none. */
+  private async ackStoredCopy(
+    draft: NewMessage,
+    replier: Replier,
+    echo: { clientMessageId?: string },
+  ): Promise<boolean> {
+    if (draft.clientMessageId === undefined) return false;
+    let first: StoredMessage | undefined;
+    try {
+      first = await this.deps.store.messages.findByClientId(draft.senderKey, draft.clientMessageId);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'looking up a resent request failed');
+      return false;
+    }
+    if (first === undefined) return false;
+    this.deps.metrics.messagesAckedTotal.inc({ direction: draft.direction, duplicate: 'true' });
+    replier.send('message:ack', {
+      messageId: first.messageId,
+      ...echo,
+      createdAt: first.createdAt.toISOString(),
+      text: first.text,
+      duplicate: true,
+    });
+    return true;
+  }
+
+  private refund(limiter: RateLimiter, key: string): void {
+    limiter.refund(key).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'rate limiter refund failed'));
+  }
+
   /** Takes one point; the wait in ms when over the limit, undefined when allowed. */
   private async consume(limiter: RateLimiter, key: string): Promise<number | undefined> {
     try {
@@ -296,7 +378,32 @@ export function toMessage(message: StoredMessage): Message {
     from: message.from,
     text: message.text,
     createdAt: message.createdAt.toISOString(),
+    ...(message.request ? { request: { title: message.request.title, artist: message.request.artist } } : {}),
   };
+}
+
+type CheckedRequest =
+  { ok: true; value: { title: string; artist: string; key: string } } | { ok: false; message: string };
+
+/** Cleans a song request and computes its grouping key (contract v1.1 D: title 1–100, artist 0–100). */
+function checkRequest(raw: RawSongRequest): CheckedRequest {
+  const title = cleanSongField(raw.title, MAX_SONG_TITLE_LENGTH);
+  if (!title.ok) {
+    return {
+      ok: false,
+      message: title.reason === 'empty' ? wsMessages.requestTitleEmpty : wsMessages.requestTitleTooLong,
+    };
+  }
+  const artist = cleanSongField(raw.artist ?? '', MAX_SONG_ARTIST_LENGTH, { allowEmpty: true });
+  if (!artist.ok) return { ok: false, message: wsMessages.requestArtistTooLong };
+  return { ok: true, value: { title: title.value, artist: artist.value, key: songKey(title.value, artist.value) } };
+}
+
+/** The text of a request sent without a greeting. */
+function requestText(request: { title: string; artist: string }): string {
+  return request.artist === ''
+    ? `Request lagu: ${request.title}`
+    : `Request lagu: ${request.title} – ${request.artist}`;
 }
 
 export function toReceive(message: StoredMessage): ListenerServerEvents['message:receive'] {

@@ -196,7 +196,10 @@ export abstract class BaseClient<S extends object, C extends object, M extends k
         if (typeof clientMessageId === 'string') this.outbox.rejectInvalid(clientMessageId, String(data['message']));
         break;
       case 'error:rate_limited':
-        if (typeof clientMessageId === 'string') this.outbox.rateLimited(clientMessageId, Number(data['retryAfterMs']));
+        if (typeof clientMessageId !== 'string') break;
+        // Over the song requests per hour: waiting minutes to resend would hold every later message back.
+        if (data['reason'] === 'requests') this.outbox.rejectInvalid(clientMessageId, 'requests');
+        else this.outbox.rateLimited(clientMessageId, Number(data['retryAfterMs']));
         break;
       case 'error:unavailable':
         if (typeof clientMessageId === 'string') this.outbox.unavailable(clientMessageId, String(data['message']));

@@ -61,6 +61,15 @@ export class ListenerClient extends BaseClient<
     return this.send('message:send', { text });
   }
 
+  /**
+   * Sends a song request through the outbox (contract v1.1 D); `text` is an
+   * optional greeting. Over the requests per hour the message fails at once
+   * (`error:rate_limited` with `reason: "requests"`), it is not retried.
+   */
+  sendRequest(request: { title: string; artist?: string }, text = ''): OutgoingMessage<ListenerOutgoing> {
+    return this.send('message:send', { text, request });
+  }
+
   /** Sends `user:typing` now (false when not connected). */
   setTyping(isTyping: boolean): boolean {
     return this.sendEvent('user:typing', { isTyping });

@@ -45,6 +45,7 @@ export function toStored(row: MessageRow): StoredMessage {
     from: row.sender_name,
     text: row.text,
     createdAt: new Date(row.created_at),
+    ...(row.request_title === null ? {} : { request: { title: row.request_title, artist: row.request_artist ?? '' } }),
   };
 }
 
@@ -57,6 +58,7 @@ function storedNow(message: NewMessage, id: number, createdAt: number): StoredMe
     from: message.from,
     text: message.text,
     createdAt: new Date(createdAt),
+    ...(message.request ? { request: { title: message.request.title, artist: message.request.artist } } : {}),
   };
 }
 

@@ -79,6 +79,16 @@ export class KyselyMessageRepository implements MessageRepository {
     return this.batches.submit(message, options.afterCommit);
   }
 
+  async findByClientId(senderKey: string, clientMessageId: string): Promise<StoredMessage | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select(messageColumns)
+      .where('sender_key', '=', senderKey)
+      .where('client_message_id', '=', clientMessageId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toStored(row);
+  }
+
   async latestId(sessionId: string, direction?: Direction): Promise<string | undefined> {
     let query = this.db.selectFrom('messages').select('id').where('session_id', '=', sessionId);
     if (direction !== undefined) query = query.where('direction', '=', direction);

@@ -26,6 +26,10 @@ export interface MessagesTable {
   client_message_id: string | null;
   text: string;
   created_at: number;
+  /** A song request sent with the message (../text/song-key.ts makes the key); null otherwise. */
+  request_title: string | null;
+  request_artist: string | null;
+  request_key: string | null;
 }
 
 export interface AdminsTable {
@@ -60,6 +64,28 @@ export interface MessagesFtsTable {
   messages_fts: string;
 }
 
+export interface SongRequestsTable {
+  /** The messageId of the group's first request. */
+  id: number;
+  song_key: string;
+  last_message_id: number;
+  status: 'open' | 'played' | 'skipped';
+  updated_at: number;
+}
+
+export interface OnAirItemsTable {
+  message_id: number;
+  state: 'queued' | 'on_air' | 'used';
+  position: number;
+  by_name: string;
+  updated_at: number;
+}
+
+export interface OnAirRevisionTable {
+  id: number;
+  revision: number;
+}
+
 export interface DatabaseSchema {
   sessions: SessionsTable;
   messages: MessagesTable;
@@ -67,8 +93,20 @@ export interface DatabaseSchema {
   quick_replies: QuickRepliesTable;
   announcements: AnnouncementsTable;
   messages_fts: MessagesFtsTable;
+  song_requests: SongRequestsTable;
+  onair_items: OnAirItemsTable;
+  onair_revision: OnAirRevisionTable;
 }
 
 /** The columns of a message that the service reads back. */
-export const messageColumns = ['id', 'session_id', 'direction', 'sender_name', 'text', 'created_at'] as const;
+export const messageColumns = [
+  'id',
+  'session_id',
+  'direction',
+  'sender_name',
+  'text',
+  'created_at',
+  'request_title',
+  'request_artist',
+] as const;
 export type MessageRow = Pick<Selectable<MessagesTable>, (typeof messageColumns)[number]>;

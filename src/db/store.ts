@@ -5,6 +5,8 @@ import { KyselyMessageRepository } from './messages.js';
 import { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
+import { KyselyOnAirRepository } from './onair.js';
+import { KyselyRequestRepository } from './requests.js';
 import { KyselySessionRepository } from './sessions.js';
 import { KyselyAnnouncementRepository } from './announcements.js';
 import { KyselyMessageSearch } from './message-search.js';
@@ -18,6 +20,8 @@ import type {
   QuickReplyRepository,
   SessionRepository,
   ShowCounts,
+  OnAirRepository,
+  RequestRepository,
   Store,
 } from './types.js';
 
@@ -49,6 +53,8 @@ export class KyselyStore implements Store {
   readonly announcements: AnnouncementRepository;
   readonly search: MessageSearch;
   readonly counts: ShowCounts;
+  readonly requests: RequestRepository;
+  readonly onair: OnAirRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #calls = new CallTracker();
   readonly #messages: KyselyMessageRepository;
@@ -77,6 +83,7 @@ export class KyselyStore implements Store {
       insert: (message, options) => run(() => messages.insert(message, options)),
       listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
       latestId: (sessionId, direction) => run(() => messages.latestId(sessionId, direction)),
+      findByClientId: (senderKey, clientMessageId) => run(() => messages.findByClientId(senderKey, clientMessageId)),
       latestIds: (sessionIds, direction) => run(() => messages.latestIds(sessionIds, direction)),
     };
     const admins = new KyselyAdminRepository(db);
@@ -109,6 +116,18 @@ export class KyselyStore implements Store {
     this.counts = {
       sessionsCreatedSince: (since) => run(() => counts.sessionsCreatedSince(since)),
       messagesSince: (since) => run(() => counts.messagesSince(since)),
+    };
+    const requests = new KyselyRequestRepository(db, dialect);
+    this.requests = {
+      list: (status) => run(() => requests.list(status)),
+      setStatus: (requestId, status) => run(() => requests.setStatus(requestId, status)),
+      countOpen: () => run(() => requests.countOpen()),
+    };
+    const onair = new KyselyOnAirRepository(db, dialect);
+    this.onair = {
+      queue: () => run(() => onair.queue()),
+      setState: (messageId, state, by) => run(() => onair.setState(messageId, state, by)),
+      reorder: (messageIds) => run(() => onair.reorder(messageIds)),
     };
   }
 

@@ -6,6 +6,11 @@
 import type { AnnouncementRepository, MessageSearch, QuickReplyRepository, ShowCounts } from './live-show-types.js';
 
 export type * from './live-show-types.js';
+import type { OnAirRepository } from './onair.js';
+import type { RequestRepository } from './requests.js';
+
+export type { OnAirChange, OnAirEntry, OnAirQueue, OnAirRepository, OnAirState } from './onair.js';
+export type { RequestGroup, RequestRepository, RequestStatus } from './requests.js';
 
 export type Direction = 'listener' | 'broadcaster';
 
@@ -34,6 +39,14 @@ export interface StoredMessage {
   from: string;
   text: string;
   createdAt: Date;
+  /** The song asked for with the message, when it is a request. */
+  request?: SongRequest | undefined;
+}
+
+/** A song request as the listener typed it (cleaned); `artist` may be empty. */
+export interface SongRequest {
+  title: string;
+  artist: string;
 }
 
 export interface NewMessage {
@@ -45,6 +58,8 @@ export interface NewMessage {
   adminId?: string | undefined;
   clientMessageId?: string | undefined;
   text: string;
+  /** A song request sent with the message, with its grouping key. */
+  request?: (SongRequest & { key: string }) | undefined;
 }
 
 export interface InsertResult {
@@ -95,6 +110,8 @@ export interface SessionListOptions {
   after?: SessionCursor | undefined;
   /** Only sessions whose newest message is the listener's. */
   unanswered?: boolean | undefined;
+  /** Only sessions with a song request. */
+  withRequests?: boolean | undefined;
   /** Only these sessions (e.g. the ones online). */
   onlyIds?: readonly string[] | undefined;
 }
@@ -116,6 +133,8 @@ export interface MessageRepository {
    * database error rejects too, and then nothing was stored.
    */
   insert(message: NewMessage, options?: InsertOptions): Promise<InsertResult>;
+  /** The message stored with this dedup key, if any. */
+  findByClientId(senderKey: string, clientMessageId: string): Promise<StoredMessage | undefined>;
   /** The newest messageId of a session (optionally of one direction), undefined when it has none. */
   latestId(sessionId: string, direction?: Direction): Promise<string | undefined>;
   /**
@@ -153,6 +172,10 @@ export interface Store {
   readonly announcements: AnnouncementRepository;
   readonly search: MessageSearch;
   readonly counts: ShowCounts;
+  /** Song requests grouped by song (./requests.ts). */
+  readonly requests: RequestRepository;
+  /** The on-air queue (./onair.ts). */
+  readonly onair: OnAirRepository;
   /** Runs pending migrations; safe when several instances start at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */

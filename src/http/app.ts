@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(operationsRoutes(deps));
   app.use(sessionRoutes(deps));
-  app.use(adminRoutes(deps));
+  app.use(adminRoutes({ ...deps, pageFile: onairPage(deps.pageFile) }));
 
   const web = webRoot();
   // The embed loader is meant to be loaded by the station's own pages (another origin).
@@ -88,6 +88,13 @@ export function createApp(deps: AppDeps): Express {
   };
   app.use(handleError);
   return app;
+}
+
+/** The on-air display's built page, unless the caller named one. */
+function onairPage(given: string | undefined): string | undefined {
+  if (given !== undefined) return given;
+  const web = webRoot();
+  return web !== undefined && existsSync(`${web}onair/index.html`) ? `${web}onair/index.html` : undefined;
 }
 
 function noCacheHtml(res: express.Response, path: string): void {

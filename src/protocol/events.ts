@@ -50,6 +50,14 @@ export const clientMessageIdSchema = clientString()
   .describe('Client-chosen idempotency key (1–64 characters), echoed on ack and errors');
 const isoDateTime = z.iso.datetime().describe('ISO-8601 timestamp (UTC)');
 
+/** A song request as stored with its message (contract v1.1 D). */
+export const songRequestSchema = z
+  .object({
+    title: z.string().describe('Song title as stored (cleaned), 1–100 characters'),
+    artist: z.string().describe('Artist as stored (cleaned), 0–100 characters; empty when not given'),
+  })
+  .meta({ id: 'SongRequest', description: 'The song a listener asked for with a message' });
+
 /** A stored chat message as broadcasters and the REST API see it. */
 export const messageSchema = z
   .object({
@@ -61,6 +69,7 @@ export const messageSchema = z
     from: z.string().describe("The listener's name or the broadcaster's display name"),
     text: z.string().describe('Message text as stored (cleaned)'),
     createdAt: isoDateTime.describe('When the server stored the message (ISO-8601, UTC)'),
+    request: songRequestSchema.optional().describe('Present when the listener sent the message as a song request'),
   })
   .meta({ id: 'Message', description: 'A stored chat message' });
 export type Message = z.infer<typeof messageSchema>;
@@ -74,8 +83,19 @@ const rawText = clientString().max(MAX_FRAME_BYTES).describe('Message text, 1–
 
 export const listenerSendSchema = z
   .object({
-    text: rawText,
+    text: rawText.describe(
+      'Message text, 1–1000 characters after cleaning; with `request` it may be empty (a greeting is optional)',
+    ),
     clientMessageId: clientMessageIdSchema.optional(),
+    request: z
+      .object({
+        title: clientString().max(1000).describe('Song title, 1–100 characters after cleaning'),
+        artist: clientString().max(1000).optional().describe('Artist, 0–100 characters after cleaning'),
+      })
+      .optional()
+      .describe(
+        'Makes the message a song request (at most LIVECHAT_REQUESTS_PER_HOUR per session per hour, default 3)',
+      ),
   })
   .describe('A chat message from the listener to the station');
 export const listenerTypingSchema = z
@@ -181,6 +201,12 @@ export const rateLimitedErrorSchema = z
   .object({
     retryAfterMs: z.number().int().nonnegative().describe('Milliseconds to wait before sending again'),
     clientMessageId: clientMessageIdSchema.optional(),
+    reason: z
+      .literal('requests')
+      .optional()
+      .describe(
+        '`requests`: over the song requests per hour (the message was not stored); absent: over the message limit',
+      ),
   })
   .describe('Over the rate limit: the message was not stored');
 export const invalidTokenErrorSchema = z
@@ -193,6 +219,51 @@ export const unavailableErrorSchema = z
   })
   .describe('The message could not be stored (database down); nothing was acknowledged, it may be resent');
 
+// --- Live show: song requests and the on-air queue (contract v1.1 D) ---
+
+export const requestStatusSchema = z
+  .enum(['open', 'played', 'skipped'])
+  .describe('`open`: waiting; `played`: the song was played; `skipped`: it will not be played');
+export const requestIdSchema = z
+  .string()
+  .regex(/^[1-9][0-9]{0,15}$/, 'requestId tidak dikenal')
+  .describe('Identifier of a group of requests for one song (the messageId of its first request)');
+export const listenerRequestUpdateSchema = z
+  .object({
+    messageId: messageIdSchema.describe("The listener's request message"),
+    status: requestStatusSchema,
+  })
+  .describe("A broadcaster changed the status of this listener's song request");
+export const broadcasterRequestUpdateSchema = z
+  .object({
+    requestId: requestIdSchema,
+    status: requestStatusSchema,
+    count: z.number().int().nonnegative().describe('How many listeners asked for the song'),
+  })
+  .describe('A broadcaster changed the status of a group of song requests');
+
+export const onAirStateSchema = z
+  .enum(['queued', 'on_air', 'used'])
+  .describe('`queued`: waiting its turn; `on_air`: being read out now (at most one); `used`: was read out');
+export const onAirItemSchema = z
+  .object({
+    message: messageSchema,
+    state: onAirStateSchema,
+    by: z.string().describe('Display name of the broadcaster who last changed the item'),
+    city: z.string().describe("The listener's city (may be empty)"),
+  })
+  .meta({ id: 'OnAirItem', description: 'One message in the on-air queue' });
+export const onAirQueueSchema = z
+  .object({
+    items: z.array(onAirItemSchema).describe('In queue order'),
+    revision: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('Raised by every change: an update with a lower revision than one already shown is older'),
+  })
+  .describe('The whole on-air queue');
+
 /** Events the server sends to listener connections. */
 export const listenerServerEvents = {
   'connection:success': listenerConnectionSuccessSchema,
@@ -204,6 +275,7 @@ export const listenerServerEvents = {
   'error:rate_limited': rateLimitedErrorSchema,
   'error:invalid_token': invalidTokenErrorSchema,
   'error:unavailable': unavailableErrorSchema,
+  'request:update': listenerRequestUpdateSchema,
 } as const;
 
 /** Events the server sends to broadcaster connections. */
@@ -219,6 +291,8 @@ export const broadcasterServerEvents = {
   'error:rate_limited': rateLimitedErrorSchema,
   'error:invalid_token': invalidTokenErrorSchema,
   'error:unavailable': unavailableErrorSchema,
+  'request:update': broadcasterRequestUpdateSchema,
+  'onair:update': onAirQueueSchema,
 } as const;
 
 type Payloads<T extends Record<string, z.ZodType>> = { [K in keyof T]: z.infer<T[K]> };
@@ -311,6 +385,62 @@ export const errorResponseSchema = z
     message: z.string().describe('Human-readable explanation (Indonesian)'),
   })
   .describe('Every HTTP error answer');
+
+// --- Live show REST (contract v1.1 D) ---
+
+export const requestListQuerySchema = z.object({
+  status: requestStatusSchema.default('open').describe('Which groups: `open` (default), `played` or `skipped`'),
+});
+export const requestGroupSchema = z
+  .object({
+    requestId: requestIdSchema,
+    title: z.string().describe('Title as the first listener typed it'),
+    artist: z.string().describe('Artist as the first listener typed it (may be empty)'),
+    count: z.number().int().positive().describe('How many listeners (sessions) asked for the song'),
+    status: requestStatusSchema,
+    messageIds: z.array(messageIdSchema).describe('The request messages of the group, in stored order'),
+  })
+  .meta({ id: 'SongRequestGroup', description: 'Requests for one song, grouped' });
+export const requestListResponseSchema = z
+  .object({ requests: z.array(requestGroupSchema).describe('Most asked first, then the earliest asked') })
+  .describe('Song requests grouped by song');
+export const requestStatusRequestSchema = z
+  .object({ status: requestStatusSchema })
+  .describe('The new status of a group of requests');
+export const requestStatusResponseSchema = requestGroupSchema.describe('The group with its new status');
+export const onAirStateRequestSchema = z
+  .object({
+    state: z
+      .enum(['queued', 'on_air', 'used', 'removed'])
+      .describe('`queued`, `on_air` (the message on air before becomes `used`), `used`, or `removed` from the queue'),
+  })
+  .describe("A message's new place in the on-air queue");
+export const onAirOrderRequestSchema = z
+  .object({
+    messageIds: z
+      .array(messageIdSchema)
+      .max(1000)
+      .describe(
+        'Queue items in their new order; items left out keep their order after these; ids not in the queue are ignored',
+      ),
+  })
+  .describe('A new order of the on-air queue');
+/** What the studio screen's feed sends: the message on air, without the rest of the queue. */
+export const onAirDisplaySchema = z
+  .object({
+    revision: z.number().int().nonnegative().describe('The queue revision this state comes from'),
+    onAir: z
+      .object({
+        messageId: messageIdSchema,
+        name: z.string().describe("The listener's name"),
+        city: z.string().describe("The listener's city (may be empty)"),
+        text: z.string().describe('Message text as stored'),
+        request: songRequestSchema.optional(),
+      })
+      .nullable()
+      .describe('The message on air; null when none'),
+  })
+  .describe('What the on-air display shows');
 
 export const MAX_NAME_LENGTH = 50;
 export const MAX_CITY_LENGTH = 50;

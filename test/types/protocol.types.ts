@@ -36,9 +36,10 @@ const receive = { messageId: '1', from: 'Penyiar', text: 'halo', createdAt: at }
 type Answers =
   'message:ack' | 'error:invalid_payload' | 'error:rate_limited' | 'error:invalid_token' | 'error:unavailable';
 same<keyof SenderServerEvents, Answers>(true);
-same<keyof ListenerServerEvents, 'connection:success' | 'message:receive' | 'user:typing' | 'announcement' | Answers>(
-  true,
-);
+same<
+  keyof ListenerServerEvents,
+  'connection:success' | 'message:receive' | 'user:typing' | 'announcement' | 'request:update' | Answers
+>(true);
 same<
   keyof BroadcasterServerEvents,
   | 'connection:success'
@@ -47,8 +48,13 @@ same<
   | 'user:typing'
   | 'conversation:focus'
   | 'stats:update'
+  | 'request:update'
+  | 'onair:update'
   | Answers
 >(true);
+// Contract v1.1 D: the two request:update payloads.
+same<ListenerServerEvents['request:update'], { messageId: string; status: 'open' | 'played' | 'skipped' }>(true);
+same<keyof BroadcasterServerEvents['request:update'], 'requestId' | 'status' | 'count'>(true);
 same<keyof ListenerServerEvents['connection:success'], 'sessionId' | 'name' | 'city' | 'connectionId' | 'expiresAt'>(
   true,
 );
@@ -59,14 +65,14 @@ same<keyof SenderServerEvents['message:ack'], 'messageId' | 'clientMessageId' | 
 same<SenderServerEvents['message:ack']['duplicate'], true | undefined>(true);
 same<
   keyof BroadcasterServerEvents['message:new'],
-  'messageId' | 'sessionId' | 'direction' | 'from' | 'text' | 'createdAt'
+  'messageId' | 'sessionId' | 'direction' | 'from' | 'text' | 'createdAt' | 'request'
 >(true);
 same<keyof ListenerServerEvents['message:receive'], 'messageId' | 'from' | 'text' | 'createdAt'>(true);
 same<BroadcasterServerEvents['presence:update'], { sessionId: string; online: boolean }>(true);
 same<ListenerServerEvents['user:typing'], { from: string; isTyping: boolean }>(true);
 same<BroadcasterServerEvents['user:typing'], { sessionId: string; isTyping: boolean }>(true);
 same<keyof SenderServerEvents['error:invalid_payload'], 'message' | 'clientMessageId'>(true);
-same<keyof SenderServerEvents['error:rate_limited'], 'retryAfterMs' | 'clientMessageId'>(true);
+same<keyof SenderServerEvents['error:rate_limited'], 'retryAfterMs' | 'clientMessageId' | 'reason'>(true);
 same<keyof SenderServerEvents['error:invalid_token'], 'message'>(true);
 same<keyof SenderServerEvents['error:unavailable'], 'message' | 'clientMessageId'>(true);
 // The answers to a sender are the same for both kinds.

@@ -427,3 +427,21 @@ describe('loadConfig', () => {
     assert.equal(config.port, 3000);
   });
 });
+
+describe('live show settings', () => {
+  test('LIVECHAT_REQUESTS_PER_HOUR: 3 by default, a whole number from 1', () => {
+    assert.equal(load().requestsPerHour, 3);
+    assert.equal(load({ LIVECHAT_REQUESTS_PER_HOUR: '5' }).requestsPerHour, 5);
+    assertRefused({ LIVECHAT_REQUESTS_PER_HOUR: '0' }, 'LIVECHAT_REQUESTS_PER_HOUR');
+    assertRefused({ LIVECHAT_REQUESTS_PER_HOUR: 'tiga' }, 'LIVECHAT_REQUESTS_PER_HOUR');
+  });
+
+  test('LIVECHAT_ONAIR_KEY: unset by default; long and URL-safe when set', () => {
+    assert.equal(load().onairKey, undefined);
+    const key = 'Zx8-studio_key-0123456789abcd';
+    assert.equal(load({ LIVECHAT_ONAIR_KEY: key }).onairKey, key);
+    assertRefused({ LIVECHAT_ONAIR_KEY: 'short-key' }, 'LIVECHAT_ONAIR_KEY');
+    assertRefused({ LIVECHAT_ONAIR_KEY: 'a key with spaces and more than 24 chars' }, 'LIVECHAT_ONAIR_KEY');
+    assertRefused({ LIVECHAT_ONAIR_KEY: 'key&other=0123456789abcdefgh' }, 'LIVECHAT_ONAIR_KEY');
+  });
+});

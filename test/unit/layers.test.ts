@@ -19,8 +19,8 @@ const floors: readonly (readonly string[])[] = [
   ['client', 'db', 'broker', 'auth'],
   // Floor 2: the local hub (routes publications to this instance's subscribers).
   ['hub'],
-  // Floor 3: the chat service (stores, then publishes through the hub).
-  ['chat'],
+  // Floor 3: the chat service and the live show's services (store, then publish through the hub).
+  ['chat', 'show'],
   // Floor 4: the edges that speak to clients.
   ['http', 'ws'],
   // Floor 5: wiring and entry points.

@@ -8,6 +8,7 @@ import {
   type listenerServerEvents,
 } from '../../../src/protocol/events.js';
 import { ex } from './examples.js';
+import { liveShowBroadcasterServerDocs, liveShowListenerServerDocs } from './requests-onair.js';
 
 export interface EventDoc<T> {
   /** One line: what it is. */
@@ -176,6 +177,7 @@ export const listenerServerDocs: EventDocs<typeof listenerServerEvents> = {
     'Create a new session (`POST /livechat/session`).',
     '; and right after `connection:success` when `lastMessageId` is not a valid messageId (there is no replay then)',
   ),
+  ...liveShowListenerServerDocs,
 };
 
 export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = {
@@ -242,4 +244,5 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
     example: { sessionId: ex.sessionId, isTyping: true },
   },
   ...errorDocs('Log in again (`POST /livechat/admin/login`).', ', a `sessionId` that names no session'),
+  ...liveShowBroadcasterServerDocs,
 };

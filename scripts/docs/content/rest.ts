@@ -21,6 +21,7 @@ import { example, type JsonSchema, type SchemaSet } from '../schema-set.js';
 import { broadcasterServerDocs } from './events.js';
 import { ex } from './examples.js';
 import { liveShowOperations } from './live-show-rest.js';
+import { liveShowOperations as requestsOnAirOperations } from './requests-onair.js';
 
 export const createSessionRequestExample = example(
   createSessionRequestSchema,
@@ -107,7 +108,7 @@ export const errorNotes: Record<HttpErrorCode, string> = {
 };
 
 export interface RestOperation {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   operationId: string;
   tag: string;
@@ -365,5 +366,6 @@ export const restOperations: RestOperation[] = [
     notes: { unauthorized: '`LIVECHAT_METRICS_TOKEN` is set and the bearer token is missing or different.' },
     security: [{}, { metricsToken: [] }],
   },
+  ...requestsOnAirOperations,
   ...liveShowOperations,
 ];

@@ -7,6 +7,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { sessionsActivity } from './0002-sessions-activity.js';
 import { showTools } from './0005-show-tools.js';
+import { liveShow } from './0006-live-show.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -17,6 +18,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
         '0001-initial': initial(dialect),
         '0002-sessions-activity': sessionsActivity,
         '0005-show-tools': showTools(dialect),
+        '0006-live-show': liveShow(dialect),
       };
     },
   };

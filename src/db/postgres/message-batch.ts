@@ -142,8 +142,10 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
       from unnest(${replySessions}::text[]) as r(session_id)
     ),
     inserted as (
-      insert into messages (session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, created_at)
-      select session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ${now}::bigint
+      insert into messages (session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, created_at,
+        request_title, request_artist, request_key)
+      select session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ${now}::bigint,
+        request_title, request_artist, request_key
       from unnest(
         ${column((item) => item.message.sessionId)}::text[],
         ${column((item) => item.message.direction)}::text[],
@@ -151,8 +153,12 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
         ${column((item) => item.message.from)}::text[],
         ${column((item) => item.adminId)}::bigint[],
         ${column((item) => item.message.clientMessageId ?? null)}::text[],
-        ${column((item) => item.message.text)}::text[]
-      ) with ordinality as m(session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ord)
+        ${column((item) => item.message.text)}::text[],
+        ${column((item) => item.message.request?.title ?? null)}::text[],
+        ${column((item) => item.message.request?.artist ?? null)}::text[],
+        ${column((item) => item.message.request?.key ?? null)}::text[]
+      ) with ordinality as m(session_id, direction, sender_key, sender_name, admin_id, client_message_id, text,
+        request_title, request_artist, request_key, ord)
       where session_id in (select id from known)
       order by ord
       on conflict (sender_key, client_message_id) do nothing
@@ -226,7 +232,8 @@ async function readFirstCopies(
   let first: Map<string, FirstCopyRow>;
   try {
     const firstCopies = await sql<FirstCopyRow>`
-      select id, session_id, direction, sender_name, text, created_at, sender_key, client_message_id
+      select id, session_id, direction, sender_name, text, created_at, request_title, request_artist,
+        sender_key, client_message_id
       from messages
       where (sender_key, client_message_id) in (
         select * from unnest(

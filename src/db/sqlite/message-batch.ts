@@ -21,7 +21,17 @@ import type { NewMessage } from '../types.js';
 export interface MessageBatchStatements {
   previousBroadcaster: CompiledStatement<'sessionId'>;
   insert: CompiledStatement<
-    'sessionId' | 'direction' | 'senderKey' | 'from' | 'adminId' | 'clientMessageId' | 'text' | 'now'
+    | 'sessionId'
+    | 'direction'
+    | 'senderKey'
+    | 'from'
+    | 'adminId'
+    | 'clientMessageId'
+    | 'text'
+    | 'now'
+    | 'requestTitle'
+    | 'requestArtist'
+    | 'requestKey'
   >;
   touchSession: CompiledStatement<'sessionId' | 'now'>;
   firstCopy: CompiledStatement<'senderKey' | 'clientMessageId'>;
@@ -97,6 +107,9 @@ export class MessageBatchWriter {
         clientMessageId: message.clientMessageId ?? null,
         text: message.text,
         now,
+        requestTitle: message.request?.title ?? null,
+        requestArtist: message.request?.artist ?? null,
+        requestKey: message.request?.key ?? null,
       });
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw error;

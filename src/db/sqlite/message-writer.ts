@@ -41,7 +41,18 @@ export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): Messa
       (
         db,
         param: (
-          name: 'sessionId' | 'direction' | 'senderKey' | 'from' | 'adminId' | 'clientMessageId' | 'text' | 'now',
+          name:
+            | 'sessionId'
+            | 'direction'
+            | 'senderKey'
+            | 'from'
+            | 'adminId'
+            | 'clientMessageId'
+            | 'text'
+            | 'now'
+            | 'requestTitle'
+            | 'requestArtist'
+            | 'requestKey',
         ) => never,
       ) =>
         db
@@ -55,6 +66,9 @@ export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): Messa
             client_message_id: param('clientMessageId'),
             text: param('text'),
             created_at: param('now'),
+            request_title: param('requestTitle'),
+            request_artist: param('requestArtist'),
+            request_key: param('requestKey'),
           })
           .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
           // The rest of the row is the message as given (see MessageWriteOutcome).

@@ -16,11 +16,14 @@ import {
   sessionListQuerySchema,
 } from '../../protocol/events.js';
 import { limitLoginAttempt, type LoginLimiters } from '../login-attempts.js';
+import { requestsOnAirRoutes, type RequestsOnAirRouteDeps } from './requests-onair.js';
+import { onAirDisplayRoutes, type OnAirDisplayDeps } from './onair-display.js';
 import { validate } from '../validate.js';
 import { liveShowRoutes, type LiveShowRouteDeps } from './live-show.js';
 import { sessionFilterOptions } from './session-filter.js';
 
-export interface AdminRouteDeps extends LoginLimiters, Omit<LiveShowRouteDeps, 'store' | 'logger'> {
+export interface AdminRouteDeps
+  extends LoginLimiters, RequestsOnAirRouteDeps, OnAirDisplayDeps, Omit<LiveShowRouteDeps, 'store' | 'logger'> {
   config: Config;
   store: Store;
   tokens: TokenService;
@@ -97,6 +100,8 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   });
 
   router.use(liveShowRoutes({ ...deps, store, logger }, requireAdmin));
+  router.use(requestsOnAirRoutes(deps, requireAdmin));
+  router.use(onAirDisplayRoutes(deps, requireAdmin));
 
   return router;
 }

@@ -27,6 +27,7 @@ import { HeaderView } from './views/header.js';
 import { loginView } from './views/login.js';
 import { SessionListView } from './views/session-list.js';
 import { LiveShow } from './show/live-show.js';
+import { ShowPane } from './show/show-pane.js';
 
 const root = document.getElementById('app')!;
 const state = initialState();
@@ -56,6 +57,10 @@ const header = new HeaderView(dash, {
   onLogout: () => logout(),
 });
 const sessionList = new SessionListView(dash, select);
+const showPane = new ShowPane(
+  () => state.lang,
+  () => state.auth?.token,
+);
 const conversation = new ConversationView(dash, {
   onBack: () => select(undefined),
   onRetry: (id) => sync.client?.retry(id),
@@ -64,6 +69,7 @@ const conversation = new ConversationView(dash, {
     state.pending.delete(id);
     loop.renderNext('conversation');
   },
+  messageExtras: (m) => showPane.messageExtras(m),
 });
 const liveShow = new LiveShow({
   dash,
@@ -71,7 +77,13 @@ const liveShow = new LiveShow({
   replyInput: conversation.replyInput,
   open: (sessionId) => select(sessionId),
 });
-const dashMain = el('main', { className: 'dash-main' }, sessionList.element, conversation.element);
+const dashMain = el(
+  'main',
+  { className: 'dash-main has-show' },
+  sessionList.element,
+  conversation.element,
+  showPane.element,
+);
 
 function render(dirty: ReadonlySet<Region>): void {
   if (dirty.has('title')) updateTitle();
@@ -125,6 +137,7 @@ function showMain(): void {
   document.documentElement.lang = state.lang;
   sessionList.reset();
   conversation.reset();
+  showPane.render();
   clear(root);
   const headerElement = header.build();
   headerElement.append(liveShow.stats.element);
@@ -213,6 +226,7 @@ function start(a: Auth): void {
   c.on('presence:update', (p) => live() && sync.onPresence(p.sessionId, p.online));
   c.on('user:typing', (e) => live() && sync.setTyping(e.sessionId, e.isTyping));
   c.on('delivery', (update) => live() && sync.onDelivery(update));
+  showPane.attach(c, live);
   showMain();
   c.connect();
 }
@@ -220,6 +234,7 @@ function start(a: Auth): void {
 function logout(message = ''): void {
   sync.stop();
   liveShow.detach();
+  showPane.stop();
   state.auth = undefined;
   store.remove(AUTH_KEY);
   state.conversations.clear();

@@ -26,6 +26,7 @@ import { formatTime, initialLang, strings, type Lang, type Strings } from '../sh
 import { brand, langToggle } from '../shared/page.js';
 import { StatusBar } from '../shared/status-bar.js';
 import { AnnouncementBanner } from './announcement-banner.js';
+import { RequestMode, requestBubbleText } from './request-mode.js';
 import { startForm, type StartDraft } from './start-form.js';
 import {
   applyDelivery,
@@ -71,6 +72,15 @@ const notice = el('p', { className: 'notice', attrs: { role: 'alert' } });
 const list = el('ol', { className: 'messages', attrs: { 'aria-live': 'polite' } });
 const typingLine = el('p', { className: 'typing', attrs: { 'aria-live': 'polite' } });
 const nodes = new Map<string, HTMLLIElement>();
+const requestMode = new RequestMode({
+  lang: () => lang,
+  send: (title, artist) => {
+    if (!client) return false;
+    client.sendRequest({ title, ...(artist ? { artist } : {}) }, requestBubbleText(title, artist));
+    return true;
+  },
+  notify: (text) => showNotice(text),
+});
 
 // ---------------------------------------------------------------------------
 // Persistence
@@ -149,6 +159,12 @@ function openChat(): void {
   });
   c.on('error:rate_limited', () => c === client && showNotice(t.rateLimitedSend));
   c.on('announcement', (a) => c === client && announcements.show(a));
+  c.on('error:rate_limited', (e) => {
+    if (c !== client) return;
+    if (e.reason === 'requests') requestMode.onLimit();
+    else showNotice(t.rateLimitedSend);
+  });
+  c.on('request:update', (u) => c === client && requestMode.onUpdate(u, list));
   typing = c.typing();
   view = 'chat';
   render();
@@ -296,6 +312,7 @@ function renderChat(): HTMLElement {
   });
   announcements.render();
   section.append(chatHeader, statusBar.element, announcements.element, queuedNote, list, typingLine, notice, composer);
+  section.append(chatHeader, statusBar.element, queuedNote, list, typingLine, notice, requestMode.element(), composer);
   notice.hidden = true;
   renderStatus();
   renderTyping();
@@ -326,6 +343,7 @@ function renderMessages(): void {
     return;
   }
   syncList(list, nodes, saved.items, keyOf, createItemNode, updateItemNode);
+  requestMode.decorate(list);
   renderStatus();
   if (stick) scrollToBottom(list);
 }

@@ -15,6 +15,8 @@ export interface ConversationActions {
   onBack(): void;
   onRetry(clientMessageId: string): void;
   onRemove(clientMessageId: string): void;
+  /** Shown under a stored message (e.g. the live show's request and "Antrekan" button). */
+  messageExtras?(message: Message): Node | null;
 }
 
 export class ConversationView {
@@ -147,6 +149,7 @@ export class ConversationView {
         }),
       ),
       el('p', { className: 'msg__text', text: m.text }),
+      this.actions.messageExtras?.(m),
     );
   }
 
