@@ -105,7 +105,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     requestLimiter: limiters.create({ keyPrefix: 'requests', points: config.requestsPerHour, durationSeconds: 3600 }),
   });
   const announcements = new Announcements(store, hub, logger);
-  const stats = new ShowStats({ store, registry: shared.registry, timeZone: config.timeZone });
+  const stats = new ShowStats({
+    store,
+    registry: shared.registry,
+    timeZone: config.timeZone,
+    openRequests: () => store.requests.countOpen(),
+  });
   const requestDesk = new RequestDesk({ store, hub, logger });
   const onairDesk = new OnAirDesk({ store, hub, logger });
   const onairFeed = new OnAirFeed({ hub, logger, current: () => onairDesk.queue() });

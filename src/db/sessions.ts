@@ -86,6 +86,7 @@ export class KyselySessionRepository implements SessionRepository {
     includeEmpty = false,
     after,
     unanswered,
+    withRequests,
     onlyIds,
   }: SessionListOptions): Promise<SessionPage> {
     assertLimit(limit);
@@ -107,6 +108,17 @@ export class KyselySessionRepository implements SessionRepository {
             .limit(1),
         '=',
         'listener',
+      );
+    }
+    if (withRequests) {
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('messages')
+            .select('messages.id')
+            .whereRef('messages.session_id', '=', 'sessions.id')
+            .where('messages.request_key', 'is not', null),
+        ),
       );
     }
     if (onlyIds !== undefined) {

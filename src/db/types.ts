@@ -147,6 +147,8 @@ export interface SessionListOptions {
   after?: SessionCursor | undefined;
   /** Only sessions whose newest message is the listener's. */
   unanswered?: boolean | undefined;
+  /** Only sessions with a song request. */
+  withRequests?: boolean | undefined;
   /** Only these sessions (e.g. the ones online). */
   onlyIds?: readonly string[] | undefined;
 }

@@ -72,11 +72,23 @@ for (const { dialect, broker } of matrix()) {
       assert.notEqual(second.body.sessions[0].sessionId, first.body.sessions[0].sessionId);
       await socket.close();
 
-      for (const filter of ['requests', 'blocked']) {
-        const response = await get(`/livechat/admin/sessions?filter=${filter}`);
-        assert.equal(response.status, 200, filter);
-        assert.ok(Array.isArray(response.body.sessions));
-      }
+      const requester = await connectListener(server, 'Peminta');
+      requester.socket.send('message:send', {
+        text: 'Tolong ya',
+        clientMessageId: 'req-1',
+        request: { title: 'Kangen', artist: 'Dewa 19' },
+      });
+      await requester.socket.next('message:ack');
+      const requests = await get('/livechat/admin/sessions?filter=requests');
+      assert.deepEqual(
+        requests.body.sessions.map((s: { sessionId: string }) => s.sessionId),
+        [requester.session.sessionId],
+      );
+      assert.equal((await get('/livechat/admin/stats')).body.openRequests, 1);
+      await requester.socket.close();
+      const blocked = await get('/livechat/admin/sessions?filter=blocked');
+      assert.equal(blocked.status, 200);
+      assert.ok(Array.isArray(blocked.body.sessions));
       const bad = await get('/livechat/admin/sessions?filter=semua');
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error, 'invalid_payload');
@@ -181,7 +193,7 @@ for (const { dialect, broker } of matrix()) {
       assert.equal(stats.body.listenersOnline, 1);
       assert.ok(stats.body.sessionsToday >= 1);
       assert.ok(stats.body.messagesLastHour >= 1);
-      assert.equal(stats.body.openRequests, 0);
+      assert.equal(stats.body.openRequests, await server.server.store.requests.countOpen());
       const admin = await openAdmin(server, token);
       const first = await admin.next('stats:update', 3000);
       assert.equal(first['listenersOnline'], 1);

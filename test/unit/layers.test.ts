@@ -22,7 +22,7 @@ const floors: readonly (readonly string[])[] = [
   // Floor 3: the chat service and the live show's services (store, then publish through the hub).
   ['chat', 'show'],
   // Floor 4: the edges that speak to clients.
-  ['http', 'ws', 'moderation', 'show'],
+  ['http', 'ws', 'moderation'],
   // Floor 5: wiring and entry points.
   ['bootstrap', 'server', 'process', 'cli', 'index'],
 ];

@@ -436,6 +436,7 @@ export const restOperations: RestOperation[] = [
     notes: { unauthorized: '`LIVECHAT_METRICS_TOKEN` is set and the bearer token is missing or different.' },
     security: [{}, { metricsToken: [] }],
   },
+  ...requestsOnAirOperations,
   ...liveShowOperations,
   ...requestsOnAirOperations,
 ];

@@ -1,7 +1,8 @@
 /**
  * `filter=` of the session listing (contract v1.1 D) as listing options:
- * `unanswered` is a condition on the session's newest message, `online` the
- * sessions the shared registry holds (on every instance).
+ * `unanswered` is a condition on the session's newest message, `requests` on
+ * its messages holding a song request, `online` the sessions the shared
+ * registry holds (on every instance).
  */
 import type { ConnectionRegistry } from '../../broker/registry.js';
 import type { SessionListOptions } from '../../db/types.js';
@@ -10,11 +11,11 @@ import type { SessionFilter } from '../../protocol/live-show.js';
 /** The most online sessions one listing considers. */
 export const MAX_ONLINE_LISTED = 50_000;
 
-export type FilterOptions = Pick<SessionListOptions, 'unanswered' | 'onlyIds'>;
+export type FilterOptions = Pick<SessionListOptions, 'unanswered' | 'withRequests' | 'onlyIds'>;
 
 /**
- * The options of a filter, or `none` when no session can match: `requests`
- * and `blocked` until song requests and blocks are stored.
+ * The options of a filter, or `none` when no session can match: `blocked`
+ * until blocks are stored.
  */
 export async function sessionFilterOptions(
   filter: SessionFilter | undefined,
@@ -28,6 +29,7 @@ export async function sessionFilterOptions(
     case 'online':
       return { onlyIds: await registry.onlineSessionIds(MAX_ONLINE_LISTED) };
     case 'requests':
+      return { withRequests: true };
     case 'blocked':
       return 'none';
   }
