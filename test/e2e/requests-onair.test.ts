@@ -193,6 +193,14 @@ describe('live show in Chromium', () => {
     await overlay.page.screenshot({ path: join(docsImages, 'live-show-onair-overlay.png'), omitBackground: true });
     await docsShot(dashboard.page, 'live-show-dashboard');
     assert.deepEqual(await seriousViolations(studio.page), []);
+    // A browser source is a page of its own: the screen stays unframable, uncached, and keeps its key to itself.
+    const page = await fetch(`${server.baseUrl}/onair?overlay=1&key=${ONAIR_KEY}`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
+    assert.equal(page.headers.get('cache-control'), 'no-store');
+    assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
+    await page.text();
     // A wrong key is told, not shown anything.
     const refused = await open(`${server.baseUrl}/onair?key=wrong-key-0123456789-abcdefghij`, {
       width: 800,
