@@ -32,6 +32,7 @@ export class KyselyMessageSearch implements MessageSearch {
         .selectFrom('messages')
         .select(columns)
         .where(sql<boolean>`to_tsvector('simple', messages.text) @@ plainto_tsquery('simple', ${words.join(' ')})`)
+        .where('messages.hidden_reason', 'is', null)
         .orderBy('messages.id', 'desc')
         .limit(limit)
         .execute();
@@ -42,6 +43,7 @@ export class KyselyMessageSearch implements MessageSearch {
       .innerJoin('messages', 'messages.id', 'messages_fts.rowid')
       .select(columns)
       .where(sql<boolean>`messages_fts match ${fts5Query(words)}`)
+      .where('messages.hidden_reason', 'is', null)
       .orderBy('messages.id', 'desc')
       .limit(limit)
       .execute();
@@ -58,7 +60,8 @@ export class KyselyMessageSearch implements MessageSearch {
       .innerJoin('sessions', 'sessions.id', 'messages.session_id')
       .select([...messageColumns.map((column) => `messages.${column}` as const), 'sessions.city'])
       .where('messages.created_at', '>=', after?.createdAt ?? range.from.getTime())
-      .where('messages.created_at', '<', range.to.getTime());
+      .where('messages.created_at', '<', range.to.getTime())
+      .where('messages.hidden_reason', 'is', null);
     if (after !== undefined) {
       // Keyset on (created_at, id), the order of messages_created_at_idx: each page is one index range.
       query = query.where((eb) =>

@@ -69,6 +69,7 @@ export class KyselyRequestRepository implements RequestRepository {
       .selectFrom('messages as m')
       .select((eb) => eb.fn.count<number>('m.request_key').distinct().as('songs'))
       .where('m.request_key', 'is not', null)
+      .where('m.hidden_reason', 'is', null)
       .where(({ eb, selectFrom }) => eb('m.id', '>', this.newestGroupEnd(selectFrom)))
       .executeTakeFirst();
     const reopened = await this.db
@@ -177,6 +178,7 @@ export class KyselyRequestRepository implements RequestRepository {
       .selectFrom('messages as m')
       .select(['m.id', 'm.session_id', 'm.request_title', 'm.request_artist', 'm.request_key'])
       .where('m.request_key', 'is not', null)
+      .where('m.hidden_reason', 'is', null)
       .where(({ eb, selectFrom }) => eb('m.id', '>', this.newestGroupEnd(selectFrom)))
       .orderBy('m.id')
       .execute()) as MemberRow[];

@@ -104,6 +104,7 @@ export class KyselySessionRepository implements SessionRepository {
             .selectFrom('messages')
             .select('messages.direction')
             .whereRef('messages.session_id', '=', 'sessions.id')
+            .where('messages.hidden_reason', 'is', null)
             .orderBy('messages.id', 'desc')
             .limit(1),
         '=',
@@ -117,7 +118,8 @@ export class KyselySessionRepository implements SessionRepository {
             .selectFrom('messages')
             .select('messages.id')
             .whereRef('messages.session_id', '=', 'sessions.id')
-            .where('messages.request_key', 'is not', null),
+            .where('messages.request_key', 'is not', null)
+            .where('messages.hidden_reason', 'is', null),
         ),
       );
     }

@@ -198,6 +198,11 @@ export class ModerationState {
     return block !== undefined && block.mode === 'mute' && inForce(block, now);
   }
 
+  /** Sessions with a block of their own in force (the listing's `filter=blocked`). */
+  blockedSessionIds(now = Date.now()): string[] {
+    return [...this.#bySession.entries()].filter(([, block]) => inForce(block, now)).map(([sessionId]) => sessionId);
+  }
+
   /** The session's own block (by session id), for listings. */
   sessionBlock(sessionId: string, now = Date.now()): BlockRecord | undefined {
     const block = this.#bySession.get(sessionId);

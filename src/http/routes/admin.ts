@@ -68,11 +68,8 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     const { limit, includeEmpty, cursor, filter } = validate(sessionListQuerySchema, req.query);
     const after = cursor === undefined ? undefined : decodeSessionCursor(cursor);
     if (cursor !== undefined && after === undefined) throw new HttpError('invalid_payload', 'Cursor tidak valid.');
-    const filtered = await sessionFilterOptions(filter, deps.registry);
-    const page =
-      filtered === 'none'
-        ? { sessions: [] }
-        : await store.sessions.listRecent({ limit, includeEmpty: includeEmpty === 'true', after, ...filtered });
+    const filtered = await sessionFilterOptions(filter, deps.registry, () => deps.moderation.blockedSessionIds());
+    const page = await store.sessions.listRecent({ limit, includeEmpty: includeEmpty === 'true', after, ...filtered });
     const sessions = page.sessions;
     const online = await deps.registry.onlineSessions(sessions.map((s) => s.id));
     res.json({

@@ -2,7 +2,8 @@
  * `filter=` of the session listing (contract v1.1 D) as listing options:
  * `unanswered` is a condition on the session's newest message, `requests` on
  * its messages holding a song request, `online` the sessions the shared
- * registry holds (on every instance).
+ * registry holds (on every instance), `blocked` the sessions muted or banned
+ * (the moderation state every instance keeps in memory).
  */
 import type { ConnectionRegistry } from '../../broker/registry.js';
 import type { SessionListOptions } from '../../db/types.js';
@@ -13,14 +14,12 @@ export const MAX_ONLINE_LISTED = 50_000;
 
 export type FilterOptions = Pick<SessionListOptions, 'unanswered' | 'withRequests' | 'onlyIds'>;
 
-/**
- * The options of a filter, or `none` when no session can match: `blocked`
- * until blocks are stored.
- */
+/** The options of a filter. */
 export async function sessionFilterOptions(
   filter: SessionFilter | undefined,
   registry: ConnectionRegistry,
-): Promise<FilterOptions | 'none'> {
+  blockedSessionIds: () => string[],
+): Promise<FilterOptions> {
   switch (filter) {
     case undefined:
       return {};
@@ -31,6 +30,6 @@ export async function sessionFilterOptions(
     case 'requests':
       return { withRequests: true };
     case 'blocked':
-      return 'none';
+      return { onlyIds: blockedSessionIds() };
   }
 }
