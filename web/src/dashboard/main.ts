@@ -22,7 +22,12 @@ import { createRenderLoop, type Region } from './render-loop.js';
 import { Chime } from './sound.js';
 import { AUTH_KEY, initialState, MUTE_KEY, type Auth, type Dashboard } from './state.js';
 import { RESYNC_MIN_MS, resyncInterval, Sync } from './sync.js';
+import { Moderation } from './moderation.js';
+import { moderationStrings } from './moderation-strings.js';
+import { AccountsView } from './views/accounts.js';
 import { ConversationView } from './views/conversation.js';
+import { decorateMessage } from './views/message-moderation.js';
+import { ModerationBar } from './views/moderation-bar.js';
 import { HeaderView } from './views/header.js';
 import { loginView } from './views/login.js';
 import { SessionListView } from './views/session-list.js';
@@ -52,9 +57,30 @@ const header = new HeaderView(dash, {
     header.render(); // at once: the button reports its own state
   },
   onLang: switchLang,
-  onLogout: () => logout(),
+  onLogout: () => {
+    // End the token on the server too (every instance refuses it from then on).
+    void moderation.api.logout().catch(() => undefined);
+    logout();
+  },
+  onAccounts: () => showAccounts(true),
 });
 const sessionList = new SessionListView(dash, select);
+const moderation = new Moderation(dash, sync, { onClosed: () => select(undefined) });
+/** Erasing a session needs a server route newer than contract v1.1 part C: offered when it is there. */
+const ERASE_SESSIONS = true;
+const moderationBar = new ModerationBar(dash, {
+  onBlock: (id, mode, choice) => moderation.block(id, mode, choice),
+  onLift: (id) => moderation.lift(id),
+  onErase: (id) => moderation.erase(id),
+  canErase: () => ERASE_SESSIONS && moderation.isManager,
+});
+const accounts = new AccountsView({
+  api: moderation.api,
+  lang: () => state.lang,
+  me: () => sync.client?.accountInfo?.adminId,
+  onBack: () => showAccounts(false),
+});
+let accountsOpen = false;
 const conversation = new ConversationView(dash, {
   onBack: () => select(undefined),
   onRetry: (id) => sync.client?.retry(id),
@@ -63,6 +89,13 @@ const conversation = new ConversationView(dash, {
     state.pending.delete(id);
     loop.renderNext('conversation');
   },
+  headerExtra: moderationBar,
+  decorateMessage: (node, m) =>
+    decorateMessage(node, m, moderationStrings(state.lang), {
+      onHide: (id) => moderation.setHidden(m.sessionId, id, true),
+      onUnhide: (id) => moderation.setHidden(m.sessionId, id, false),
+      onFailed: () => undefined,
+    }),
 });
 const dashMain = el('main', { className: 'dash-main' }, sessionList.element, conversation.element);
 
@@ -119,15 +152,32 @@ function showMain(): void {
   sessionList.reset();
   conversation.reset();
   clear(root);
-  root.append(header.build(), statusBar.element, dashMain);
+  root.append(header.build(), statusBar.element, accountsOpen ? accounts.element : dashMain);
+  if (accountsOpen) accounts.open();
   loop.renderNext('header', 'status', 'list', 'conversation', 'title');
+}
+
+/** Shows the "Akun" page (managers) in place of the conversations, or goes back to them. */
+function showAccounts(open: boolean): void {
+  if (accountsOpen === open || (open && !moderation.isManager)) return;
+  accountsOpen = open;
+  (open ? dashMain : accounts.element).replaceWith(open ? accounts.element : dashMain);
+  if (open) accounts.open();
+  else (document.querySelector<HTMLElement>('.accounts-link') ?? conversation.replyInput).focus();
+  loop.renderNext('list', 'conversation');
 }
 
 function login(username: string, password: string): Promise<void> {
   const { t } = state;
   return loginBroadcaster({ baseUrl: location.origin, username, password }).then(
     (credentials) => {
-      const a = { token: credentials.token, name: credentials.name, expiresAt: credentials.expiresAt };
+      const role = (credentials as { role?: Auth['role'] }).role;
+      const a: Auth = {
+        token: credentials.token,
+        name: credentials.name,
+        expiresAt: credentials.expiresAt,
+        ...(role ? { role } : {}),
+      };
       store.set(AUTH_KEY, a);
       state.loginMessage = '';
       start(a);
@@ -189,7 +239,15 @@ function start(a: Auth): void {
   });
   c.on('connection:success', (info) => {
     if (!live()) return;
-    if (state.auth) state.auth.name = info.name;
+    if (state.auth) {
+      state.auth.name = info.name;
+      const role = (info as { role?: Auth['role'] }).role;
+      if (role && role !== state.auth.role) {
+        state.auth.role = role;
+        store.set(AUTH_KEY, state.auth);
+        if (role !== 'manager') showAccounts(false);
+      }
+    }
     loop.invalidate('header');
     void sync.sync(connectedOnce ? 'reconnect' : 'initial');
     connectedOnce = true;
@@ -200,12 +258,15 @@ function start(a: Auth): void {
   c.on('presence:update', (p) => live() && sync.onPresence(p.sessionId, p.online));
   c.on('user:typing', (e) => live() && sync.setTyping(e.sessionId, e.isTyping));
   c.on('delivery', (update) => live() && sync.onDelivery(update));
+  moderation.wire(c);
   showMain();
   c.connect();
 }
 
 function logout(message = ''): void {
   sync.stop();
+  moderation.stop();
+  accountsOpen = false;
   state.auth = undefined;
   store.remove(AUTH_KEY);
   state.conversations.clear();

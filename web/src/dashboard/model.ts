@@ -31,6 +31,15 @@ export interface Conversation {
   readonly typing: boolean;
   /** Local time first seen, for ordering sessions without messages. */
   readonly seenAt: number;
+  /** A mute or ban on the session (see moderation-model.ts). */
+  readonly block?: SessionBlock;
+}
+
+export interface SessionBlock {
+  readonly mode: 'mute' | 'ban';
+  /** ISO-8601; null: no end. */
+  readonly until: string | null;
+  readonly by?: string;
 }
 
 export interface PendingReply {
@@ -150,18 +159,37 @@ export function applySummary(
   const base = conv ?? newConversation(s.sessionId, s.name, now);
   const newer =
     s.lastMessageAt !== null && (!base.lastMessageAt || Date.parse(s.lastMessageAt) > Date.parse(base.lastMessageAt));
-  const changed = !conv || base.name !== s.name || base.city !== s.city || base.online !== s.online || newer;
+  const block = listedBlock(base.block, (s as { blocked?: { mode: 'mute' | 'ban'; until: string | null } }).blocked);
+  const changed =
+    !conv || base.name !== s.name || base.city !== s.city || base.online !== s.online || newer || block !== base.block;
   if (!changed) return { conv: base, changed };
+  const { block: _old, ...rest } = base;
   return {
     conv: {
-      ...base,
+      ...rest,
       name: s.name,
       city: s.city,
       online: s.online,
       lastMessageAt: newer ? s.lastMessageAt : base.lastMessageAt,
+      ...(block ? { block } : {}),
     },
     changed,
   };
+}
+
+/** The block a session listing reports, keeping the one held (with its `by`) when it is the same. */
+function listedBlock(
+  held: SessionBlock | undefined,
+  listed: { mode: 'mute' | 'ban'; until: string | null } | undefined,
+): SessionBlock | undefined {
+  if (!listed) return undefined;
+  const same =
+    held &&
+    held.mode === listed.mode &&
+    (held.until === null
+      ? listed.until === null
+      : listed.until !== null && Date.parse(held.until) === Date.parse(listed.until));
+  return same ? held : { mode: listed.mode, until: listed.until };
 }
 
 /**
@@ -294,6 +322,7 @@ export function orderSessions(conversations: Iterable<Conversation>): string[] {
 export type Preview =
   | { kind: 'typing' }
   | { kind: 'message'; prefix: 'none' | 'you' | 'colleague'; from: string; text: string }
+  | { kind: 'hidden'; held: boolean }
   | { kind: 'loading' }
   | { kind: 'blank' }
   | { kind: 'none' };
@@ -301,6 +330,8 @@ export type Preview =
 export function sessionPreview(conv: Conversation, me: string | undefined): Preview {
   if (conv.typing) return { kind: 'typing' };
   const last = conv.messages[conv.messages.length - 1];
+  if (last && (last as { hidden?: boolean }).hidden)
+    return { kind: 'hidden', held: (last as { reason?: string }).reason === 'filter' };
   if (last) {
     const prefix = last.direction === 'listener' ? 'none' : last.from === me ? 'you' : 'colleague';
     return { kind: 'message', prefix, from: last.from, text: last.text };

@@ -16,6 +16,8 @@ export interface Auth {
   token: string;
   name: string;
   expiresAt: string;
+  /** From the login answer and `connection:success`: managers see the "Akun" page. */
+  role?: 'penyiar' | 'manager';
 }
 
 export interface DashboardState {

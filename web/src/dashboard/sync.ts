@@ -134,7 +134,8 @@ export class Sync {
     const after = loadAfter(conv);
     if (!wasLoaded) this.put({ ...conv, loaded: 'loading' });
     try {
-      const messages = await c.getAllMessages(sessionId, after);
+      // Hidden messages too: held ones wait for review, hidden ones show collapsed.
+      const messages = await c.getAllMessages(sessionId, after, { includeHidden: true });
       if (c !== this.client) return undefined;
       const current = this.state.conversations.get(sessionId)!;
       const marker = this.state.readMarkers[sessionId];

@@ -15,6 +15,10 @@ export interface ConversationActions {
   onBack(): void;
   onRetry(clientMessageId: string): void;
   onRemove(clientMessageId: string): void;
+  /** Extra controls at the end of the header (moderation), brought up to date with it. */
+  headerExtra?: { element: HTMLElement; render(conv: Conversation): void };
+  /** Patches a stored message's row after it is created or changed (moderation). */
+  decorateMessage?(node: HTMLLIElement, message: Message): void;
 }
 
 export class ConversationView {
@@ -50,6 +54,7 @@ export class ConversationView {
     private readonly actions: ConversationActions,
   ) {
     this.back.addEventListener('click', () => actions.onBack());
+    if (actions.headerExtra) this.header.append(actions.headerExtra.element);
   }
 
   /** Forgets the rows (language switch, logout): the next render builds them anew. */
@@ -98,6 +103,7 @@ export class ConversationView {
       this.meta,
       [conv.city ? t.fromCity(conv.city) : '', conv.online ? t.online : t.offline].filter(Boolean).join(' · '),
     );
+    this.actions.headerExtra?.render(conv);
   }
 
   private renderTyping(conv: Conversation): void {
@@ -122,7 +128,7 @@ export class ConversationView {
       (row) => row.key,
       (row) => ('message' in row ? this.messageNode(row.message) : this.replyNode(row.reply)),
       (node, row: ConversationRow) => {
-        if (!('reply' in row)) return;
+        if (!('reply' in row)) return this.actions.decorateMessage?.(node, row.message);
         // Once acknowledged, the text is the ack's: as stored, as the listener sees it.
         setText(node.querySelector('.msg__text')!, row.reply.text);
         showDelivery(node, row.reply, state.t);
