@@ -101,7 +101,7 @@ describe('dashboard moderation model', () => {
   });
 
   test('audit entries read in Indonesian', () => {
-    assert.equal(actionLabel('session.block', 'id'), 'Membisukan / memblokir');
+    assert.equal(actionLabel('session.block', 'id', { mode: 'ban' }), 'Memblokir');
     assert.equal(actionLabel('something.new', 'id'), 'something.new');
     assert.equal(detailText({ mode: 'mute', minutes: 60, reason: '' }, 'id'), 'jenis: bisu, menit: 60');
     assert.equal(detailText(null, 'id'), '');

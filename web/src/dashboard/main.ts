@@ -78,6 +78,7 @@ const accounts = new AccountsView({
   api: moderation.api,
   lang: () => state.lang,
   me: () => sync.client?.accountInfo?.adminId,
+  sessionName: (id) => state.conversations.get(id)?.name,
   onBack: () => showAccounts(false),
 });
 let accountsOpen = false;
@@ -161,6 +162,8 @@ function showMain(): void {
 function showAccounts(open: boolean): void {
   if (accountsOpen === open || (open && !moderation.isManager)) return;
   accountsOpen = open;
+  header.accountsOpen = open;
+  header.render();
   (open ? dashMain : accounts.element).replaceWith(open ? accounts.element : dashMain);
   if (open) accounts.open();
   else (document.querySelector<HTMLElement>('.accounts-link') ?? conversation.replyInput).focus();
@@ -267,6 +270,7 @@ function logout(message = ''): void {
   sync.stop();
   moderation.stop();
   accountsOpen = false;
+  header.accountsOpen = false;
   state.auth = undefined;
   store.remove(AUTH_KEY);
   state.conversations.clear();

@@ -23,7 +23,7 @@ const id = {
   muteTitle: (name: string) => `Bisukan ${name}?`,
   banTitle: (name: string) => `Blokir ${name}?`,
   muteExplain:
-    'Pendengar tidak tahu dirinya dibisukan: pesannya tetap terkirim baginya, tetapi disimpan tersembunyi dan tidak muncul di dasbor.',
+    'Pendengar tidak tahu dirinya dibisukan: pesannya tetap terkirim baginya, tetapi disimpan tersembunyi dan tidak lagi muncul sebagai pesan baru di dasbor.',
   banExplain:
     'Chat pendengar langsung ditutup dan ia tidak bisa memulai chat baru dari perangkat yang sama selama blokir berlaku.',
   duration: 'Lama',
@@ -122,7 +122,7 @@ const en: ModerationStrings = {
   muteTitle: (name: string) => `Mute ${name}?`,
   banTitle: (name: string) => `Ban ${name}?`,
   muteExplain:
-    'The listener does not notice: their messages still go out for them, but are stored hidden and do not show on the dashboard.',
+    'The listener does not notice: their messages still go out for them, but are stored hidden and no longer show up as new messages on the dashboard.',
   banExplain:
     "The listener's chat closes at once and they cannot start a new one from the same device while the ban lasts.",
   duration: 'Duration',

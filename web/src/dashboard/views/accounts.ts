@@ -17,6 +17,8 @@ export interface AccountsContext {
   lang(): Lang;
   /** The logged-in broadcaster's adminId (their own row offers no disable and no role change). */
   me(): string | undefined;
+  /** A listener's name for a sessionId the dashboard knows (audit targets). */
+  sessionName(sessionId: string): string | undefined;
   onBack(): void;
 }
 
@@ -24,6 +26,8 @@ export interface AccountsContext {
 const ACTIONS: Record<Lang, Record<string, string>> = {
   id: {
     'session.block': 'Membisukan / memblokir',
+    'session.block.mute': 'Membisukan',
+    'session.block.ban': 'Memblokir',
     'session.unblock': 'Mencabut bisu / blokir',
     'session.erase': 'Menghapus data sesi',
     'message.hide': 'Menyembunyikan pesan',
@@ -34,6 +38,8 @@ const ACTIONS: Record<Lang, Record<string, string>> = {
   },
   en: {
     'session.block': 'Muted / banned',
+    'session.block.mute': 'Muted',
+    'session.block.ban': 'Banned',
     'session.unblock': 'Lifted a mute / ban',
     'session.erase': 'Erased a session',
     'message.hide': 'Hid a message',
@@ -44,9 +50,10 @@ const ACTIONS: Record<Lang, Record<string, string>> = {
   },
 };
 
-export function actionLabel(action: string, lang: Lang): string {
+export function actionLabel(action: string, lang: Lang, detail?: unknown): string {
   const words = ACTIONS[lang];
-  return words[action] ?? action;
+  const mode = detail && typeof detail === 'object' ? (detail as { mode?: unknown }).mode : undefined;
+  return (typeof mode === 'string' ? words[`${action}.${mode}`] : undefined) ?? words[action] ?? action;
 }
 
 const DETAIL_WORDS: Record<Lang, Record<string, string>> = {
@@ -211,14 +218,21 @@ export class AccountsView {
       const cells = [
         el('td', {}, el('time', { text: formatDateTime(when, lang), attrs: { datetime: e.at } })),
         el('td', { text: (e.adminId && names.get(e.adminId)) ?? e.adminId ?? '—' }),
-        el('td', { text: actionLabel(e.action, lang) }),
-        el('td', { className: 'mono', text: (e.target && names.get(e.target)) ?? e.target ?? '' }),
+        el('td', { text: actionLabel(e.action, lang, e.detail) }),
+        this.targetCell(e.target ?? '', names),
         el('td', { text: detailText(e.detail, lang) }),
       ];
       cells.forEach((cell, i) => cell.setAttribute('data-label', head[i]!));
       return el('tr', {}, ...cells);
     });
     return table(head, rows, 'audit');
+  }
+
+  /** The target by name when known (an account, a listener), else its id. */
+  private targetCell(target: string, accounts: ReadonlyMap<string, string>): HTMLTableCellElement {
+    const name = accounts.get(target) ?? this.ctx.sessionName(target);
+    if (!name) return el('td', { className: 'mono', text: target });
+    return el('td', { attrs: { title: target } }, name);
   }
 
   private createForm(): HTMLElement {

@@ -24,6 +24,8 @@ export class HeaderView {
   private readonly sound = el('button', { className: 'link-button sound-toggle', attrs: { type: 'button' } });
   private readonly logout = el('button', { className: 'link-button logout', attrs: { type: 'button' } });
   private readonly accounts = el('button', { className: 'link-button accounts-link', attrs: { type: 'button' } });
+  /** Whether the "Akun" page is showing (the button says so). */
+  accountsOpen = false;
 
   constructor(
     private readonly dash: Dashboard,
@@ -60,6 +62,7 @@ export class HeaderView {
     setText(this.who, auth ? t.loggedInAs(auth.name) + roleSuffix(auth.role, this.dash.state.lang) : '');
     setText(this.accounts, moderationStrings(this.dash.state.lang).accounts);
     this.accounts.hidden = auth?.role !== 'manager' || !this.actions.onAccounts;
+    this.accounts.setAttribute('aria-current', String(this.accountsOpen));
     setText(this.sound, muted ? t.soundOff : t.soundOn);
     this.sound.setAttribute('aria-pressed', String(!muted));
   }
