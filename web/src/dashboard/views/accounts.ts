@@ -68,6 +68,9 @@ const DETAIL_WORDS: Record<Lang, Record<string, string>> = {
     password: 'kata sandi',
     username: 'nama pengguna',
     includeIp: 'termasuk IP',
+    device: 'perangkat',
+    ip: 'alamat IP',
+    fields: 'isian',
     mute: 'bisu',
     ban: 'blokir',
     true: 'ya',
@@ -348,8 +351,10 @@ export class AccountsView {
       // The row was built anew: its first button takes the focus back.
       this.element.querySelector<HTMLElement>(`tr[data-admin-id="${CSS.escape(a.adminId)}"] button`)?.focus();
     } catch (e) {
-      const status = (e as { status?: number }).status;
-      this.notice(status === 400 ? mt.invalidInput : status === 403 ? mt.forbidden : mt.actionFailed, 'error');
+      const { status, message } = e as { status?: number; message?: string };
+      // 409: a rule of the server (e.g. one active manager must remain); its message says which.
+      const text = status === 409 && message ? message : status === 400 ? mt.invalidInput : undefined;
+      this.notice(text ?? (status === 403 ? mt.forbidden : mt.actionFailed), 'error');
     }
   }
 }
