@@ -1,7 +1,7 @@
 /**
  * The `livechat` command.
  *   livechat start [--workers N]        run the server (N processes with Redis)
- *   livechat admin:create --username U --name "Display Name"
+ *   livechat admin:create --username U --name "Display Name" [--role penyiar|manager]
  *                                       create or update a broadcaster; password from stdin
  */
 import { parseArgs } from 'node:util';
@@ -12,7 +12,9 @@ import { runServerProcess } from './process.js';
 
 const USAGE = `Usage:
   livechat start [--workers N]
-  livechat admin:create --username USERNAME --name "Display Name"   (password on standard input)
+  livechat admin:create --username USERNAME --name "Display Name" [--role penyiar|manager]
+                                       (password on standard input; a new account is a penyiar
+                                       unless --role says otherwise, an existing one keeps its role)
 `;
 
 export async function main(argv: string[]): Promise<void> {
@@ -56,13 +58,15 @@ async function start(args: string[]): Promise<void> {
 async function adminCreate(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { username: { type: 'string' }, name: { type: 'string' } },
+    options: { username: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
     strict: true,
   });
   const username = values.username?.trim();
   const name = values.name?.trim();
   if (!username || !/^[A-Za-z0-9._-]{1,100}$/.test(username)) fail('--username is required (letters, digits, . _ -)');
   if (!name || name.length > 50) fail('--name is required (1–50 characters)');
+  const role = values.role;
+  if (role !== undefined && role !== 'penyiar' && role !== 'manager') fail('--role must be penyiar or manager');
   const password = await readPassword();
   if (password.length < 8) fail('the password (standard input) must be at least 8 characters long');
 
@@ -70,12 +74,15 @@ async function adminCreate(args: string[]): Promise<void> {
   const store = await openStore({ database: config.database, sqliteSynchronous: config.sqliteSynchronous });
   try {
     await store.migrate();
-    const admin = await store.admins.upsert({
-      username,
-      displayName: name,
-      passwordHash: await hashPassword(password),
-    });
-    process.stdout.write(`broadcaster "${admin.username}" (${admin.displayName}) is ready\n`);
+    const passwordHash = await hashPassword(password);
+    const existing = await store.admins.findByUsername(username);
+    // An existing account: a new password ends its tokens (running servers notice within 30 s).
+    const admin =
+      existing === undefined
+        ? await store.admins.upsert({ username, displayName: name, passwordHash, role: role ?? 'penyiar' })
+        : await store.admins.update(existing.id, { displayName: name, passwordHash, role });
+    if (!admin) fail(`the account "${username}" vanished while it was being updated`);
+    process.stdout.write(`broadcaster "${admin.username}" (${admin.displayName}, ${admin.role}) is ready\n`);
   } finally {
     await store.close();
   }

@@ -81,6 +81,10 @@ export interface Config {
   readonly workers: number;
   /** SQLite `synchronous` pragma: FULL makes every acknowledged message survive power loss. */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** The word filter: the shipped lists (unless LIVECHAT_BLOCKED_WORDS_DEFAULT=false) plus the station's words. */
+  readonly wordFilter: { readonly defaults: boolean; readonly words: readonly string[] };
+  /** Days sessions and messages are kept (LIVECHAT_RETENTION_DAYS); 0 = forever. */
+  readonly retentionDays: number;
   /** Things worth a warning at start (dev secret, open origins, ...). */
   readonly warnings: readonly string[];
 }
@@ -261,6 +265,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: parseLogLevel(read(env, 'LIVECHAT_LOG_LEVEL'), mode),
     workers: integer(env, 'LIVECHAT_WORKERS', 1, 1, 256),
     sqliteSynchronous: parseSynchronous(read(env, 'LIVECHAT_SQLITE_SYNCHRONOUS')),
+    wordFilter: parseWordFilter(env),
+    retentionDays: integer(env, 'LIVECHAT_RETENTION_DAYS', 90, 0, 36_500),
     warnings,
   };
   if (config.workers > 1 && redisUrl === undefined) {
@@ -296,6 +302,46 @@ function parseRedisTimings(env: Env): Config['redisTimings'] {
     );
   }
   return { registryTtlMs, registryRefreshIntervalMs, sweepIntervalMs, probeIntervalMs };
+}
+
+/** Longest blocked word or phrase accepted. */
+const MAX_BLOCKED_WORD_LENGTH = 100;
+
+function parseWordFilter(env: Env): Config['wordFilter'] {
+  const rawDefault = read(env, 'LIVECHAT_BLOCKED_WORDS_DEFAULT')?.toLowerCase();
+  if (rawDefault !== undefined && rawDefault !== 'true' && rawDefault !== 'false') {
+    throw new ConfigError('LIVECHAT_BLOCKED_WORDS_DEFAULT', `must be true or false, got "${rawDefault}"`);
+  }
+  const words = blockedWords('LIVECHAT_BLOCKED_WORDS', (read(env, 'LIVECHAT_BLOCKED_WORDS') ?? '').split(','));
+  const file = read(env, 'LIVECHAT_BLOCKED_WORDS_FILE');
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError('LIVECHAT_BLOCKED_WORDS_FILE', `cannot be read: ${(error as Error).message}`);
+    }
+    // One word or phrase a line; blank lines and lines starting with # are skipped.
+    const lines = text.split(/\r?\n/).filter((line) => !line.trim().startsWith('#'));
+    words.push(...blockedWords('LIVECHAT_BLOCKED_WORDS_FILE', lines));
+  }
+  return { defaults: rawDefault !== 'false', words };
+}
+
+function blockedWords(variable: string, entries: string[]): string[] {
+  const words: string[] = [];
+  for (const entry of entries) {
+    const word = entry.normalize('NFC').trim().replace(/\s+/g, ' ');
+    if (word === '') continue;
+    if (!/^[\p{L}\p{N}][\p{L}\p{N}\p{M} '._-]*$/u.test(word) || [...word].length > MAX_BLOCKED_WORD_LENGTH) {
+      throw new ConfigError(
+        variable,
+        `"${word.slice(0, 40)}" must be letters and digits (spaces, ' . _ - inside), at most ${MAX_BLOCKED_WORD_LENGTH} characters`,
+      );
+    }
+    words.push(word);
+  }
+  return words;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

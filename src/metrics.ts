@@ -13,6 +13,7 @@ export type RefusalReason =
   | 'wrong_kind'
   | 'session_limit'
   | 'ip_limit'
+  | 'banned'
   | 'unavailable';
 export type MessageRefusal = 'invalid_payload' | 'rate_limited' | 'unavailable';
 

@@ -20,6 +20,11 @@ import { createMetrics, observeBrokerTelemetry, type Metrics } from './metrics.j
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
 import { ListenerEndpoint } from './ws/listener-endpoint.js';
+import { ModerationEnforcer } from './moderation/enforcer.js';
+import { scheduleRetention } from './moderation/retention.js';
+import { SessionGuard } from './moderation/session-guard.js';
+import { ModerationState, moderationChannel } from './moderation/state.js';
+import { WordFilter } from './moderation/word-filter.js';
 
 export interface LivechatServer {
   readonly config: Config;
@@ -66,6 +71,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   if (shared.telemetry) observeBrokerTelemetry(metrics, shared.telemetry);
   const hub = new Hub(broker, metrics, logger);
   const tokens = new TokenService(config.jwtSecret);
+  const moderation = new ModerationState({
+    store,
+    broker,
+    logger,
+    onChanged: (part) => enforcer.apply(part),
+  });
+  const enforcer = new ModerationEnforcer(moderation, hub, logger);
+  const wordFilter = new WordFilter(config.wordFilter);
   const window = config.rateLimit.windowSeconds;
   const chat = new ChatService({
     store,
@@ -82,6 +95,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       points: config.rateLimit.broadcasterMessages,
       durationSeconds: window,
     }),
+    screen: (sessionId, text) =>
+      moderation.isMuted(sessionId) ? 'mute' : wordFilter.matches(text) ? 'filter' : undefined,
   });
   const endpointDeps = {
     store,
@@ -98,7 +113,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const listeners = new ListenerEndpoint(endpointDeps);
   const broadcasters = new BroadcasterEndpoint(endpointDeps);
   await broker.start({
-    onDelivery: hub.deliver,
+    onDelivery: (publication) =>
+      publication.channel === moderationChannel ? moderation.deliver(publication) : hub.deliver(publication),
     onSessionsExpired: (sessionIds: string[]) => {
       for (const sessionId of sessionIds) {
         void hub.toBroadcasters('presence:update', { sessionId, online: false }).catch(() => undefined);
@@ -106,11 +122,21 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     },
     onResubscribed: () => {
       logger.warn('broker subscriptions restored: recovering what listeners may have missed');
+      void moderation.reloadAll();
       void listeners
         .recoverAll(hub.connections())
         .catch((error: unknown) => logger.error({ err: error }, 'recovery failed'));
     },
   });
+
+  try {
+    await moderation.start();
+  } catch (error) {
+    await broker.close();
+    await store.close();
+    throw error;
+  }
+  const stopRetention = scheduleRetention({ store, logger, days: config.retentionDays });
 
   const clientIp = clientIpResolver(config.trustProxy);
   const gateway = new Gateway({
@@ -124,6 +150,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     clientIp,
     listeners,
     broadcasters,
+    moderation,
+    enforcer,
   });
   const app = createApp({
     config,
@@ -148,6 +176,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       durationSeconds: 15 * 60,
     }),
     loginIpLimiter: limiters.create({ keyPrefix: 'login-ip', points: 100, durationSeconds: 15 * 60 }),
+    moderation,
+    hub,
+    sessionGuard: new SessionGuard(store, moderation),
   });
 
   const http = createHttpServer(app);
@@ -177,6 +208,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const stop = () => {
     stopping ??= (async () => {
       logger.info('shutting down');
+      stopRetention();
+      moderation.stop();
       // Stop reading first: no upgrade, no frame from an open socket; what is still read is refused.
       gateway.stopAccepting();
       gateway.pauseReading();

@@ -364,7 +364,7 @@ export function buildEventsMarkdown(): string {
       `Answer \`${success.status}\`${success.mediaType ? ` (\`${success.mediaType}\`)` : ''}: ${success.description}`,
       '',
     );
-    if (!success.mediaType)
+    if (!success.mediaType && success.status !== 204)
       rows.push(fieldTable(schemas.convert(success.schema, 'output'), schemas), '', ...json(success.example), '');
     const failures = [...op.errors]
       .sort((a, b) => httpErrors[a].status - httpErrors[b].status)

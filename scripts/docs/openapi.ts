@@ -86,10 +86,15 @@ export function buildOpenApi(version: string): JsonSchema {
       };
     }
     operation['responses'] = {
-      [String(success.status)]: {
-        description: success.description,
-        content: { [success.mediaType ?? 'application/json']: { schema: successSchema, example: success.example } },
-      },
+      [String(success.status)]:
+        success.status === 204
+          ? { description: success.description }
+          : {
+              description: success.description,
+              content: {
+                [success.mediaType ?? 'application/json']: { schema: successSchema, example: success.example },
+              },
+            },
       ...errorResponses(schemas, op.errors, op.notes ?? {}),
       ...op.extraResponses?.(schemas),
     };
@@ -126,6 +131,8 @@ export function buildOpenApi(version: string): JsonSchema {
     tags: [
       { name: 'listener', description: 'Used by listener clients.' },
       { name: 'broadcaster', description: 'Used by the broadcaster dashboard; admin bearer token.' },
+      { name: 'moderation', description: 'Blocks and hidden messages; admin bearer token.' },
+      { name: 'accounts', description: 'Broadcaster accounts and the audit log; admin bearer token of a manager.' },
       { name: 'operations', description: 'Health, readiness and metrics.' },
     ],
     paths,

@@ -9,9 +9,10 @@
  * - Claims are validated with zod after the signature check, so a correctly
  *   signed token with a malformed sessionId is still refused.
  *
- * Claims layout: `sub` = sessionId / adminId, `kind`, `name`, and (listener)
- * `city`; standard `iss`, `aud`, `iat`, `exp`.
+ * Claims layout: `sub` = sessionId / adminId, `kind`, `name`, (listener)
+ * `city`, (broadcaster) `jti` and `ver`; standard `iss`, `aud`, `iat`, `exp`.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { sessionIdSchema } from '../protocol/events.js';
@@ -50,6 +51,10 @@ export interface BroadcasterClaims {
   kind: 'broadcaster';
   adminId: string;
   name: string;
+  /** `jti`: what logout puts on the deny-list (tokens signed before ids existed: a digest of the token). */
+  tokenId: string;
+  /** `ver`: the account's token version when signed (0 when absent); a higher one on the account refuses it. */
+  tokenVersion: number;
   issuedAt: Date;
   expiresAt: Date;
 }
@@ -102,11 +107,13 @@ const broadcasterPayloadSchema = z.object({
   aud: z.literal(TOKEN_AUDIENCE.broadcaster),
   sub: adminIdSchema,
   name: broadcasterNameSchema,
+  jti: z.string().min(1).max(64).optional(),
+  ver: z.number().int().nonnegative().optional(),
   iat: numericDate,
   exp: numericDate,
 });
 
-function toClaims(kind: TokenKind, payload: JWTPayload): ListenerClaims | BroadcasterClaims | undefined {
+function toClaims(kind: TokenKind, payload: JWTPayload, token: string): ListenerClaims | BroadcasterClaims | undefined {
   if (kind === 'listener') {
     const parsed = listenerPayloadSchema.safeParse(payload);
     if (!parsed.success) return undefined;
@@ -127,6 +134,8 @@ function toClaims(kind: TokenKind, payload: JWTPayload): ListenerClaims | Broadc
     kind: 'broadcaster',
     adminId: p.sub,
     name: p.name,
+    tokenId: p.jti ?? createHash('sha256').update(token).digest('base64url').slice(0, 32),
+    tokenVersion: p.ver ?? 0,
     issuedAt: new Date(p.iat * 1000),
     expiresAt: new Date(p.exp * 1000),
   };
@@ -164,16 +173,24 @@ export class TokenService {
   }
 
   /** Signs an admin token. Rejects if the claims would not verify (bad adminId or name). */
-  async signBroadcaster(claims: { adminId: string; name: string }, ttlSeconds: number): Promise<SignedToken> {
+  async signBroadcaster(
+    claims: { adminId: string; name: string; tokenVersion?: number },
+    ttlSeconds: number,
+  ): Promise<SignedToken> {
     adminIdSchema.parse(claims.adminId);
     broadcasterNameSchema.parse(claims.name);
-    return this.#sign('broadcaster', claims.adminId, { name: claims.name }, ttlSeconds);
+    return this.#sign(
+      'broadcaster',
+      claims.adminId,
+      { name: claims.name, jti: randomUUID(), ver: claims.tokenVersion ?? 0 },
+      ttlSeconds,
+    );
   }
 
   async #sign(
     kind: TokenKind,
     subject: string,
-    extra: Record<string, string>,
+    extra: Record<string, string | number>,
     ttlSeconds: number,
   ): Promise<SignedToken> {
     if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
@@ -228,10 +245,10 @@ export class TokenService {
       return { ok: false, reason: 'invalid' };
     }
 
-    const claims = toClaims(kind, payload);
+    const claims = toClaims(kind, payload, token);
     if (claims) return { ok: true, claims };
     const other: TokenKind = kind === 'listener' ? 'broadcaster' : 'listener';
-    if (toClaims(other, payload)) return { ok: false, reason: 'wrong_kind' };
+    if (toClaims(other, payload, token)) return { ok: false, reason: 'wrong_kind' };
     return { ok: false, reason: 'invalid' };
   }
 }

@@ -8,7 +8,7 @@ import { context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { RateLimiter } from '../broker/rate-limiter.js';
 import { UnknownSessionError } from '../db/index.js';
-import type { InsertResult, NewMessage, Store, StoredMessage } from '../db/types.js';
+import type { HiddenReason, InsertResult, NewMessage, Store, StoredMessage } from '../db/types.js';
 import { wsMessages } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics.js';
@@ -47,6 +47,11 @@ export interface ChatServiceDeps {
   logger: Logger;
   listenerLimiter: RateLimiter;
   broadcasterLimiter: RateLimiter;
+  /**
+   * Whether a listener's cleaned message is stored hidden, and why (a muted
+   * session, the word filter); in memory, never a database round trip.
+   */
+  screen?: ((sessionId: string, text: string) => HiddenReason | undefined) | undefined;
 }
 
 export class ChatService {
@@ -177,6 +182,8 @@ export class ChatService {
         return 'invalid';
       }
 
+      const hiddenReason =
+        draft.direction === 'listener' ? this.deps.screen?.(draft.sessionId, cleaned.value) : undefined;
       const writeStarted = performance.now();
       const messageContext = tracingActive() ? context.active() : undefined;
       // Ack and publish run right after the commit, while the store still holds
@@ -212,7 +219,10 @@ export class ChatService {
       };
       try {
         const result = await inSpan('livechat.store', {}, () =>
-          this.deps.store.messages.insert({ ...draft, text: cleaned.value }, { afterCommit }),
+          this.deps.store.messages.insert(
+            { ...draft, text: cleaned.value, ...(hiddenReason === undefined ? {} : { hiddenReason }) },
+            { afterCommit },
+          ),
         );
         return result.duplicate ? 'duplicate' : 'acked';
       } catch (error) {
@@ -259,10 +269,11 @@ export class ChatService {
             message,
           )
         : undefined;
-    const toBroadcasters = this.logFailure(
-      hub.toBroadcasters('message:new', toMessage(message), message.messageId),
-      message,
-    );
+    // A muted session's messages reach no one (shadow mute); filtered ones arrive marked hidden.
+    const toBroadcasters =
+      message.hiddenReason === 'mute'
+        ? undefined
+        : this.logFailure(hub.toBroadcasters('message:new', toMessage(message), message.messageId), message);
     await toListener;
     await toBroadcasters;
   }
@@ -296,6 +307,7 @@ export function toMessage(message: StoredMessage): Message {
     from: message.from,
     text: message.text,
     createdAt: message.createdAt.toISOString(),
+    ...(message.hiddenReason === undefined ? {} : { hidden: true, reason: message.hiddenReason }),
   };
 }
 

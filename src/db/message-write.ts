@@ -45,7 +45,13 @@ export function toStored(row: MessageRow): StoredMessage {
     from: row.sender_name,
     text: row.text,
     createdAt: new Date(row.created_at),
+    ...(row.hidden_reason === null ? {} : { hiddenReason: row.hidden_reason }),
   };
+}
+
+/** Whether a new message moves its session's last activity: a muted session's messages do not. */
+export function touchesSession(message: NewMessage): boolean {
+  return message.hiddenReason === undefined || message.hiddenReason === 'filter';
 }
 
 /** A message stored now: as given, with the id and creation time the store gave it. */
@@ -57,6 +63,7 @@ function storedNow(message: NewMessage, id: number, createdAt: number): StoredMe
     from: message.from,
     text: message.text,
     createdAt: new Date(createdAt),
+    ...(message.hiddenReason === undefined ? {} : { hiddenReason: message.hiddenReason }),
   };
 }
 

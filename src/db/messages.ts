@@ -14,7 +14,15 @@ import { messageColumns, type DatabaseSchema } from './schema.js';
 import { assertLimit } from './sessions.js';
 import type { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { compileMessageBatchStatements, SqliteMessageWriter } from './sqlite/message-writer.js';
-import type { Direction, InsertOptions, InsertResult, MessageRepository, NewMessage, StoredMessage } from './types.js';
+import type {
+  Direction,
+  HiddenReason,
+  InsertOptions,
+  InsertResult,
+  MessageRepository,
+  NewMessage,
+  StoredMessage,
+} from './types.js';
 
 /** SQLite batches with the writer's thread at once (committed, waiting for their WAL sync). */
 const WRITER_BATCHES_IN_FLIGHT = 4;
@@ -113,7 +121,12 @@ export class KyselyMessageRepository implements MessageRepository {
 
   async listAfter(
     sessionId: string,
-    options: { afterMessageId?: string | undefined; limit: number; direction?: Direction | undefined },
+    options: {
+      afterMessageId?: string | undefined;
+      limit: number;
+      direction?: Direction | undefined;
+      visibleOnly?: boolean | undefined;
+    },
   ): Promise<StoredMessage[]> {
     assertLimit(options.limit);
     let query = this.db.selectFrom('messages').select(messageColumns).where('session_id', '=', sessionId);
@@ -127,7 +140,27 @@ export class KyselyMessageRepository implements MessageRepository {
       query = query.where('id', '>', afterId);
     }
     if (options.direction !== undefined) query = query.where('direction', '=', options.direction);
+    if (options.visibleOnly) query = query.where('hidden_reason', 'is', null);
     const rows = await query.orderBy('id').limit(options.limit).execute();
     return rows.map(toStored);
+  }
+
+  async get(messageId: string): Promise<StoredMessage | undefined> {
+    const id = /^\d+$/.test(messageId) ? parseRowId(messageId) : undefined;
+    if (id === undefined) return undefined;
+    const row = await this.db.selectFrom('messages').select(messageColumns).where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toStored(row);
+  }
+
+  async setHidden(messageId: string, reason: HiddenReason | null): Promise<StoredMessage | undefined> {
+    const id = /^\d+$/.test(messageId) ? parseRowId(messageId) : undefined;
+    if (id === undefined) return undefined;
+    const row = await this.db
+      .updateTable('messages')
+      .set({ hidden_reason: reason })
+      .where('id', '=', id)
+      .returning(messageColumns)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toStored(row);
   }
 }

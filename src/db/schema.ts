@@ -4,7 +4,7 @@
  * auto-increment rows are numbers here and decimal strings outside `src/db`.
  */
 import type { Generated, Selectable } from 'kysely';
-import type { Direction } from './types.js';
+import type { AdminRole, BlockMode, Direction, HiddenReason } from './types.js';
 
 export interface SessionsTable {
   id: string;
@@ -26,6 +26,8 @@ export interface MessagesTable {
   client_message_id: string | null;
   text: string;
   created_at: number;
+  /** null: visible; otherwise why it is hidden. */
+  hidden_reason: Generated<HiddenReason | null>;
 }
 
 export interface AdminsTable {
@@ -35,14 +37,61 @@ export interface AdminsTable {
   password_hash: string;
   created_at: number;
   updated_at: number;
+  role: Generated<AdminRole>;
+  disabled_at: Generated<number | null>;
+  token_version: Generated<number>;
+}
+
+export interface SessionClientsTable {
+  session_id: string;
+  device_id: string | null;
+  ip: string | null;
+}
+
+export interface BlocksTable {
+  id: Generated<number>;
+  session_id: string | null;
+  device_id: string | null;
+  ip: string | null;
+  mode: BlockMode;
+  reason: string | null;
+  until: number | null;
+  admin_id: string;
+  created_at: number;
+}
+
+export interface RevokedTokensTable {
+  token_id: string;
+  expires_at: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  admin_id: string;
+  action: string;
+  target: string;
+  detail: string | null;
 }
 
 export interface DatabaseSchema {
   sessions: SessionsTable;
   messages: MessagesTable;
   admins: AdminsTable;
+  session_clients: SessionClientsTable;
+  blocks: BlocksTable;
+  revoked_tokens: RevokedTokensTable;
+  audit_log: AuditLogTable;
 }
 
 /** The columns of a message that the service reads back. */
-export const messageColumns = ['id', 'session_id', 'direction', 'sender_name', 'text', 'created_at'] as const;
+export const messageColumns = [
+  'id',
+  'session_id',
+  'direction',
+  'sender_name',
+  'text',
+  'created_at',
+  'hidden_reason',
+] as const;
 export type MessageRow = Pick<Selectable<MessagesTable>, (typeof messageColumns)[number]>;

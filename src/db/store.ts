@@ -6,7 +6,16 @@ import { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import type { DatabaseSchema } from './schema.js';
 import { KyselySessionRepository } from './sessions.js';
-import type { AdminRepository, MessageRepository, SessionRepository, Store } from './types.js';
+import { KyselyModerationRepository } from './moderation.js';
+import { KyselyRetentionRepository } from './retention.js';
+import type {
+  AdminRepository,
+  MessageRepository,
+  ModerationRepository,
+  RetentionRepository,
+  SessionRepository,
+  Store,
+} from './types.js';
 
 /**
  * Calls in progress, so that close() lets them finish before the connections
@@ -32,6 +41,8 @@ export class KyselyStore implements Store {
   readonly sessions: SessionRepository;
   readonly messages: MessageRepository;
   readonly admins: AdminRepository;
+  readonly moderation: ModerationRepository;
+  readonly retention: RetentionRepository;
   readonly #db: Kysely<DatabaseSchema>;
   readonly #calls = new CallTracker();
   readonly #messages: KyselyMessageRepository;
@@ -61,14 +72,36 @@ export class KyselyStore implements Store {
       listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
       latestId: (sessionId, direction) => run(() => messages.latestId(sessionId, direction)),
       latestIds: (sessionIds, direction) => run(() => messages.latestIds(sessionIds, direction)),
+      get: (messageId) => run(() => messages.get(messageId)),
+      setHidden: (messageId, reason) => run(() => messages.setHidden(messageId, reason)),
     };
     const admins = new KyselyAdminRepository(db);
     this.admins = {
       upsert: (admin) => run(() => admins.upsert(admin)),
+      create: (admin) => run(() => admins.create(admin)),
+      update: (id, change) => run(() => admins.update(id, change)),
+      list: () => run(() => admins.list()),
       findByUsername: (username) => run(() => admins.findByUsername(username)),
       findById: (id) => run(() => admins.findById(id)),
       count: () => run(() => admins.count()),
       displayNames: () => run(() => admins.displayNames()),
+    };
+    const moderation = new KyselyModerationRepository(db);
+    this.moderation = {
+      recordClient: (client) => run(() => moderation.recordClient(client)),
+      clientOf: (sessionId) => run(() => moderation.clientOf(sessionId)),
+      block: (block) => run(() => moderation.block(block)),
+      addBlock: (block) => run(() => moderation.addBlock(block)),
+      unblock: (sessionId) => run(() => moderation.unblock(sessionId)),
+      activeBlocks: (now) => run(() => moderation.activeBlocks(now)),
+      revokeToken: (tokenId, expiresAt) => run(() => moderation.revokeToken(tokenId, expiresAt)),
+      revokedTokens: (now) => run(() => moderation.revokedTokens(now)),
+      audit: (entry) => run(() => moderation.audit(entry)),
+      auditLog: (limit) => run(() => moderation.auditLog(limit)),
+    };
+    const retention = new KyselyRetentionRepository(db);
+    this.retention = {
+      deleteOlderThan: (cutoff, batchSize) => run(() => retention.deleteOlderThan(cutoff, batchSize)),
     };
   }
 

@@ -5,6 +5,10 @@
  */
 
 export type Direction = 'listener' | 'broadcaster';
+export type AdminRole = 'penyiar' | 'manager';
+export type BlockMode = 'mute' | 'ban';
+/** Why a message is hidden: its session was muted, the word filter held it, or a broadcaster hid it. */
+export type HiddenReason = 'mute' | 'filter' | 'moderator';
 
 export interface SessionRecord {
   id: string;
@@ -20,6 +24,10 @@ export interface AdminRecord {
   username: string;
   displayName: string;
   passwordHash: string;
+  role: AdminRole;
+  disabled: boolean;
+  /** Raised when the password changes or the account is disabled: tokens signed with an older one are refused. */
+  tokenVersion: number;
 }
 
 export interface StoredMessage {
@@ -31,6 +39,8 @@ export interface StoredMessage {
   from: string;
   text: string;
   createdAt: Date;
+  /** Present when the message is hidden. */
+  hiddenReason?: HiddenReason | undefined;
 }
 
 export interface NewMessage {
@@ -42,6 +52,8 @@ export interface NewMessage {
   adminId?: string | undefined;
   clientMessageId?: string | undefined;
   text: string;
+  /** Stored hidden, for this reason (a muted session, the word filter). */
+  hiddenReason?: HiddenReason | undefined;
 }
 
 export interface InsertResult {
@@ -123,13 +135,44 @@ export interface MessageRepository {
    */
   listAfter(
     sessionId: string,
-    options: { afterMessageId?: string | undefined; limit: number; direction?: Direction | undefined },
+    options: {
+      afterMessageId?: string | undefined;
+      limit: number;
+      direction?: Direction | undefined;
+      /** Leave hidden messages out. */
+      visibleOnly?: boolean | undefined;
+    },
   ): Promise<StoredMessage[]>;
+  /** One message by id, hidden or not. */
+  get(messageId: string): Promise<StoredMessage | undefined>;
+  /** Hides (with a reason) or shows a message; the message as it is now, undefined when there is none. */
+  setHidden(messageId: string, reason: HiddenReason | null): Promise<StoredMessage | undefined>;
 }
 
 export interface AdminRepository {
-  /** Creates the account, or updates its password hash and display name. */
-  upsert(admin: { username: string; displayName: string; passwordHash: string }): Promise<AdminRecord>;
+  /**
+   * Creates the account, or updates its password hash and display name (and
+   * role, when given). Its tokens stay valid: use `update` to end them.
+   */
+  upsert(admin: {
+    username: string;
+    displayName: string;
+    passwordHash: string;
+    role?: AdminRole;
+  }): Promise<AdminRecord>;
+  /** Creates an account; undefined when the username is taken. */
+  create(admin: {
+    username: string;
+    displayName: string;
+    passwordHash: string;
+    role: AdminRole;
+  }): Promise<AdminRecord | undefined>;
+  /** Changes an account; a new password hash or disabling raises its token version. Undefined when unknown. */
+  update(
+    id: string,
+    change: { displayName?: string; passwordHash?: string; role?: AdminRole; disabled?: boolean },
+  ): Promise<AdminRecord | undefined>;
+  list(): Promise<AdminRecord[]>;
   findByUsername(username: string): Promise<AdminRecord | undefined>;
   findById(id: string): Promise<AdminRecord | undefined>;
   count(): Promise<number>;
@@ -137,11 +180,64 @@ export interface AdminRepository {
   displayNames(): Promise<string[]>;
 }
 
+/** A mute or ban, by session, device and (optionally) client address. */
+export interface BlockRecord {
+  id: string;
+  sessionId: string | null;
+  deviceId: string | null;
+  ip: string | null;
+  mode: BlockMode;
+  reason: string | null;
+  /** null: no end. */
+  until: Date | null;
+  adminId: string;
+  createdAt: Date;
+}
+
+export interface AuditEntry {
+  at: Date;
+  adminId: string;
+  action: string;
+  target: string;
+  detail: Record<string, unknown> | null;
+}
+
+export interface ModerationRepository {
+  /** Where a session was opened from (device id, client address), kept as long as the session. */
+  recordClient(client: { sessionId: string; deviceId: string | null; ip: string | null }): Promise<void>;
+  clientOf(sessionId: string): Promise<{ deviceId: string | null; ip: string | null } | undefined>;
+  /** Replaces the session's blocks with this one. */
+  block(block: Omit<BlockRecord, 'id' | 'createdAt'> & { sessionId: string }): Promise<BlockRecord>;
+  /** Adds a block without touching others (a muted device's new session). */
+  addBlock(block: Omit<BlockRecord, 'id' | 'createdAt'>): Promise<BlockRecord>;
+  /** Lifts the session's blocks; how many there were. */
+  unblock(sessionId: string): Promise<number>;
+  /** Blocks in force at `now` (no end, or ending later). */
+  activeBlocks(now: Date): Promise<BlockRecord[]>;
+  /** Adds a token id to the deny-list until it expires. */
+  revokeToken(tokenId: string, expiresAt: Date): Promise<void>;
+  /** Token ids still denied at `now`. */
+  revokedTokens(now: Date): Promise<string[]>;
+  audit(entry: Omit<AuditEntry, 'at'>): Promise<void>;
+  auditLog(limit: number): Promise<AuditEntry[]>;
+}
+
+export interface RetentionRepository {
+  /**
+   * Deletes at most `batchSize` rows older than `cutoff`: messages first, then
+   * sessions without activity since (their remaining rows go with them), then
+   * expired blocks, denied tokens and audit entries. How many rows it deleted.
+   */
+  deleteOlderThan(cutoff: Date, batchSize: number): Promise<number>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly sessions: SessionRepository;
   readonly messages: MessageRepository;
   readonly admins: AdminRepository;
+  readonly moderation: ModerationRepository;
+  readonly retention: RetentionRepository;
   /** Runs pending migrations; safe when several instances start at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query. */

@@ -13,11 +13,15 @@ import { HttpError, errorBody } from '../errors.js';
 import { safePath } from '../logger.js';
 import { isOriginAllowed } from './origin.js';
 import { adminRoutes, type AdminRouteDeps } from './routes/admin.js';
+import { moderationRoutes, type ModerationRouteDeps } from './routes/moderation.js';
 import { operationsRoutes, type OperationsDeps } from './routes/operations.js';
 import { sessionRoutes, type SessionRouteDeps } from './routes/session.js';
 import { securityHeaders } from './security-headers.js';
 
-export type AppDeps = SessionRouteDeps & AdminRouteDeps & OperationsDeps & { config: Config; logger: Logger };
+export type AppDeps = SessionRouteDeps &
+  AdminRouteDeps &
+  ModerationRouteDeps &
+  OperationsDeps & { config: Config; logger: Logger };
 
 /** The built web assets (widget at /, dashboard at /dashboard), from dist/ or a source checkout. */
 function webRoot(): string | undefined {
@@ -56,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(operationsRoutes(deps));
   app.use(sessionRoutes(deps));
   app.use(adminRoutes(deps));
+  app.use(moderationRoutes(deps));
 
   const web = webRoot();
   // The embed loader is meant to be loaded by the station's own pages (another origin).

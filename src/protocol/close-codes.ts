@@ -10,5 +10,7 @@ export const CloseCode = {
   InternalError: 1011,
   /** The token expired while connected (after `error:invalid_token`). */
   TokenExpired: 4401,
+  /** The session was banned (after `error:banned`). */
+  Banned: 4403,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

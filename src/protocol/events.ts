@@ -40,6 +40,13 @@ export const clientMessageIdSchema = clientString()
   .refine(withoutNul, 'must not contain U+0000')
   .describe('Client-chosen idempotency key (1–64 characters), echoed on ack and errors');
 const isoDateTime = z.iso.datetime().describe('ISO-8601 timestamp (UTC)');
+export const hiddenReasonSchema = z.enum(['filter', 'mute', 'moderator']);
+export const adminRoleSchema = z
+  .enum(['penyiar', 'manager'])
+  .describe('`penyiar`: answers listeners and moderates; `manager`: also manages accounts and reads the audit log');
+export const blockModeSchema = z
+  .enum(['mute', 'ban'])
+  .describe('`mute`: shadow mute (the listener notices nothing); `ban`: disconnected and refused');
 
 /** A stored chat message as broadcasters and the REST API see it. */
 export const messageSchema = z
@@ -52,6 +59,15 @@ export const messageSchema = z
     from: z.string().describe("The listener's name or the broadcaster's display name"),
     text: z.string().describe('Message text as stored (cleaned)'),
     createdAt: isoDateTime.describe('When the server stored the message (ISO-8601, UTC)'),
+    hidden: z
+      .literal(true)
+      .optional()
+      .describe('Admin views only: present (true) when the message is hidden from the chat'),
+    reason: hiddenReasonSchema
+      .optional()
+      .describe(
+        'Admin views only, with `hidden`: `filter` (held by the word filter for review), `mute` (sent by a muted session), `moderator` (hidden by a broadcaster)',
+      ),
   })
   .meta({ id: 'Message', description: 'A stored chat message' });
 export type Message = z.infer<typeof messageSchema>;
@@ -120,6 +136,7 @@ export const broadcasterConnectionSuccessSchema = z
   .object({
     adminId: z.string().describe("The broadcaster's account identifier"),
     name: z.string().describe("The broadcaster's display name"),
+    role: adminRoleSchema,
     connectionId: connectionIdSchema,
   })
   .describe('The broadcaster connection is open');
@@ -175,7 +192,31 @@ export const rateLimitedErrorSchema = z
   .describe('Over the rate limit: the message was not stored');
 export const invalidTokenErrorSchema = z
   .object({ message: errorText })
-  .describe('The token expired while connected; the server closes with 4401 next');
+  .describe(
+    'The token expired, was logged out, or its account was disabled or given a new password while connected; the server closes with 4401 next',
+  );
+export const bannedErrorSchema = z
+  .object({
+    message: errorText,
+    until: isoDateTime.nullable().describe('When the ban ends (ISO-8601, UTC); null: no end'),
+  })
+  .describe('The session was banned; the server closes with 4403 next');
+export const sessionModeratedSchema = z
+  .object({
+    sessionId: sessionIdSchema,
+    mode: blockModeSchema.nullable().describe('The block now in force; null: lifted'),
+    until: isoDateTime.nullable().describe('When it ends (ISO-8601, UTC); null: no end (or lifted)'),
+    by: z.string().describe('Display name of the broadcaster who did it'),
+  })
+  .describe('A session was muted, banned, or its block lifted');
+export const messageHiddenSchema = z
+  .object({
+    messageId: messageIdSchema,
+    sessionId: sessionIdSchema,
+    hidden: z.boolean().describe('true: hidden from the chat; false: shown again (released)'),
+    by: z.string().describe('Display name of the broadcaster who did it'),
+  })
+  .describe('A message was hidden or shown again');
 export const unavailableErrorSchema = z
   .object({
     message: errorText,
@@ -193,6 +234,7 @@ export const listenerServerEvents = {
   'error:rate_limited': rateLimitedErrorSchema,
   'error:invalid_token': invalidTokenErrorSchema,
   'error:unavailable': unavailableErrorSchema,
+  'error:banned': bannedErrorSchema,
 } as const;
 
 /** Events the server sends to broadcaster connections. */
@@ -201,6 +243,8 @@ export const broadcasterServerEvents = {
   'message:ack': messageAckSchema,
   'message:new': messageSchema,
   'presence:update': presenceUpdateSchema,
+  'session:moderated': sessionModeratedSchema,
+  'message:hidden': messageHiddenSchema,
   'user:typing': typingToBroadcasterSchema,
   'error:invalid_payload': invalidPayloadErrorSchema,
   'error:rate_limited': rateLimitedErrorSchema,
@@ -261,6 +305,7 @@ export const adminLoginResponseSchema = z
         'Admin token (JWT): the bearer token of the admin REST routes and the `token` query parameter of /livechat/admin/ws',
       ),
     name: z.string().describe("The broadcaster's display name"),
+    role: adminRoleSchema,
     expiresAt: isoDateTime.describe('When the admin token expires (ISO-8601, UTC)'),
   })
   .describe('A logged-in broadcaster');
@@ -271,6 +316,13 @@ export const sessionSummarySchema = z
     city: z.string().describe("The listener's city (may be empty)"),
     online: z.boolean().describe('Whether the session has an open WebSocket connection'),
     lastMessageAt: isoDateTime.nullable().describe('When the last message of the session was stored; null when none'),
+    blocked: z
+      .object({
+        mode: blockModeSchema,
+        until: isoDateTime.nullable().describe('When it ends; null: no end'),
+      })
+      .optional()
+      .describe('Present while the session is muted or banned'),
   })
   .describe('One listener session');
 export const sessionListResponseSchema = z
@@ -287,6 +339,10 @@ export const sessionListQuerySchema = z.object({
 export const messageListQuerySchema = z.object({
   after: messageIdSchema.optional().describe('Only messages stored after this messageId'),
   limit: z.coerce.number().int().min(1).max(500).default(100).describe('How many messages at most (1–500)'),
+  includeHidden: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('`true`: also hidden messages (muted, filtered, hidden by a broadcaster), marked `hidden`'),
 });
 export const messageListResponseSchema = z
   .object({ messages: z.array(messageSchema).describe('In stored order') })
@@ -300,3 +356,101 @@ export const errorResponseSchema = z
 
 export const MAX_NAME_LENGTH = 50;
 export const MAX_CITY_LENGTH = 50;
+
+// ---------------------------------------------------------------------------
+// Moderation and accounts (REST)
+// ---------------------------------------------------------------------------
+
+const displayName = clientString()
+  .trim()
+  .min(1)
+  .max(50)
+  .refine(withoutNul, 'must not contain U+0000')
+  .describe('Display name shown to listeners, 1–50 characters');
+const newPassword = clientString().min(8).max(1024).describe('Password, at least 8 characters');
+const adminIdParam = z.string().describe("The account's identifier");
+
+export const blockRequestSchema = z
+  .object({
+    mode: blockModeSchema,
+    reason: clientString()
+      .trim()
+      .max(500)
+      .refine(withoutNul, 'must not contain U+0000')
+      .optional()
+      .describe('Why (kept in the audit log)'),
+    minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(366 * 24 * 60)
+      .optional()
+      .describe('How long; absent: no end'),
+    includeIp: z
+      .boolean()
+      .optional()
+      .describe("true: also block the client address the session was opened from, for the block's duration"),
+  })
+  .describe('Mute or ban a session (and the device it was opened from)');
+export const blockResponseSchema = z
+  .object({
+    sessionId: sessionIdSchema,
+    mode: blockModeSchema,
+    until: isoDateTime.nullable().describe('When it ends (ISO-8601, UTC); null: no end'),
+  })
+  .describe('The block now in force');
+export const hideResponseSchema = z
+  .object({ messageId: messageIdSchema, sessionId: sessionIdSchema, hidden: z.literal(true) })
+  .describe('The message is hidden');
+export const accountSchema = z
+  .object({
+    adminId: adminIdParam,
+    username: z.string().describe('Login name'),
+    name: z.string().describe('Display name'),
+    role: adminRoleSchema,
+    disabled: z.boolean().describe('true: cannot log in; its tokens are refused'),
+  })
+  .meta({ id: 'Account', description: 'A broadcaster account' });
+export const accountListResponseSchema = z.object({ accounts: z.array(accountSchema) }).describe('Every account');
+export const createAccountRequestSchema = z
+  .object({
+    username: clientString()
+      .regex(/^[A-Za-z0-9._-]{1,100}$/, 'huruf, angka, titik, garis bawah atau tanda hubung (1–100)')
+      .describe('Login name: letters, digits, `.`, `_`, `-` (1–100)'),
+    name: displayName,
+    password: newPassword,
+    role: adminRoleSchema.optional().describe('Default `penyiar`'),
+  })
+  .describe('A new broadcaster account');
+export const updateAccountRequestSchema = z
+  .object({
+    name: displayName.optional(),
+    password: newPassword.optional().describe("A new password: ends the account's tokens and connections"),
+    role: adminRoleSchema.optional(),
+    disabled: z.boolean().optional().describe("true: ends the account's tokens and connections"),
+  })
+  .refine((change) => Object.values(change).some((value) => value !== undefined), 'nothing to change')
+  .describe('What to change (any of the fields)');
+export const auditQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('How many entries, newest first (1–1000)'),
+});
+export const auditResponseSchema = z
+  .object({
+    entries: z.array(
+      z.object({
+        at: isoDateTime.describe('When (ISO-8601, UTC)'),
+        adminId: z.string().describe('Who'),
+        action: z
+          .string()
+          .describe(
+            '`session.block`, `session.unblock`, `session.erase`, `message.hide`, `message.unhide`, `account.create`, `account.update`, `logout`',
+          ),
+        target: z.string().describe('The sessionId, messageId or adminId acted on'),
+        detail: z
+          .record(z.string(), z.unknown())
+          .nullable()
+          .describe('What else was given (mode, minutes, reason, fields changed)'),
+      }),
+    ),
+  })
+  .describe('The audit log, newest first');

@@ -2,6 +2,7 @@
  * `/livechat/admin/ws`: what a broadcaster connection does once open —
  * greeting, replies and typing indicators to a session.
  */
+import type { AdminRole } from '../db/types.js';
 import { wsMessages } from '../errors.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { broadcasterClientEvents } from '../protocol/events.js';
@@ -19,10 +20,11 @@ export class BroadcasterEndpoint {
 
   constructor(private readonly deps: EndpointDeps) {}
 
-  open(connection: BroadcasterConnection): void {
+  open(connection: BroadcasterConnection, role: AdminRole): void {
     connection.send('connection:success', {
       adminId: connection.adminId,
       name: connection.name,
+      role,
       connectionId: connection.id,
     });
     connection.release();

@@ -30,6 +30,8 @@ import { InboundFlow } from './inbound-flow.js';
 import type { ListenerEndpoint } from './listener-endpoint.js';
 import { inSpan } from '../tracing.js';
 import { refuseUpgrade } from './refuse.js';
+import type { ModerationEnforcer } from '../moderation/enforcer.js';
+import type { ModerationState } from '../moderation/state.js';
 
 export interface GatewayDeps extends HandshakeDeps {
   config: Config;
@@ -40,6 +42,9 @@ export interface GatewayDeps extends HandshakeDeps {
   metrics: Metrics;
   logger: Logger;
   clientIp: (req: IncomingMessage) => string;
+  /** Logout, account state and bans, checked at every upgrade (in memory). */
+  moderation: ModerationState;
+  enforcer: ModerationEnforcer;
 }
 
 export class Gateway {
@@ -97,6 +102,17 @@ export class Gateway {
     const result = await checkHandshake(req, this.deps);
     if (!result.ok) return refuse(result.status, result.reason);
     const principal = result.principal;
+    if (principal.kind === 'listener') {
+      if (this.deps.moderation.banOf({ sessionId: principal.sessionId, ip })) {
+        trace.getActiveSpan()?.setAttributes({ 'http.response.status_code': 403, 'livechat.refusal': 'banned' });
+        metrics.upgradesRefusedTotal.inc({ reason: 'banned' });
+        logger.info({ ip, status: 403, reason: 'banned' }, 'upgrade refused');
+        return refuseUpgrade(socket, 403, 'banned');
+      }
+    } else if (!this.deps.moderation.adminFor(principal)) {
+      // Logged out, account disabled, or signed before its password changed.
+      return refuse(401, 'unauthorized');
+    }
 
     const entry: ConnectionEntry = {
       connectionId: randomUUID(),
@@ -211,7 +227,9 @@ export class Gateway {
   /** A broadcaster's connection, its greeting and frame handler. */
   private broadcasterSide(principal: BroadcasterPrincipal, options: ConnectionOptions): OpenSide {
     const connection = new BroadcasterConnection(options, principal.adminId);
-    const greet = () => this.deps.broadcasters.open(connection);
+    this.deps.enforcer.track(connection, principal);
+    const role = this.deps.moderation.admin(principal.adminId)?.role ?? 'penyiar';
+    const greet = () => this.deps.broadcasters.open(connection, role);
     return { connection, greet, handler: this.deps.broadcasters.frameHandler(connection) };
   }
 

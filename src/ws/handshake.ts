@@ -31,6 +31,9 @@ export interface BroadcasterPrincipal {
   adminId: string;
   name: string;
   expiresAt: Date;
+  /** The token's id and version, checked against logout and account changes. */
+  tokenId: string;
+  tokenVersion: number;
 }
 
 export type HandshakeResult =
@@ -84,7 +87,14 @@ export async function checkHandshake(req: IncomingMessage, deps: HandshakeDeps):
     if (!admin) return { ok: false, status: 401, reason: 'unauthorized' };
     return {
       ok: true,
-      principal: { kind, adminId: admin.id, name: admin.displayName, expiresAt: result.claims.expiresAt },
+      principal: {
+        kind,
+        adminId: admin.id,
+        name: admin.displayName,
+        expiresAt: result.claims.expiresAt,
+        tokenId: result.claims.tokenId,
+        tokenVersion: result.claims.tokenVersion,
+      },
     };
   } catch (error) {
     // The database did not answer: the client may retry.

@@ -36,21 +36,30 @@ const receive = { messageId: '1', from: 'Penyiar', text: 'halo', createdAt: at }
 type Answers =
   'message:ack' | 'error:invalid_payload' | 'error:rate_limited' | 'error:invalid_token' | 'error:unavailable';
 same<keyof SenderServerEvents, Answers>(true);
-same<keyof ListenerServerEvents, 'connection:success' | 'message:receive' | 'user:typing' | Answers>(true);
-same<keyof BroadcasterServerEvents, 'connection:success' | 'message:new' | 'presence:update' | 'user:typing' | Answers>(
+same<keyof ListenerServerEvents, 'connection:success' | 'message:receive' | 'user:typing' | 'error:banned' | Answers>(
   true,
 );
+same<
+  keyof BroadcasterServerEvents,
+  | 'connection:success'
+  | 'message:new'
+  | 'presence:update'
+  | 'session:moderated'
+  | 'message:hidden'
+  | 'user:typing'
+  | Answers
+>(true);
 same<keyof ListenerServerEvents['connection:success'], 'sessionId' | 'name' | 'city' | 'connectionId' | 'expiresAt'>(
   true,
 );
-same<keyof BroadcasterServerEvents['connection:success'], 'adminId' | 'name' | 'connectionId'>(true);
+same<keyof BroadcasterServerEvents['connection:success'], 'adminId' | 'name' | 'role' | 'connectionId'>(true);
 same<keyof SenderServerEvents['message:ack'], 'messageId' | 'clientMessageId' | 'createdAt' | 'text' | 'duplicate'>(
   true,
 );
 same<SenderServerEvents['message:ack']['duplicate'], true | undefined>(true);
 same<
   keyof BroadcasterServerEvents['message:new'],
-  'messageId' | 'sessionId' | 'direction' | 'from' | 'text' | 'createdAt'
+  'messageId' | 'sessionId' | 'direction' | 'from' | 'text' | 'createdAt' | 'hidden' | 'reason'
 >(true);
 same<keyof ListenerServerEvents['message:receive'], 'messageId' | 'from' | 'text' | 'createdAt'>(true);
 same<BroadcasterServerEvents['presence:update'], { sessionId: string; online: boolean }>(true);
@@ -70,7 +79,7 @@ same<ListenerServerEvents['connection:success'], BroadcasterServerEvents['connec
 listener.send('connection:success', { sessionId: 's', name: 'Budi', city: '', connectionId: 'c', expiresAt: at });
 listener.send('message:receive', receive);
 listener.send('user:typing', { from: 'Penyiar', isTyping: true });
-broadcaster.send('connection:success', { adminId: '1', name: 'Penyiar', connectionId: 'c' });
+broadcaster.send('connection:success', { adminId: '1', name: 'Penyiar', role: 'penyiar', connectionId: 'c' });
 broadcaster.send('message:new', message);
 broadcaster.send('user:typing', { sessionId: 's', isTyping: false });
 // @ts-expect-error unknown event name
@@ -95,9 +104,9 @@ broadcaster.send('connection:success', { sessionId: 's', name: 'Budi', city: '',
 const sender: Replier = anyConnection;
 sender.send('error:unavailable', { message: 'Coba lagi', clientMessageId: 'a' });
 // @ts-expect-error the maps differ by kind: narrow first
-anyConnection.send('connection:success', { adminId: '1', name: 'Penyiar', connectionId: 'c' });
+anyConnection.send('connection:success', { adminId: '1', name: 'Penyiar', role: 'penyiar', connectionId: 'c' });
 if (anyConnection.kind === 'broadcaster') {
-  anyConnection.send('connection:success', { adminId: '1', name: 'Penyiar', connectionId: 'c' });
+  anyConnection.send('connection:success', { adminId: '1', name: 'Penyiar', role: 'penyiar', connectionId: 'c' });
 }
 // @ts-expect-error only a listener connection has a session
 const _sessionId: string = anyConnection.sessionId;

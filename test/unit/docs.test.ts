@@ -155,8 +155,14 @@ test('openapi.yaml validates with swagger-parser', async () => {
   assert.equal(api.openapi, '3.1.0');
   assert.deepEqual(Object.keys(api.paths).sort(), [
     '/healthz',
+    '/livechat/admin/accounts',
+    '/livechat/admin/accounts/{adminId}',
+    '/livechat/admin/audit',
     '/livechat/admin/login',
+    '/livechat/admin/logout',
+    '/livechat/admin/messages/{messageId}/hide',
     '/livechat/admin/sessions',
+    '/livechat/admin/sessions/{sessionId}/block',
     '/livechat/admin/sessions/{sessionId}/messages',
     '/livechat/session',
     '/metrics',
@@ -181,7 +187,10 @@ test('openapi.yaml: statuses, admin bearer auth, parameters and error codes foll
   const names = paths['/livechat/admin/sessions/{sessionId}/messages'].get.parameters.map(
     (p: { name: string }) => p.name,
   );
-  assert.deepEqual(names.sort(), ['after', 'limit', 'sessionId']);
+  assert.deepEqual(names.sort(), ['after', 'includeHidden', 'limit', 'sessionId']);
+  assert.ok(paths['/livechat/admin/logout'].post.responses['204']);
+  assert.ok(paths['/livechat/admin/accounts'].get.responses['403']);
+  assert.ok(paths['/livechat/admin/sessions/{sessionId}/block'].delete.responses['204']);
 
   // Every error response lists only codes whose status (in src/errors.ts) is that response's status.
   let checked = 0;

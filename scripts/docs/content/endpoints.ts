@@ -72,6 +72,7 @@ export const endpoints: Endpoint[] = (
       refusals: [
         ...commonRefusals('session'),
         otherKindRefusal('admin token'),
+        { code: 'banned', when: 'The session (or the client address, when the ban included it) is banned.' },
         {
           code: 'rate_limited',
           when: 'Over a connection limit: the session already holds `LIVECHAT_MAX_CONNECTIONS_PER_SESSION` open connections (default 5), or the client IP holds `LIVECHAT_MAX_CONNECTIONS_PER_IP` (default 0 = no limit).',
@@ -94,6 +95,10 @@ export const endpoints: Endpoint[] = (
       }),
       refusals: [
         ...commonRefusals('broadcaster account'),
+        {
+          code: 'unauthorized',
+          when: 'The token was logged out (`POST /livechat/admin/logout`), or its account was disabled or given a new password since.',
+        },
         otherKindRefusal('listener session token'),
         {
           code: 'rate_limited',
@@ -118,6 +123,11 @@ interface CloseCodeDoc {
 }
 
 const closeCodeDocs: Record<CloseCode, CloseCodeDoc> = {
+  [CloseCode.Banned]: {
+    when: 'The session was banned (after `error:banned`).',
+    client:
+      'Do not reconnect: the token is refused with 403, and a new session from the same device until the ban ends.',
+  },
   [CloseCode.GoingAway]: {
     when: 'The server is shutting down (restart, deploy).',
     client: 'Reconnect after a short random delay (up to about 1 s); a listener passes `lastMessageId`.',

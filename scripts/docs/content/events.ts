@@ -87,8 +87,10 @@ function errorDocs(
       example: { retryAfterMs: 4200, clientMessageId: ex.clientMessageId },
     },
     'error:invalid_token': {
-      summary: 'The token expired while connected.',
-      description: `The server closes the connection with 4401 right after it. ${newToken} Then connect again with the new token.`,
+      summary: 'The token expired (or was ended) while connected.',
+      description:
+        `The server closes the connection with 4401 right after it. ${newToken} Then connect again with the new token. ` +
+        'On the broadcaster endpoint also when the token was logged out, or its account was disabled or given a new password.',
       example: { message: 'Token sudah kedaluwarsa. Silakan sambung ulang dengan token baru.' },
     },
     'error:unavailable': {
@@ -150,6 +152,14 @@ export const listenerServerDocs: EventDocs<typeof listenerServerEvents> = {
     description: 'Sent when a broadcaster sends `user:typing` for this session. Not stored.',
     example: { from: ex.broadcasterName, isTyping: true },
   },
+  'error:banned': {
+    summary: 'This session was banned.',
+    description:
+      'A broadcaster banned the session (or the device or address it was opened from). The server closes the connection with ' +
+      '4403 right after; do not reconnect: the token is refused at upgrade with 403, and `POST /livechat/session` from the same ' +
+      'device answers `403 banned` until `until` (null: no end).',
+    example: { message: 'Anda diblokir dari obrolan ini.', until: null },
+  },
   ...errorDocs(
     'Create a new session (`POST /livechat/session`).',
     '; and right after `connection:success` when `lastMessageId` is not a valid messageId (there is no replay then)',
@@ -162,7 +172,7 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
     description:
       'Sent once, before anything else. There is no replay on this endpoint: load the session list and history over REST ' +
       '(`GET /livechat/admin/sessions`, `GET /livechat/admin/sessions/{sessionId}/messages`).',
-    example: { adminId: ex.adminId, name: ex.broadcasterName, connectionId: ex.adminConnectionId },
+    example: { adminId: ex.adminId, name: ex.broadcasterName, role: 'penyiar', connectionId: ex.adminConnectionId },
   },
   'message:ack': {
     summary: 'Your `message:reply` is stored.',
@@ -182,7 +192,9 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
     summary: 'A message was stored in some session.',
     description:
       "Every stored message, the listeners' and the broadcasters' (your own replies included), to every connected broadcaster, " +
-      'in stored order within each session. A duplicate is never sent again.',
+      'in stored order within each session. A duplicate is never sent again. A message of a muted session is never sent. ' +
+      'A message the word filter held arrives with `"hidden": true, "reason": "filter"`: show it collapsed, held for ' +
+      'review; releasing it (`DELETE /livechat/admin/messages/{messageId}/hide`) shows it to everyone.',
     example: {
       messageId: ex.listenerMessageId,
       sessionId: ex.sessionId,
@@ -199,6 +211,21 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
       'instance dies without closing its sockets, its sessions go offline within 30 seconds. The state at load time is the ' +
       '`online` field of `GET /livechat/admin/sessions`.',
     example: { sessionId: ex.sessionId, online: true },
+  },
+  'session:moderated': {
+    summary: 'A session was muted, banned, or its block lifted.',
+    description:
+      'Sent to every connected broadcaster, on every instance, after `POST` or `DELETE /livechat/admin/sessions/{sessionId}/block`. ' +
+      '`mode` null: lifted. Show the state in the session list (`blocked` in `GET /livechat/admin/sessions` at load time).',
+    example: { sessionId: ex.sessionId, mode: 'mute', until: '2025-06-01T08:15:02.481Z', by: ex.broadcasterName },
+  },
+  'message:hidden': {
+    summary: 'A message was hidden, or shown again.',
+    description:
+      'Sent to every connected broadcaster, on every instance, after `POST` (hidden) or `DELETE` (shown again, also the ' +
+      'release of a message the word filter held) `/livechat/admin/messages/{messageId}/hide`. Hidden messages leave the ' +
+      'admin listings unless `includeHidden=true`.',
+    example: { messageId: ex.listenerMessageId, sessionId: ex.sessionId, hidden: true, by: ex.broadcasterName },
   },
   'user:typing': {
     summary: 'A listener is (or stopped) typing.',

@@ -20,6 +20,7 @@ import {
 import { example, type JsonSchema, type SchemaSet } from '../schema-set.js';
 import { broadcasterServerDocs } from './events.js';
 import { ex } from './examples.js';
+import { moderationOperations } from './rest-moderation.js';
 
 export const createSessionRequestExample = example(
   createSessionRequestSchema,
@@ -38,7 +39,7 @@ export const loginRequestExample = example(
 );
 export const loginResponseExample = example(
   adminLoginResponseSchema,
-  { token: ex.adminToken, name: ex.broadcasterName, expiresAt: ex.adminExpiresAt },
+  { token: ex.adminToken, name: ex.broadcasterName, role: 'penyiar', expiresAt: ex.adminExpiresAt },
   'POST /livechat/admin/login response',
 );
 const sessionListExample = example(
@@ -101,10 +102,15 @@ export const errorNotes: Record<HttpErrorCode, string> = {
   rate_limited: 'Too many requests; retry after `Retry-After` seconds.',
   internal_error: 'Unexpected server error.',
   unavailable: 'The database (or Redis) did not answer; retry later.',
+  manager_only: 'Only a `manager` account may do this.',
+  banned: 'This device (or address) is banned; the message says until when.',
+  account_disabled: 'The credentials are right, but a manager disabled the account.',
+  username_taken: 'Another account has this username.',
+  last_manager: 'The change would leave no active manager.',
 };
 
 export interface RestOperation {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   operationId: string;
   tag: string;
@@ -159,6 +165,7 @@ export const restOperations: RestOperation[] = [
     errors: [
       'invalid_payload',
       'name_reserved',
+      'banned',
       'origin_forbidden',
       'payload_too_large',
       'rate_limited',
@@ -191,6 +198,7 @@ export const restOperations: RestOperation[] = [
     errors: [
       'invalid_payload',
       'invalid_credentials',
+      'account_disabled',
       'origin_forbidden',
       'payload_too_large',
       'rate_limited',
@@ -262,12 +270,20 @@ export const restOperations: RestOperation[] = [
     summary: "A session's messages",
     description:
       "The session's messages (listener and broadcaster) in stored order, after `after` when given. Page through a long " +
-      'history by passing the last messageId of a page as `after`.',
+      "history by passing the last messageId of a page as `after`. Hidden messages (a muted session's, held by the word " +
+      'filter, hidden by a broadcaster) are left out unless `includeHidden=true`, which marks them `hidden` with a `reason`.',
     admin: true,
     parameters: [
       { name: 'sessionId', in: 'path', schema: sessionIdSchema, required: true, example: ex.sessionId },
       { name: 'after', in: 'query', schema: messageListQuerySchema.shape.after, required: false, example: '1040' },
       { name: 'limit', in: 'query', schema: messageListQuerySchema.shape.limit, required: false, example: 100 },
+      {
+        name: 'includeHidden',
+        in: 'query',
+        schema: messageListQuerySchema.shape.includeHidden,
+        required: false,
+        example: 'true',
+      },
     ],
     success: {
       status: 200,
@@ -287,6 +303,7 @@ export const restOperations: RestOperation[] = [
     ],
     notes: { invalid_payload: '`after` is not a messageId, or `limit` is not an integer from 1 to 500.' },
   },
+  ...moderationOperations,
   {
     method: 'get',
     path: '/healthz',

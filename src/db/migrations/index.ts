@@ -6,6 +6,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { sessionsActivity } from './0002-sessions-activity.js';
+import { moderation } from './0004-moderation.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -15,6 +16,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
       return {
         '0001-initial': initial(dialect),
         '0002-sessions-activity': sessionsActivity,
+        '0004-moderation': moderation(dialect),
       };
     },
   };

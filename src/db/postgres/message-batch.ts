@@ -45,6 +45,7 @@ interface InsertedRow {
   session_id: string;
   sender_key: string;
   client_message_id: string | null;
+  hidden_reason: string | null;
 }
 /** A duplicate's first copy, as stored. */
 type FirstCopyRow = MessageRow & { sender_key: string; client_message_id: string | null };
@@ -142,8 +143,8 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
       from unnest(${replySessions}::text[]) as r(session_id)
     ),
     inserted as (
-      insert into messages (session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, created_at)
-      select session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ${now}::bigint
+      insert into messages (session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, created_at, hidden_reason)
+      select session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ${now}::bigint, hidden_reason
       from unnest(
         ${column((item) => item.message.sessionId)}::text[],
         ${column((item) => item.message.direction)}::text[],
@@ -151,15 +152,17 @@ async function writeBatch(db: Db, messages: readonly NewMessage[]): Promise<Mess
         ${column((item) => item.message.from)}::text[],
         ${column((item) => item.adminId)}::bigint[],
         ${column((item) => item.message.clientMessageId ?? null)}::text[],
-        ${column((item) => item.message.text)}::text[]
-      ) with ordinality as m(session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, ord)
+        ${column((item) => item.message.text)}::text[],
+        ${column((item) => item.message.hiddenReason ?? null)}::text[]
+      ) with ordinality as m(session_id, direction, sender_key, sender_name, admin_id, client_message_id, text, hidden_reason, ord)
       where session_id in (select id from known)
       order by ord
       on conflict (sender_key, client_message_id) do nothing
-      returning id, session_id, sender_key, client_message_id
+      returning id, session_id, sender_key, client_message_id, hidden_reason
     ),
     touched as (
-      update sessions set last_message_at = ${now}::bigint where id in (select session_id from inserted)
+      update sessions set last_message_at = ${now}::bigint
+      where id in (select session_id from inserted where hidden_reason is null or hidden_reason = 'filter')
     )
     select
       (select coalesce(json_agg(id), '[]') from known) as known,
@@ -226,7 +229,7 @@ async function readFirstCopies(
   let first: Map<string, FirstCopyRow>;
   try {
     const firstCopies = await sql<FirstCopyRow>`
-      select id, session_id, direction, sender_name, text, created_at, sender_key, client_message_id
+      select id, session_id, direction, sender_name, text, created_at, hidden_reason, sender_key, client_message_id
       from messages
       where (sender_key, client_message_id) in (
         select * from unnest(

@@ -13,7 +13,7 @@
 import type Database from 'better-sqlite3';
 import type { MessageRow } from '../schema.js';
 import { formatRowId } from '../ids.js';
-import { adminIdColumn, firstCopyGone, type MessageWriteOutcome } from '../message-write.js';
+import { adminIdColumn, firstCopyGone, touchesSession, type MessageWriteOutcome } from '../message-write.js';
 import { bindParameters, type CompiledStatement, type Slot } from '../prepared-query.js';
 import type { NewMessage } from '../types.js';
 
@@ -21,7 +21,7 @@ import type { NewMessage } from '../types.js';
 export interface MessageBatchStatements {
   previousBroadcaster: CompiledStatement<'sessionId'>;
   insert: CompiledStatement<
-    'sessionId' | 'direction' | 'senderKey' | 'from' | 'adminId' | 'clientMessageId' | 'text' | 'now'
+    'sessionId' | 'direction' | 'senderKey' | 'from' | 'adminId' | 'clientMessageId' | 'text' | 'now' | 'hiddenReason'
   >;
   touchSession: CompiledStatement<'sessionId' | 'now'>;
   firstCopy: CompiledStatement<'senderKey' | 'clientMessageId'>;
@@ -97,6 +97,7 @@ export class MessageBatchWriter {
         clientMessageId: message.clientMessageId ?? null,
         text: message.text,
         now,
+        hiddenReason: message.hiddenReason ?? null,
       });
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_FOREIGNKEY') throw error;
@@ -112,9 +113,11 @@ export class MessageBatchWriter {
       if (first === undefined) throw firstCopyGone(message);
       return { ok: true, row: first, duplicate: true };
     }
-    this.prepared.touchSession.statement.run(
-      bindParameters(this.prepared.touchSession.compiled.slots, { sessionId: message.sessionId, now }),
-    );
+    if (touchesSession(message)) {
+      this.prepared.touchSession.statement.run(
+        bindParameters(this.prepared.touchSession.compiled.slots, { sessionId: message.sessionId, now }),
+      );
+    }
     return { ok: true, duplicate: false, id: inserted.id, createdAt: now, previousMessageId };
   }
 

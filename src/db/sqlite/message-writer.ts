@@ -41,7 +41,16 @@ export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): Messa
       (
         db,
         param: (
-          name: 'sessionId' | 'direction' | 'senderKey' | 'from' | 'adminId' | 'clientMessageId' | 'text' | 'now',
+          name:
+            | 'sessionId'
+            | 'direction'
+            | 'senderKey'
+            | 'from'
+            | 'adminId'
+            | 'clientMessageId'
+            | 'text'
+            | 'now'
+            | 'hiddenReason',
         ) => never,
       ) =>
         db
@@ -55,6 +64,7 @@ export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): Messa
             client_message_id: param('clientMessageId'),
             text: param('text'),
             created_at: param('now'),
+            hidden_reason: param('hiddenReason'),
           })
           .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
           // The rest of the row is the message as given (see MessageWriteOutcome).

@@ -1,12 +1,14 @@
 /** Broadcaster REST: login, the session list and a session's history. */
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router } from 'express';
 import type { Logger } from 'pino';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/passwords.js';
 import type { TokenService } from '../../auth/tokens.js';
 import type { ConnectionRegistry } from '../../broker/registry.js';
 import { toMessage } from '../../chat/chat-service.js';
 import type { Config } from '../../config.js';
-import type { AdminRecord, Store } from '../../db/types.js';
+import type { Store } from '../../db/types.js';
+import type { ModerationState } from '../../moderation/state.js';
+import { requireAdmin as adminAuth } from '../admin-auth.js';
 import { decodeSessionCursor, encodeSessionCursor } from '../../db/session-cursor.js';
 import { HttpError } from '../../errors.js';
 import {
@@ -24,6 +26,7 @@ export interface AdminRouteDeps extends LoginLimiters {
   tokens: TokenService;
   registry: ConnectionRegistry;
   logger: Logger;
+  moderation: ModerationState;
 }
 
 export function adminRoutes(deps: AdminRouteDeps): Router {
@@ -42,24 +45,23 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
       logger.info({ ip }, 'broadcaster login refused');
       throw new HttpError('invalid_credentials');
     }
+    if (admin.disabled) {
+      logger.info({ ip, adminId: admin.id }, 'broadcaster login refused: account disabled');
+      throw new HttpError('account_disabled');
+    }
     const { token, expiresAt } = await tokens.signBroadcaster(
-      { adminId: admin.id, name: admin.displayName },
+      { adminId: admin.id, name: admin.displayName, tokenVersion: admin.tokenVersion },
       config.adminTokenTtlSeconds,
     );
+    // This instance's copy of the account is then the one the token was signed against.
+    if (deps.moderation.adminFor({ adminId: admin.id, tokenId: '', tokenVersion: admin.tokenVersion }) === undefined) {
+      await deps.moderation.reload('admins');
+    }
     logger.info({ adminId: admin.id }, 'broadcaster logged in');
-    res.json({ token, name: admin.displayName, expiresAt: expiresAt.toISOString() });
+    res.json({ token, name: admin.displayName, role: admin.role, expiresAt: expiresAt.toISOString() });
   });
 
-  const requireAdmin = async (req: Request, res: Response, next: NextFunction) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const result = await tokens.verify(match?.[1], 'broadcaster');
-    if (!result.ok) throw new HttpError(result.reason === 'wrong_kind' ? 'forbidden' : 'unauthorized');
-    const admin = await store.admins.findById(result.claims.adminId);
-    if (!admin) throw new HttpError('unauthorized');
-    res.locals['admin'] = admin satisfies AdminRecord;
-    next();
-  };
+  const requireAdmin = adminAuth(deps);
 
   router.get('/livechat/admin/sessions', requireAdmin, async (req, res) => {
     const { limit, includeEmpty, cursor } = validate(sessionListQuerySchema, req.query);
@@ -75,6 +77,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
         city: s.city,
         online: online.has(s.id),
         lastMessageAt: s.lastMessageAt ? s.lastMessageAt.toISOString() : null,
+        ...blockedField(deps.moderation, s.id),
       })),
       nextCursor: page.next === undefined ? null : encodeSessionCursor(page.next),
     });
@@ -86,9 +89,21 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     const query = validate(messageListQuerySchema, req.query);
     const session = await store.sessions.get(sessionId.data);
     if (!session) throw new HttpError('not_found', 'Sesi tidak ditemukan.');
-    const messages = await store.messages.listAfter(session.id, { afterMessageId: query.after, limit: query.limit });
+    const messages = await store.messages.listAfter(session.id, {
+      afterMessageId: query.after,
+      limit: query.limit,
+      visibleOnly: query.includeHidden !== 'true',
+    });
     res.json({ messages: messages.map(toMessage) });
   });
 
   return router;
+}
+
+/** The session's block, for the listing (absent when none). */
+function blockedField(moderation: ModerationState, sessionId: string) {
+  const block = moderation.sessionBlock(sessionId);
+  return block === undefined
+    ? {}
+    : { blocked: { mode: block.mode, until: block.until === null ? null : block.until.toISOString() } };
 }

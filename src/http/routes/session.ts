@@ -10,6 +10,7 @@ import { HttpError } from '../../errors.js';
 import { MAX_CITY_LENGTH, MAX_NAME_LENGTH, createSessionRequestSchema } from '../../protocol/events.js';
 import { checkName } from '../../text/names.js';
 import { ReservedNames } from '../../text/reserved-names.js';
+import { deviceIdOf, type SessionGuard } from '../../moderation/session-guard.js';
 import { consumeOr429 } from '../rate-limit.js';
 import { validate } from '../validate.js';
 
@@ -20,6 +21,7 @@ export interface SessionRouteDeps {
   logger: Logger;
   /** undefined when LIVECHAT_SESSION_CREATE_LIMIT_PER_MINUTE is 0. */
   createLimiter: RateLimiter | undefined;
+  sessionGuard: SessionGuard;
 }
 
 export function sessionRoutes(deps: SessionRouteDeps): Router {
@@ -38,6 +40,8 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
     if (!cityResult.ok) throw new HttpError('invalid_payload', 'Kota paling banyak 50 karakter.');
     const city = cityResult.value;
     if (await broadcasterNames.has(name.value)) throw new HttpError('name_reserved');
+    const client = { deviceId: deviceIdOf(req.body), ip: req.ip ?? null };
+    deps.sessionGuard.refuseBanned(client);
 
     const sessionId = randomUUID();
     const { token, expiresAt } = await deps.tokens.signListener(
@@ -45,6 +49,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
       deps.config.sessionTtlSeconds,
     );
     await deps.store.sessions.create({ id: sessionId, name: name.value, city, createdAt: new Date(), expiresAt });
+    await deps.sessionGuard.opened({ sessionId, ...client });
     deps.logger.info({ sessionId }, 'session created');
     res.status(201).json({ sessionId, sessionToken: token, expiresAt: expiresAt.toISOString() });
   });

@@ -1,0 +1,51 @@
+/**
+ * What `POST /livechat/session` asks of moderation: a device or client
+ * address under a ban gets `403 banned` (checked in memory); a new session is
+ * recorded with its device id and address (for later blocks), and a session
+ * opened from a muted device or address is muted as well.
+ */
+import { z } from 'zod';
+import type { Store } from '../db/types.js';
+import { HttpError } from '../errors.js';
+import type { ModerationState } from './state.js';
+
+/** The contract's deviceId: made once by the client and kept. Anything else is not a device id. */
+const deviceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+
+/** The request body's deviceId when it is a well-formed one, else null. */
+export function deviceIdOf(body: unknown): string | null {
+  const parsed = deviceIdSchema.safeParse((body as { deviceId?: unknown } | null)?.deviceId);
+  return parsed.success ? parsed.data : null;
+}
+
+export class SessionGuard {
+  constructor(
+    private readonly store: Store,
+    private readonly moderation: ModerationState,
+  ) {}
+
+  /** Throws `403 banned` when the device or address is banned. */
+  refuseBanned(origin: { deviceId: string | null; ip: string | null }): void {
+    const ban = this.moderation.banOf(origin);
+    if (!ban) return;
+    const until = ban.until === null ? '' : ` sampai ${ban.until.toISOString()}`;
+    throw new HttpError('banned', `Anda diblokir dari obrolan ini${until}.`);
+  }
+
+  /** Records where a new session came from; carries a device's or address's mute over to it. */
+  async opened(client: { sessionId: string; deviceId: string | null; ip: string | null }): Promise<void> {
+    await this.store.moderation.recordClient(client);
+    const block = this.moderation.blockOf({ deviceId: client.deviceId, ip: client.ip });
+    if (block?.mode !== 'mute') return;
+    await this.store.moderation.addBlock({
+      sessionId: client.sessionId,
+      deviceId: client.deviceId,
+      ip: block.ip,
+      mode: 'mute',
+      reason: block.reason,
+      until: block.until,
+      adminId: block.adminId,
+    });
+    await this.moderation.changed('blocks');
+  }
+}
