@@ -174,12 +174,11 @@ function login(username: string, password: string): Promise<void> {
   const { t } = state;
   return loginBroadcaster({ baseUrl: location.origin, username, password }).then(
     (credentials) => {
-      const role = (credentials as { role?: Auth['role'] }).role;
       const a: Auth = {
         token: credentials.token,
         name: credentials.name,
         expiresAt: credentials.expiresAt,
-        ...(role ? { role } : {}),
+        role: credentials.role,
       };
       store.set(AUTH_KEY, a);
       state.loginMessage = '';
@@ -244,8 +243,8 @@ function start(a: Auth): void {
     if (!live()) return;
     if (state.auth) {
       state.auth.name = info.name;
-      const role = (info as { role?: Auth['role'] }).role;
-      if (role && role !== state.auth.role) {
+      const { role } = info;
+      if (role !== state.auth.role) {
         state.auth.role = role;
         store.set(AUTH_KEY, state.auth);
         if (role !== 'manager') showAccounts(false);

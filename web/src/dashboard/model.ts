@@ -159,7 +159,7 @@ export function applySummary(
   const base = conv ?? newConversation(s.sessionId, s.name, now);
   const newer =
     s.lastMessageAt !== null && (!base.lastMessageAt || Date.parse(s.lastMessageAt) > Date.parse(base.lastMessageAt));
-  const block = listedBlock(base.block, (s as { blocked?: { mode: 'mute' | 'ban'; until: string | null } }).blocked);
+  const block = listedBlock(base.block, s.blocked);
   const changed =
     !conv || base.name !== s.name || base.city !== s.city || base.online !== s.online || newer || block !== base.block;
   if (!changed) return { conv: base, changed };

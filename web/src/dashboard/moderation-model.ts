@@ -76,7 +76,7 @@ export function withMessageHidden(
 export function hiddenKind(m: ModeratedMessage): 'filter' | 'mute' | 'hidden' | undefined {
   if (!m.hidden) return undefined;
   if (m.reason === 'filter') return 'filter';
-  if (m.reason === 'mute' || m.reason === 'muted') return 'mute';
+  if (m.reason === 'mute') return 'mute';
   return 'hidden';
 }
 
