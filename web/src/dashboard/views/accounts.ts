@@ -223,8 +223,8 @@ export class AccountsView {
         el('td', {}, el('time', { text: formatDateTime(when, lang), attrs: { datetime: e.at } })),
         el('td', { text: (e.adminId && names.get(e.adminId)) ?? e.adminId ?? '—' }),
         el('td', { text: actionLabel(e.action, lang, e.detail) }),
-        this.targetCell(e.target ?? '', names),
-        el('td', { text: detailText(e.detail, lang) }),
+        this.targetCell(e, names),
+        el('td', { text: detailText(withoutSession(e), lang) }),
       ];
       cells.forEach((cell, i) => cell.setAttribute('data-label', head[i]!));
       return el('tr', {}, ...cells);
@@ -232,11 +232,20 @@ export class AccountsView {
     return table(head, rows, 'audit');
   }
 
-  /** The target by name when known (an account, a listener), else its id. */
-  private targetCell(target: string, accounts: ReadonlyMap<string, string>): HTMLTableCellElement {
-    const name = accounts.get(target) ?? this.ctx.sessionName(target);
+  /** The target by name when known (an account, a listener; a message by its listener), else its id. */
+  private targetCell(e: AuditEntry, accounts: ReadonlyMap<string, string>): HTMLTableCellElement {
+    const target = e.target ?? '';
+    const detail = (e.detail ?? {}) as { sessionId?: unknown };
+    const name = e.action.startsWith('account.')
+      ? accounts.get(target)
+      : e.action.startsWith('session.')
+        ? this.ctx.sessionName(target)
+        : e.action.startsWith('message.') && typeof detail.sessionId === 'string'
+          ? this.ctx.sessionName(detail.sessionId)
+          : undefined;
     if (!name) return el('td', { className: 'mono', text: target });
-    return el('td', { attrs: { title: target } }, name);
+    const text = e.action.startsWith('message.') ? this.mt.messageOf(target, name) : name;
+    return el('td', { attrs: { title: target } }, text);
   }
 
   private createForm(): HTMLElement {
@@ -358,6 +367,13 @@ export class AccountsView {
       this.notice(text ?? (status === 403 ? mt.forbidden : mt.actionFailed), 'error');
     }
   }
+}
+
+/** The detail without the sessionId a message action carries (the target column names it). */
+function withoutSession(e: AuditEntry): unknown {
+  if (!e.action.startsWith('message.') || !e.detail || typeof e.detail !== 'object') return e.detail;
+  const { sessionId: _shown, ...rest } = e.detail as Record<string, unknown>;
+  return rest;
 }
 
 function table(head: readonly string[], rows: HTMLTableRowElement[], className: string): HTMLTableElement {

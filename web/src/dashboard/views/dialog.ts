@@ -72,7 +72,9 @@ export function askDialog(options: DialogOptions): Promise<FormData | undefined>
       close();
     });
     dialog.showModal();
-    const first = form.querySelector<HTMLElement>('input:checked, input, select, textarea');
+    // In a radio group the chosen one takes the focus (arrow keys move from there).
+    const first =
+      form.querySelector<HTMLElement>('input:checked') ?? form.querySelector<HTMLElement>('input, select, textarea');
     const target = options.focus === 'cancel' ? cancel : options.focus === 'first-field' && first ? first : confirm;
     target.focus();
   });

@@ -62,6 +62,7 @@ export class ModerationBar {
   }
 
   render(conv: Conversation): void {
+    const hadFocus = this.group.contains(document.activeElement);
     const { mt } = this;
     const { lang } = this.dash.state;
     if (this.conv?.sessionId !== conv.sessionId) setText(this.notice, '');
@@ -80,6 +81,7 @@ export class ModerationBar {
     this.lift.hidden = block === undefined;
     this.erase.hidden = !this.actions.canErase();
     for (const b of [this.mute, this.ban, this.lift, this.erase]) b.disabled = this.busy;
+    if (hadFocus) this.keepFocus();
   }
 
   private async askBlock(mode: BlockMode): Promise<void> {
@@ -168,9 +170,13 @@ export class ModerationBar {
   /** The button that had the focus may be gone (mute became lift): the focus stays in the group. */
   keepFocus(): void {
     const active = document.activeElement;
-    const lost = !active || active === document.body || (active instanceof HTMLElement && active.hidden);
+    const lost =
+      !active ||
+      active === document.body ||
+      (active instanceof HTMLElement && active.hidden && this.group.contains(active));
     if (!lost || !this.element.isConnected) return;
-    [...this.group.querySelectorAll<HTMLButtonElement>('button')].find((b) => !b.hidden)?.focus();
+    // The counterpart first: lift after a mute or ban, mute after a lift.
+    [this.lift, this.mute, this.ban, this.erase].find((b) => !b.hidden)?.focus();
   }
 }
 
