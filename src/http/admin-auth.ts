@@ -1,17 +1,19 @@
 /**
  * The admin bearer check shared by every admin route: the token verified,
- * then checked in memory against the deny-list and the account's state
- * (disabled, token version). `res.locals.admin` holds the account and
- * `res.locals.token` the token's claims.
+ * checked in memory against the logout deny-list, then against its account as
+ * stored (it exists, is not disabled, and the token is of its current token
+ * version). `res.locals.admin` holds the account and `res.locals.token` the
+ * token's claims.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { BroadcasterClaims, TokenService } from '../auth/tokens.js';
-import type { AdminRecord } from '../db/types.js';
+import type { AdminRecord, Store } from '../db/types.js';
 import { HttpError } from '../errors.js';
-import type { ModerationState } from '../moderation/state.js';
+import { accepts, type ModerationState } from '../moderation/state.js';
 
 export interface AdminAuthDeps {
   tokens: TokenService;
+  store: Store;
   moderation: ModerationState;
 }
 
@@ -21,13 +23,9 @@ export function requireAdmin(deps: AdminAuthDeps): RequestHandler {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const result = await deps.tokens.verify(match?.[1], 'broadcaster');
     if (!result.ok) throw new HttpError(result.reason === 'wrong_kind' ? 'forbidden' : 'unauthorized');
-    let admin = deps.moderation.adminFor(result.claims);
-    if (!admin && deps.moderation.admin(result.claims.adminId) === undefined) {
-      // An account made outside the service since the last reload (the command line).
-      await deps.moderation.reload('admins');
-      admin = deps.moderation.adminFor(result.claims);
-    }
-    if (!admin) throw new HttpError('unauthorized');
+    if (deps.moderation.isRevoked(result.claims.tokenId)) throw new HttpError('unauthorized');
+    const admin = await deps.store.admins.findById(result.claims.adminId);
+    if (!admin || !accepts(admin, result.claims)) throw new HttpError('unauthorized');
     res.locals['admin'] = admin satisfies AdminRecord;
     res.locals['token'] = result.claims satisfies BroadcasterClaims;
     next();

@@ -48,9 +48,9 @@ export class ModerationEnforcer {
 
   #checkBroadcaster(connection: BroadcasterConnection): void {
     const claims = this.#tokens.get(connection);
-    if (!claims || !connection.isOpen || this.state.adminFor(claims)) return;
+    if (!claims || !connection.isOpen || !this.state.hasEnded(claims)) return;
     this.logger.info({ connectionId: connection.id, adminId: connection.adminId }, 'admin token ended; closing');
-    const loggedOut = this.state.admin(claims.adminId)?.tokenVersion === claims.tokenVersion;
+    const loggedOut = this.state.isRevoked(claims.tokenId);
     connection.send('error:invalid_token', { message: loggedOut ? wsMessages.loggedOut : wsMessages.accountEnded });
     connection.close(CloseCode.TokenExpired, 'token ended');
   }

@@ -151,12 +151,20 @@ export class ModerationState {
     }
   }
 
-  /** The account of a broadcaster token when it may be used: not logged out, account active, same token version. */
-  adminFor(claims: AdminTokenClaims): AdminRecord | undefined {
-    if (this.#revoked.has(claims.tokenId)) return undefined;
+  /** Whether a token was logged out (checked on every admin request and upgrade, in memory). */
+  isRevoked(tokenId: string): boolean {
+    return this.#revoked.has(tokenId);
+  }
+
+  /**
+   * Whether a token open on a connection has ended: logged out, or its account
+   * (as last loaded) disabled or given a new password since. An account not
+   * loaded yet (made by the command line meanwhile) ends nothing here.
+   */
+  hasEnded(claims: AdminTokenClaims): boolean {
+    if (this.#revoked.has(claims.tokenId)) return true;
     const admin = this.#admins.get(claims.adminId);
-    if (!admin || admin.disabled || admin.tokenVersion !== claims.tokenVersion) return undefined;
-    return admin;
+    return admin !== undefined && !accepts(admin, claims);
   }
 
   /** An account as last loaded (an account made meanwhile by the command line: after the next reload). */
@@ -195,6 +203,11 @@ export class ModerationState {
     const block = this.#bySession.get(sessionId);
     return block !== undefined && inForce(block, now) ? block : undefined;
   }
+}
+
+/** Whether an account (as stored) accepts a token of this version. */
+export function accepts(admin: AdminRecord, claims: Pick<AdminTokenClaims, 'tokenVersion'>): boolean {
+  return !admin.disabled && admin.tokenVersion === claims.tokenVersion;
 }
 
 function inForce(block: BlockRecord, now: number): boolean {

@@ -13,6 +13,10 @@
 import {
   collapseDuplicatesTransformer,
   DataSet,
+  SyntaxKind,
+  type BlacklistedTerm,
+  type Node,
+  type SimpleTransformerContainer,
   englishDataset,
   parseRawPattern,
   RegExpMatcher,
@@ -56,6 +60,17 @@ function normaliseWord(word: string): string {
 
 export class WordFilter {
   readonly #matcher: RegExpMatcher | undefined;
+  /**
+   * Every term at once, looser than the matcher (word boundaries ignored, any
+   * letter may repeat): a message it does not match holds no blocked word, and
+   * only the few it does match go through the library's matcher (which tries
+   * its terms one by one, some 100 µs a message). Keeps the message path cheap.
+   */
+  readonly #candidates: RegExp | undefined;
+  /** The matcher's character transformers that see one character at a time, applied before #candidates. */
+  readonly #perCharacter: SimpleTransformerContainer[];
+  /** What the per-character transformers make of each ASCII character. */
+  readonly #ascii: string[];
 
   constructor(options: WordFilterOptions) {
     const dataset = new DataSet<{ word: string }>();
@@ -72,25 +87,69 @@ export class WordFilter {
         phrase.setMetadata({ word }).addPattern(parseRawPattern(`|${escapePattern(word)}|`)),
       );
     }
+    this.#perCharacter = [
+      resolveConfusablesTransformer(),
+      remapCharactersTransformer(LEETSPEAK),
+      toAsciiLowerCaseTransformer(),
+    ] as SimpleTransformerContainer[];
+    this.#ascii = Array.from({ length: 128 }, (_, code) => this.#transformOne(code));
     const built = dataset.build();
     if (built.blacklistedTerms.length === 0) return;
     this.#matcher = new RegExpMatcher({
       ...built,
       blacklistMatcherTransformers: [
-        resolveConfusablesTransformer(),
-        remapCharactersTransformer(LEETSPEAK),
-        toAsciiLowerCaseTransformer(),
+        ...this.#perCharacter,
         // The library's recommended thresholds: "ass" stays "ass", "shiiit" becomes "shit".
         collapseDuplicatesTransformer({ defaultThreshold: 1, customThresholds: DOUBLE_LETTERS }),
       ],
       whitelistMatcherTransformers: [toAsciiLowerCaseTransformer()],
     });
+    this.#candidates = new RegExp(built.blacklistedTerms.map(termSource).join('|'), 'u');
   }
 
   /** Whether the text holds a blocked word. */
   matches(text: string): boolean {
-    return this.#matcher?.hasMatch(text) ?? false;
+    if (!this.#matcher || !this.#candidates) return false;
+    if (!this.#candidates.test(this.#transform(text))) return false;
+    return this.#matcher.hasMatch(text);
   }
+
+  /** The text as the matcher's per-character transformers make it (a character they drop is dropped). */
+  #transform(text: string): string {
+    let out = '';
+    for (let i = 0; i < text.length; i++) {
+      const unit = text.charCodeAt(i);
+      // ASCII from the table (most text); anything else through the transformers.
+      if (unit < 128) {
+        out += this.#ascii[unit]!;
+        continue;
+      }
+      const code = text.codePointAt(i)!;
+      if (code > 0xffff) i++;
+      out += this.#transformOne(code);
+    }
+    return out;
+  }
+
+  #transformOne(code: number): string {
+    let result: number | undefined = code;
+    for (const transformer of this.#perCharacter) {
+      result = transformer.transform(result);
+      if (result === undefined) return '';
+    }
+    return String.fromCodePoint(result);
+  }
+}
+
+/** A term as a loose regular expression: boundaries ignored, each letter one or more times. */
+function termSource(term: BlacklistedTerm): string {
+  return term.pattern.nodes.map(nodeSource).join('');
+}
+
+function nodeSource(node: Node): string {
+  if (node.kind === SyntaxKind.Wildcard) return '.';
+  if (node.kind === SyntaxKind.Optional) return `(?:${nodeSource(node.childNode)})?`;
+  return node.chars.map((code) => `\\u{${code.toString(16)}}+`).join('');
 }
 
 /** A word as a literal obscenity pattern: its syntax characters escaped. */

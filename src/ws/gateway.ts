@@ -109,9 +109,8 @@ export class Gateway {
         logger.info({ ip, status: 403, reason: 'banned' }, 'upgrade refused');
         return refuseUpgrade(socket, 403, 'banned');
       }
-    } else if (!this.deps.moderation.adminFor(principal)) {
-      // Logged out, account disabled, or signed before its password changed.
-      return refuse(401, 'unauthorized');
+    } else if (this.deps.moderation.isRevoked(principal.tokenId)) {
+      return refuse(401, 'unauthorized'); // logged out
     }
 
     const entry: ConnectionEntry = {
@@ -228,8 +227,7 @@ export class Gateway {
   private broadcasterSide(principal: BroadcasterPrincipal, options: ConnectionOptions): OpenSide {
     const connection = new BroadcasterConnection(options, principal.adminId);
     this.deps.enforcer.track(connection, principal);
-    const role = this.deps.moderation.admin(principal.adminId)?.role ?? 'penyiar';
-    const greet = () => this.deps.broadcasters.open(connection, role);
+    const greet = () => this.deps.broadcasters.open(connection, principal.role);
     return { connection, greet, handler: this.deps.broadcasters.frameHandler(connection) };
   }
 

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/tokens.js';
 import type { Config } from '../config.js';
-import type { Store } from '../db/types.js';
+import type { AdminRole, Store } from '../db/types.js';
 import { isOriginAllowed } from '../http/origin.js';
 import { safePath } from '../logger.js';
 import type { RefusalReason } from '../metrics.js';
@@ -34,6 +34,7 @@ export interface BroadcasterPrincipal {
   /** The token's id and version, checked against logout and account changes. */
   tokenId: string;
   tokenVersion: number;
+  role: AdminRole;
 }
 
 export type HandshakeResult =
@@ -84,7 +85,10 @@ export async function checkHandshake(req: IncomingMessage, deps: HandshakeDeps):
     const result = await deps.tokens.verify(token, 'broadcaster');
     if (!result.ok) return refuseToken(result.reason);
     const admin = await deps.store.admins.findById(result.claims.adminId);
-    if (!admin) return { ok: false, status: 401, reason: 'unauthorized' };
+    // Disabled, or signed before its password changed: refused like an expired token.
+    if (!admin || admin.disabled || admin.tokenVersion !== result.claims.tokenVersion) {
+      return { ok: false, status: 401, reason: 'unauthorized' };
+    }
     return {
       ok: true,
       principal: {
@@ -94,6 +98,7 @@ export async function checkHandshake(req: IncomingMessage, deps: HandshakeDeps):
         expiresAt: result.claims.expiresAt,
         tokenId: result.claims.tokenId,
         tokenVersion: result.claims.tokenVersion,
+        role: admin.role,
       },
     };
   } catch (error) {

@@ -9,6 +9,7 @@ import { deleteOlderThan } from '../../src/moderation/retention.js';
 import {
   adminUrl,
   connectListener,
+  createSession,
   json,
   listenerUrl,
   loginAdmin,
@@ -205,6 +206,35 @@ for (const { dialect, broker } of matrix()) {
         (await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Tamu', deviceId } })).status,
         201,
       );
+    });
+
+    test('a mute follows the device to a new session; a ban with includeIp refuses the address', async () => {
+      const token = await loginAdmin(server);
+      const admin = await openAdmin(server, token);
+      const deviceId = `muted-${dialect}-${broker}-0123456789`;
+      const first = await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Ulang', deviceId } });
+      assert.equal((await block(server, token, first.body.sessionId, { mode: 'mute' })).status, 200);
+      const second = await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Ulang Lagi', deviceId } });
+      assert.equal(second.status, 201);
+      const socket = await TestSocket.open(listenerUrl(server, second.body.sessionToken));
+      await socket.next('connection:success');
+      const ack = await send(socket, 'masih di sini', 'd1');
+      assert.deepEqual(await listing(server, token, second.body.sessionId), []);
+      assert.equal(admin.all('message:new').filter((m) => m['messageId'] === ack['messageId']).length, 0);
+      await socket.close();
+
+      // Every test client comes from 127.0.0.1: the address ban is lifted whatever happens.
+      const target = await createSession(server, 'Alamat');
+      try {
+        const banned = await block(server, token, target.sessionId, { mode: 'ban', minutes: 1, includeIp: true });
+        assert.equal(banned.status, 200);
+        const refused = await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Lain' } });
+        assert.deepEqual([refused.status, refused.body.error], [403, 'banned']);
+      } finally {
+        await json(`${server.baseUrl}/livechat/admin/sessions/${target.sessionId}/block`, { token, method: 'DELETE' });
+      }
+      assert.equal((await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Lain' } })).status, 201);
+      await admin.close();
     });
 
     test('hide and unhide: message:hidden, listings leave it out unless includeHidden', async () => {

@@ -102,10 +102,31 @@ describe('livechat command', () => {
     try {
       const admin = await store.admins.findByUsername('dj.rani');
       assert.equal(admin?.displayName, 'DJ Rani');
+      assert.equal(admin?.role, 'penyiar');
       assert.equal(await verifyPassword('kata-sandi-rani', admin!.passwordHash), true);
     } finally {
       await store.close();
     }
+    // --role manager promotes it; a new password raises its token version (its tokens end).
+    const promoted = run(
+      ['admin:create', '--username', 'dj.rani', '--name', 'DJ Rani', '--role', 'manager'],
+      env,
+      'kata-sandi-baru\n',
+    );
+    assert.equal(await promoted.exit, 0, promoted.stderr());
+    const reopened = await openStore({ database: { kind: 'sqlite', path: join(dataDir, 'livechat.sqlite') } });
+    try {
+      const admin = await reopened.admins.findByUsername('dj.rani');
+      assert.deepEqual([admin?.role, admin?.tokenVersion], ['manager', 1]);
+    } finally {
+      await reopened.close();
+    }
+    const badRole = run(
+      ['admin:create', '--username', 'y', '--name', 'Y', '--role', 'boss'],
+      env,
+      'kata-sandi-panjang\n',
+    );
+    assert.equal(await badRole.exit, 1);
     const short = run(['admin:create', '--username', 'x', '--name', 'X'], env, 'short\n');
     assert.equal(await short.exit, 1);
     const missing = run(['admin:create', '--name', 'X'], env, 'kata-sandi-panjang\n');

@@ -218,7 +218,7 @@ for (const dialect of dialects) {
       const migrations = await rawQuery(database, 'select name from kysely_migration');
       assert.deepEqual(
         migrations.map((row) => row['name']),
-        ['0001-initial', '0002-sessions-activity'],
+        ['0001-initial', '0002-sessions-activity', '0004-moderation'],
       );
       assert.deepEqual(await store.messages.listAfter(session.id, { limit: 10 }), [message]);
     });
@@ -233,7 +233,7 @@ for (const dialect of dialects) {
       const migrations = await rawQuery(fresh, 'select name from kysely_migration');
       assert.deepEqual(
         migrations.map((row) => row['name']),
-        ['0001-initial', '0002-sessions-activity'],
+        ['0001-initial', '0002-sessions-activity', '0004-moderation'],
       );
       const other = await openStore({ database: config });
       defer(() => other.close());
@@ -627,11 +627,24 @@ for (const dialect of dialects) {
       assert.equal(await own.admins.count(), 0);
       const created = await own.admins.upsert({ username: 'dina', displayName: 'Kak Dina', passwordHash: 'hash-1' });
       assert.match(created.id, /^[1-9][0-9]*$/);
-      assert.deepEqual(created, { id: created.id, username: 'dina', displayName: 'Kak Dina', passwordHash: 'hash-1' });
+      const state = { role: 'penyiar', disabled: false, tokenVersion: 0 };
+      assert.deepEqual(created, {
+        id: created.id,
+        username: 'dina',
+        displayName: 'Kak Dina',
+        passwordHash: 'hash-1',
+        ...state,
+      });
       assert.equal(await own.admins.count(), 1);
 
       const updated = await own.admins.upsert({ username: 'dina', displayName: 'Dina Pagi', passwordHash: 'hash-2' });
-      assert.deepEqual(updated, { id: created.id, username: 'dina', displayName: 'Dina Pagi', passwordHash: 'hash-2' });
+      assert.deepEqual(updated, {
+        id: created.id,
+        username: 'dina',
+        displayName: 'Dina Pagi',
+        passwordHash: 'hash-2',
+        ...state,
+      });
       assert.equal(await own.admins.count(), 1);
 
       const other = await own.admins.upsert({ username: 'andi', displayName: 'Mas Andi', passwordHash: 'hash-3' });

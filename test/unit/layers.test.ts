@@ -22,7 +22,7 @@ const floors: readonly (readonly string[])[] = [
   // Floor 3: the chat service (stores, then publishes through the hub).
   ['chat'],
   // Floor 4: the edges that speak to clients.
-  ['http', 'ws'],
+  ['http', 'ws', 'moderation'],
   // Floor 5: wiring and entry points.
   ['bootstrap', 'server', 'process', 'cli', 'index'],
 ];

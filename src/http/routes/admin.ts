@@ -53,10 +53,6 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
       { adminId: admin.id, name: admin.displayName, tokenVersion: admin.tokenVersion },
       config.adminTokenTtlSeconds,
     );
-    // This instance's copy of the account is then the one the token was signed against.
-    if (deps.moderation.adminFor({ adminId: admin.id, tokenId: '', tokenVersion: admin.tokenVersion }) === undefined) {
-      await deps.moderation.reload('admins');
-    }
     logger.info({ adminId: admin.id }, 'broadcaster logged in');
     res.json({ token, name: admin.displayName, role: admin.role, expiresAt: expiresAt.toISOString() });
   });
