@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Message, SessionSummary } from '../../src/client/index.js';
-import { applySummary, mergeMessages, newConversation, sessionPreview } from '../../web/src/dashboard/model.js';
+import {
+  applyLoad,
+  applySummary,
+  computeUnread,
+  mergeMessages,
+  newConversation,
+  newerThanMark,
+  sessionPreview,
+} from '../../web/src/dashboard/model.js';
 import {
   activeBlock,
   hiddenKind,
@@ -105,5 +113,22 @@ describe('dashboard moderation model', () => {
     assert.equal(actionLabel('something.new', 'id'), 'something.new');
     assert.equal(detailText({ mode: 'mute', minutes: 60, reason: '' }, 'id'), 'jenis: bisu, menit: 60');
     assert.equal(detailText(null, 'id'), '');
+  });
+});
+
+describe('a muted listener', () => {
+  test('never counts as unread nor rings; a held message does', () => {
+    const muted = [message('1'), message('2', { hidden: true, reason: 'mute' })];
+    assert.equal(computeUnread(muted, undefined), 1);
+    const conv = applyLoad(newConversation('s1', 'Rina', now), [message('1')], {
+      wasLoaded: false,
+      resyncFrom: undefined,
+      marker: '1',
+      initial: false,
+    }).conv;
+    const later = [message('3', { hidden: true, reason: 'mute' }), message('4', { hidden: true, reason: 'filter' })];
+    const result = applyLoad(conv, later, { wasLoaded: true, resyncFrom: undefined, marker: '1', initial: false });
+    assert.equal(result.fresh, 1);
+    assert.equal(newerThanMark(later, now - 1), 1);
   });
 });

@@ -117,6 +117,11 @@ export function mergeMessages(
   return { conv: { ...conv, messages: all, ids, lastMessageAt }, added };
 }
 
+/** A listener message waiting for an answer; a muted listener's (stored hidden) never rings nor counts. */
+export function countsAsUnread(m: Message): boolean {
+  return m.direction === 'listener' && m.reason !== 'mute';
+}
+
 /** Unread after a full load: listener messages after both the read marker and the last reply. */
 export function computeUnread(messages: readonly Message[], marker: string | undefined): number {
   let unread = 0;
@@ -124,7 +129,7 @@ export function computeUnread(messages: readonly Message[], marker: string | und
     const m = messages[i]!;
     if (m.direction === 'broadcaster') break;
     if (marker && compareIds(m.messageId, marker) <= 0) break;
-    unread++;
+    if (countsAsUnread(m)) unread++;
   }
   return unread;
 }
@@ -278,7 +283,7 @@ export function applyLoad(
     fresh = options.initial ? 0 : unread - next.unread;
     next = { ...next, unread };
   } else {
-    fresh = merged.added.filter((m) => m.direction === 'listener').length;
+    fresh = merged.added.filter(countsAsUnread).length;
     next = { ...next, unread: next.unread + fresh };
   }
   return { conv: next, added: merged.added, fresh };
@@ -286,7 +291,7 @@ export function applyLoad(
 
 /** Listener messages a periodic resync found that were stored after the previous look (`mark`): only these ring. */
 export function newerThanMark(added: readonly Message[], mark: number): number {
-  return added.filter((m) => m.direction === 'listener' && Date.parse(m.createdAt) > mark).length;
+  return added.filter((m) => countsAsUnread(m) && Date.parse(m.createdAt) > mark).length;
 }
 
 /** The newest `lastMessageAt` of a session list, as a number, or `mark` when none is newer. */
