@@ -251,7 +251,8 @@ function start(a: Auth): void {
       }
     }
     loop.invalidate('header');
-    void sync.sync(connectedOnce ? 'reconnect' : 'initial');
+    // Blocks listed by the sync leave the view when they end.
+    void sync.sync(connectedOnce ? 'reconnect' : 'initial').then(() => moderation.scheduleExpiry());
     connectedOnce = true;
     // That sync is a full look: the next periodic one is an interval away.
     sync.scheduleResync();

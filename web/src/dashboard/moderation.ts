@@ -122,7 +122,7 @@ export class Moderation {
   }
 
   /** At the earliest `until` still ahead, drop the blocks that ended (the list and header show them no more). */
-  private scheduleExpiry(): void {
+  scheduleExpiry(): void {
     clearTimeout(this.expiryTimer);
     const at = nextExpiry(this.dash.state.conversations.values(), Date.now());
     if (at === undefined) return;
