@@ -158,6 +158,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     logger,
     store,
     tokens,
+    hub,
     brokerReadiness: shared.readiness,
     metrics,
     registry: shared.registry,
@@ -177,7 +178,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     }),
     loginIpLimiter: limiters.create({ keyPrefix: 'login-ip', points: 100, durationSeconds: 15 * 60 }),
     moderation,
-    hub,
     sessionGuard: new SessionGuard(store, moderation),
   });
 

@@ -329,6 +329,9 @@ export function buildEventsMarkdown(): string {
       '',
     ];
     if (op.admin) rows.push('Needs `Authorization: Bearer <admin token>`.', '');
+    if (op.security?.some((scheme) => 'sessionBearer' in scheme)) {
+      rows.push('Needs `Authorization: Bearer <sessionToken>`.', '');
+    }
     if (op.parameters) {
       rows.push(
         markdownTable(

@@ -48,7 +48,8 @@ export function buildOpenApi(version: string): JsonSchema {
 
   for (const op of restOperations) {
     const success = op.success;
-    example(success.schema, success.example, `${op.operationId} response`);
+    const empty = success.status === 204;
+    if (!empty) example(success.schema, success.example, `${op.operationId} response`);
     const successSchema = success.name
       ? schemas.component(success.name, success.schema, 'output')
       : schemas.convert(success.schema, 'output');
@@ -86,15 +87,12 @@ export function buildOpenApi(version: string): JsonSchema {
       };
     }
     operation['responses'] = {
-      [String(success.status)]:
-        success.status === 204
-          ? { description: success.description }
-          : {
-              description: success.description,
-              content: {
-                [success.mediaType ?? 'application/json']: { schema: successSchema, example: success.example },
-              },
-            },
+      [String(success.status)]: empty
+        ? { description: success.description }
+        : {
+            description: success.description,
+            content: { [success.mediaType ?? 'application/json']: { schema: successSchema, example: success.example } },
+          },
       ...errorResponses(schemas, op.errors, op.notes ?? {}),
       ...op.extraResponses?.(schemas),
     };
@@ -145,6 +143,12 @@ export function buildOpenApi(version: string): JsonSchema {
         },
       },
       securitySchemes: {
+        sessionBearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Session token from `POST /livechat/session`. An admin token is refused with 403.',
+        },
         adminBearer: {
           type: 'http',
           scheme: 'bearer',

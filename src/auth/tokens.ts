@@ -217,11 +217,21 @@ export class TokenService {
    *   audience, missing `exp`, or claims that fail validation;
    * - `expired`: correctly signed but past `exp` (beyond the tolerance);
    * - `wrong_kind`: a valid token of the other kind.
+   *
+   * `expiredGraceSeconds` accepts a token that long past its `exp`.
    */
-  verify(token: string | undefined | null, kind: 'listener'): Promise<TokenResult<'listener'>>;
+  verify(
+    token: string | undefined | null,
+    kind: 'listener',
+    options?: { expiredGraceSeconds?: number },
+  ): Promise<TokenResult<'listener'>>;
   verify(token: string | undefined | null, kind: 'broadcaster'): Promise<TokenResult<'broadcaster'>>;
   verify(token: string | undefined | null, kind: TokenKind): Promise<TokenResult>;
-  async verify(token: string | undefined | null, kind: TokenKind): Promise<TokenResult> {
+  async verify(
+    token: string | undefined | null,
+    kind: TokenKind,
+    options: { expiredGraceSeconds?: number } = {},
+  ): Promise<TokenResult> {
     if (typeof token !== 'string' || token === '') return { ok: false, reason: 'missing' };
     if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) return { ok: false, reason: 'malformed' };
 
@@ -234,7 +244,8 @@ export class TokenService {
         // be told apart (wrong_kind); the kind is decided below.
         audience: [TOKEN_AUDIENCE.listener, TOKEN_AUDIENCE.broadcaster],
         requiredClaims: ['exp', 'iat', 'sub'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        // A grace accepts a token this long past its expiry (linking a new session to an old one).
+        clockTolerance: CLOCK_TOLERANCE_SECONDS + (options.expiredGraceSeconds ?? 0),
         currentDate: new Date(this.#now()),
       }));
     } catch (error) {

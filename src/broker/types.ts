@@ -22,6 +22,10 @@ export interface Publication {
    * last knows it missed a publication.
    */
   previousMessageId?: string | undefined;
+  /** A connection (by id) that is not sent this publication: the sender of a `message:sent`. */
+  exceptConnectionId?: string | undefined;
+  /** After sending the frame, receiving connections close with this code (an erased session: 1000). */
+  closeCode?: number | undefined;
   /** W3C trace context of the publishing span, carried across instances. */
   trace?: Record<string, string> | undefined;
   /** Set on deliveries from another instance: when it published (ms since epoch), for the lag metric. */

@@ -31,6 +31,8 @@ export interface Replier {
 export interface ListenerSender {
   sessionId: string;
   name: string;
+  /** The sending connection: the session's other connections get the message as `message:sent`. */
+  connectionId?: string | undefined;
 }
 
 export interface BroadcasterSender {
@@ -82,6 +84,7 @@ export class ChatService {
         this.deps.listenerLimiter,
         sender.sessionId,
         replier,
+        sender.connectionId,
       ),
     );
   }
@@ -135,14 +138,20 @@ export class ChatService {
     return this.inFlight.idle();
   }
 
-  private handle(draft: NewMessage, limiter: RateLimiter, limiterKey: string, replier: Replier): Promise<SendOutcome> {
+  private handle(
+    draft: NewMessage,
+    limiter: RateLimiter,
+    limiterKey: string,
+    replier: Replier,
+    senderConnectionId?: string,
+  ): Promise<SendOutcome> {
     // Untraced, no span and so no attributes to build: the common case, once per message.
-    if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier);
+    if (!tracingActive()) return this.process(draft, limiter, limiterKey, replier, senderConnectionId);
     return inSpan(
       'livechat.message',
       { 'livechat.direction': draft.direction, 'livechat.session_id': draft.sessionId },
       async (span) => {
-        const outcome = await this.process(draft, limiter, limiterKey, replier);
+        const outcome = await this.process(draft, limiter, limiterKey, replier, senderConnectionId);
         span.setAttribute('livechat.outcome', outcome);
         return outcome;
       },
@@ -154,6 +163,7 @@ export class ChatService {
     limiter: RateLimiter,
     limiterKey: string,
     replier: Replier,
+    senderConnectionId: string | undefined,
   ): Promise<SendOutcome> {
     const { metrics } = this.deps;
     const started = performance.now();
@@ -206,14 +216,14 @@ export class ChatService {
         if (duplicate) return;
         metrics.messagesStoredTotal.inc({ direction: draft.direction });
         if (messageContext === undefined) {
-          await this.publish(message, result.previousMessageId);
+          await this.publish(message, result.previousMessageId, senderConnectionId);
           return;
         }
         // A sibling of the store span under the message span, though it runs inside the store call.
         await inSpan(
           'livechat.publish',
           { 'livechat.message_id': message.messageId },
-          () => this.publish(message, result.previousMessageId),
+          () => this.publish(message, result.previousMessageId, senderConnectionId),
           messageContext,
         );
       };
@@ -253,8 +263,14 @@ export class ChatService {
    * Fan-out of a stored message; a broker failure is logged, the message stays
    * stored. Both publications are handed to the broker before either is
    * awaited: they leave in this order, and cost one bus round trip together.
+   * A listener's message goes to its session's channel too, as `message:sent`
+   * for its other connections (tabs); the sender is left out (it has its ack).
    */
-  private async publish(message: StoredMessage, previousMessageId: string | undefined): Promise<void> {
+  private async publish(
+    message: StoredMessage,
+    previousMessageId: string | undefined,
+    senderConnectionId: string | undefined,
+  ): Promise<void> {
     const { hub } = this.deps;
     const toListener =
       message.direction === 'broadcaster'
@@ -268,7 +284,10 @@ export class ChatService {
             ),
             message,
           )
-        : undefined;
+        : this.logFailure(
+            hub.toSessionExcept(message.sessionId, 'message:sent', toOwnMessage(message), senderConnectionId ?? ''),
+            message,
+          );
     // A muted session's messages reach no one (shadow mute); filtered ones arrive marked hidden.
     const toBroadcasters =
       message.hiddenReason === 'mute'
@@ -309,6 +328,15 @@ export function toMessage(message: StoredMessage): Message {
     createdAt: message.createdAt.toISOString(),
     ...(message.hiddenReason === undefined ? {} : { hidden: true, reason: message.hiddenReason }),
   };
+}
+
+/**
+ * A message as its own listener sees it (history, other tabs): never marked
+ * hidden, so a muted listener notices nothing.
+ */
+export function toOwnMessage(message: StoredMessage): Message {
+  const { hidden: _hidden, reason: _reason, ...own } = toMessage(message);
+  return own;
 }
 
 export function toReceive(message: StoredMessage): ListenerServerEvents['message:receive'] {

@@ -9,13 +9,13 @@
 export interface BackoffOptions {
   /** Upper bound of the first window, in milliseconds. Default 500. */
   baseMs?: number;
-  /** Cap of the window, in milliseconds. Default 30 000. */
+  /** Cap of the window, in milliseconds. Default 8 000: a server back after an outage is found within seconds. */
   maxMs?: number;
   /** Source of randomness in [0, 1). Default `Math.random`. */
   random?: () => number;
 }
 
-export const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 30_000 } as const;
+export const DEFAULT_BACKOFF = { baseMs: 500, maxMs: 8_000 } as const;
 
 /** The window (upper bound) for attempt `attempt`: `min(maxMs, baseMs * 2^attempt)`. */
 export function backoffCeiling(attempt: number, options: BackoffOptions = {}): number {

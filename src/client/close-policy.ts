@@ -9,17 +9,19 @@ import type { Backoff } from './backoff.js';
 /**
  * - `renew-token`: 4401 or HTTP 401: get a fresh token, then reconnect
  * - `forbidden`: HTTP 403: retrying cannot help
+ * - `erased`: 1000 from the server: the session was erased; its token is dead
  * - `going-away`: 1001: the server restarts; come back soon
  * - `policy`: 1008 or HTTP 429: back off long
  * - `backoff`: anything else: the jittered exponential backoff
  */
-export type CloseAction = 'renew-token' | 'forbidden' | 'going-away' | 'policy' | 'backoff';
+export type CloseAction = 'renew-token' | 'forbidden' | 'erased' | 'going-away' | 'policy' | 'backoff';
 
 /** `error` is the socket's last error message, where an HTTP status of the upgrade may show (`Unexpected server response: 401`). */
 export function closeAction(code: number, error: string | undefined): CloseAction {
   const httpStatus = /\b(\d{3})\b/.exec(error ?? '')?.[1];
   if (code === CloseCode.TokenExpired || httpStatus === '401') return 'renew-token';
   if (httpStatus === '403') return 'forbidden';
+  if (code === CloseCode.Normal) return 'erased';
   if (code === CloseCode.GoingAway) return 'going-away';
   if (code === CloseCode.PolicyViolation || httpStatus === '429') return 'policy';
   return 'backoff';

@@ -252,8 +252,8 @@ export class Connection {
       void this.renewToken(code);
       return;
     }
-    if (action === 'forbidden') {
-      this.halt('closed', { closeCode: code, reason: 'forbidden' });
+    if (action === 'forbidden' || action === 'erased') {
+      this.halt('closed', { closeCode: code, reason: action });
       return;
     }
     const delay = reconnectDelay(action, {

@@ -45,7 +45,9 @@ export const systemTimers: Timers = {
 
 /**
  * Network reachability as the browser reports it (`navigator.onLine` and the
- * window's `online` / `offline` events).
+ * window's `online` / `offline` events). A page becoming visible again counts
+ * as "online" too: a waiting reconnect happens at once rather than after the
+ * backoff (browsers slow timers down in hidden tabs).
  */
 export interface NetworkMonitor {
   isOnline(): boolean;
@@ -60,17 +62,28 @@ interface EventTargetish {
 
 /** The browser's monitor, or `undefined` outside a browser (Node: always "online"). */
 export function browserNetworkMonitor(): NetworkMonitor | undefined {
-  const g = globalThis as unknown as { window?: EventTargetish; navigator?: { onLine?: boolean } };
+  const g = globalThis as unknown as {
+    window?: EventTargetish;
+    document?: EventTargetish & { visibilityState?: string };
+    navigator?: { onLine?: boolean };
+  };
   const target = g.window;
   if (!target || typeof target.addEventListener !== 'function') return undefined;
+  const page = g.document;
+  const isOnline = () => g.navigator?.onLine !== false;
   return {
-    isOnline: () => g.navigator?.onLine !== false,
+    isOnline,
     subscribe(onOnline, onOffline) {
+      const onVisible = () => {
+        if (page?.visibilityState === 'visible' && isOnline()) onOnline();
+      };
       target.addEventListener('online', onOnline);
       target.addEventListener('offline', onOffline);
+      page?.addEventListener('visibilitychange', onVisible);
       return () => {
         target.removeEventListener('online', onOnline);
         target.removeEventListener('offline', onOffline);
+        page?.removeEventListener('visibilitychange', onVisible);
       };
     },
   };

@@ -13,6 +13,8 @@ export interface SessionsTable {
   created_at: number;
   expires_at: number;
   last_message_at: number | null;
+  device_id: string | null;
+  previous_session_id: string | null;
 }
 
 export interface MessagesTable {

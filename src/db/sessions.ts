@@ -1,6 +1,9 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DatabaseSchema, SessionsTable } from './schema.js';
-import type { SessionListOptions, SessionPage, SessionRecord, SessionRepository } from './types.js';
+import type { NewSession, SessionListOptions, SessionPage, SessionRecord, SessionRepository } from './types.js';
+
+/** Links followed at most by newestLinked (a chain of sessions one listener made one after another). */
+const MAX_LINK_DEPTH = 50;
 
 function toRecord(row: Selectable<SessionsTable>): SessionRecord {
   return {
@@ -10,19 +13,15 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
     createdAt: new Date(row.created_at),
     expiresAt: new Date(row.expires_at),
     lastMessageAt: row.last_message_at === null ? null : new Date(row.last_message_at),
+    deviceId: row.device_id,
+    previousSessionId: row.previous_session_id,
   };
 }
 
 export class KyselySessionRepository implements SessionRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
-  async create(session: {
-    id: string;
-    name: string;
-    city: string;
-    createdAt: Date;
-    expiresAt: Date;
-  }): Promise<SessionRecord> {
+  async create(session: NewSession): Promise<SessionRecord> {
     const row = await this.db
       .insertInto('sessions')
       .values({
@@ -32,6 +31,8 @@ export class KyselySessionRepository implements SessionRepository {
         created_at: session.createdAt.getTime(),
         expires_at: session.expiresAt.getTime(),
         last_message_at: null,
+        device_id: session.deviceId ?? null,
+        previous_session_id: session.previousSessionId ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -41,6 +42,40 @@ export class KyselySessionRepository implements SessionRepository {
   async get(id: string): Promise<SessionRecord | undefined> {
     const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? undefined : toRecord(row);
+  }
+
+  async newestLinked(sessionId: string): Promise<string | undefined> {
+    let newest: string | undefined;
+    const seen = new Set([sessionId]);
+    for (let current = sessionId, depth = 0; depth < MAX_LINK_DEPTH; depth++) {
+      const row = await this.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('previous_session_id', '=', current)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (row === undefined || seen.has(row.id)) break;
+      seen.add(row.id);
+      newest = current = row.id;
+    }
+    return newest;
+  }
+
+  async erase(sessionId: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('messages').where('session_id', '=', sessionId).execute();
+      // A block keeps its device id and address (a ban must outlive the session) but forgets the session.
+      await trx.updateTable('blocks').set({ session_id: null }).where('session_id', '=', sessionId).execute();
+      await trx
+        .updateTable('sessions')
+        .set({ previous_session_id: null })
+        .where('previous_session_id', '=', sessionId)
+        .execute();
+      const deleted = await trx.deleteFrom('sessions').where('id', '=', sessionId).executeTakeFirst();
+      return deleted.numDeletedRows > 0n;
+    });
   }
 
   async listRecent({ limit, includeEmpty = false, after }: SessionListOptions): Promise<SessionPage> {

@@ -61,6 +61,8 @@ export class KyselyStore implements Store {
       create: (session) => run(() => sessions.create(session)),
       get: (id) => run(() => sessions.get(id)),
       listRecent: (options) => run(() => sessions.listRecent(options)),
+      newestLinked: (id) => run(() => sessions.newestLinked(id)),
+      erase: (id) => run(() => sessions.erase(id)),
     };
     const messages = new KyselyMessageRepository(
       db,

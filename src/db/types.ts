@@ -17,6 +17,10 @@ export interface SessionRecord {
   createdAt: Date;
   expiresAt: Date;
   lastMessageAt: Date | null;
+  /** The client's device id, when it sent one. */
+  deviceId: string | null;
+  /** The session this one follows (linked at creation), when any. */
+  previousSessionId: string | null;
 }
 
 export interface AdminRecord {
@@ -79,9 +83,30 @@ export interface InsertOptions {
   afterCommit?: (result: InsertResult) => Promise<void>;
 }
 
+export interface NewSession {
+  id: string;
+  name: string;
+  city: string;
+  createdAt: Date;
+  expiresAt: Date;
+  deviceId?: string | null | undefined;
+  previousSessionId?: string | null | undefined;
+}
+
 export interface SessionRepository {
-  create(session: { id: string; name: string; city: string; createdAt: Date; expiresAt: Date }): Promise<SessionRecord>;
+  create(session: NewSession): Promise<SessionRecord>;
   get(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * The newest session that follows `sessionId` through links (its successor's
+   * successor, and so on), undefined when none follows it.
+   */
+  newestLinked(sessionId: string): Promise<string | undefined>;
+  /**
+   * Erases a session and all its messages in one transaction; sessions linked
+   * to it lose the link. False when there was no such session. Live
+   * connections are the caller's (see src/chat/session-eraser.ts).
+   */
+  erase(sessionId: string): Promise<boolean>;
   /**
    * One page of the listing, most recent activity first (last message; with
    * `includeEmpty`, sessions without messages by creation), then by id.

@@ -78,6 +78,39 @@ export class Hub {
     });
   }
 
+  /**
+   * Publishes a listener event to every connection of a session, on every
+   * instance, except the connection `exceptConnectionId` (its sender).
+   */
+  toSessionExcept<K extends keyof ListenerServerEvents & string>(
+    sessionId: string,
+    event: K,
+    data: ListenerServerEvents[K],
+    exceptConnectionId: string,
+  ): Promise<void> {
+    return this.publish({
+      channel: sessionChannel(sessionId),
+      frame: frameOf<ListenerServerEvents, K>(event, data),
+      exceptConnectionId,
+      trace: injectTraceContext(),
+    });
+  }
+
+  /** Sends a last event to every connection of a session, on every instance, then closes them with `code`. */
+  closeSession<K extends keyof ListenerServerEvents & string>(
+    sessionId: string,
+    event: K,
+    data: ListenerServerEvents[K],
+    code: number,
+  ): Promise<void> {
+    return this.publish({
+      channel: sessionChannel(sessionId),
+      frame: frameOf<ListenerServerEvents, K>(event, data),
+      closeCode: code,
+      trace: injectTraceContext(),
+    });
+  }
+
   /** Publishes a broadcaster event to every broadcaster connection, on every instance. */
   toBroadcasters<K extends keyof BroadcasterServerEvents & string>(
     event: K,

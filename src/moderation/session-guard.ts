@@ -4,19 +4,9 @@
  * recorded with its device id and address (for later blocks), and a session
  * opened from a muted device or address is muted as well.
  */
-import { z } from 'zod';
 import type { Store } from '../db/types.js';
 import { HttpError } from '../errors.js';
 import type { ModerationState } from './state.js';
-
-/** The contract's deviceId: made once by the client and kept. Anything else is not a device id. */
-const deviceIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
-
-/** The request body's deviceId when it is a well-formed one, else null. */
-export function deviceIdOf(body: unknown): string | null {
-  const parsed = deviceIdSchema.safeParse((body as { deviceId?: unknown } | null)?.deviceId);
-  return parsed.success ? parsed.data : null;
-}
 
 export class SessionGuard {
   constructor(

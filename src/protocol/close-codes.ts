@@ -1,5 +1,7 @@
 /** WebSocket close codes used by the server (contract: "Close codes"). */
 export const CloseCode = {
+  /** Normal closure: the listener erased the session (after `session:erased`). */
+  Normal: 1000,
   /** The server is shutting down; clients reconnect. */
   GoingAway: 1001,
   /** Policy: rate-limit abuse. */

@@ -224,11 +224,28 @@ export const unavailableErrorSchema = z
   })
   .describe('The message could not be stored (database down); nothing was acknowledged, it may be resent');
 
+export const sessionErasedSchema = z
+  .object({ sessionId: sessionIdSchema })
+  .describe('The listener erased this session and all its messages; its connections are closed with 1000');
+export const sessionEndedErrorSchema = z
+  .object({
+    sessionId: sessionIdSchema.describe('The session replied to, whose token has expired'),
+    newSessionId: sessionIdSchema
+      .optional()
+      .describe('The newest session linked to it (the same listener came back): reply there'),
+    clientMessageId: clientMessageIdSchema.optional(),
+  })
+  .describe('The session has ended (its token expired): the reply was not stored');
+
 /** Events the server sends to listener connections. */
 export const listenerServerEvents = {
   'connection:success': listenerConnectionSuccessSchema,
   'message:ack': messageAckSchema,
   'message:receive': messageReceiveSchema,
+  'message:sent': messageSchema.describe(
+    "The listener's own message, sent from another connection (tab) of this session; the sending one gets its ack",
+  ),
+  'session:erased': sessionErasedSchema,
   'user:typing': typingToListenerSchema,
   'error:invalid_payload': invalidPayloadErrorSchema,
   'error:rate_limited': rateLimitedErrorSchema,
@@ -243,6 +260,7 @@ export const broadcasterServerEvents = {
   'message:ack': messageAckSchema,
   'message:new': messageSchema,
   'presence:update': presenceUpdateSchema,
+  'session:erased': sessionErasedSchema,
   'session:moderated': sessionModeratedSchema,
   'message:hidden': messageHiddenSchema,
   'user:typing': typingToBroadcasterSchema,
@@ -250,6 +268,7 @@ export const broadcasterServerEvents = {
   'error:rate_limited': rateLimitedErrorSchema,
   'error:invalid_token': invalidTokenErrorSchema,
   'error:unavailable': unavailableErrorSchema,
+  'error:session_ended': sessionEndedErrorSchema,
 } as const;
 
 type Payloads<T extends Record<string, z.ZodType>> = { [K in keyof T]: z.infer<T[K]> };
@@ -276,15 +295,30 @@ export type Frame<M, K extends keyof M = keyof M> = { event: K; data: M[K] };
 // REST payloads
 // ---------------------------------------------------------------------------
 
+export const deviceIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, 'deviceId: 16–64 karakter A–Z, a–z, 0–9, _ atau -')
+  .describe('Made once by the client and kept: 16–64 characters of [A-Za-z0-9_-]');
 export const createSessionRequestSchema = z.object({
   name: clientString().max(200).describe('Listener name, 1–50 characters after cleaning'),
   city: clientString().max(200).optional().describe('City, 0–50 characters after cleaning'),
+  deviceId: deviceIdSchema.optional(),
+  previousSessionToken: z
+    .string()
+    .max(4096)
+    .optional()
+    .describe(
+      'The token of the session this one follows (expired or not, at most 30 days past its expiry): links the two',
+    ),
 });
 export const createSessionResponseSchema = z
   .object({
     sessionId: sessionIdSchema,
     sessionToken: z.string().describe('Session token (JWT): the `token` query parameter of /livechat/ws'),
     expiresAt: isoDateTime.describe('When the session token expires (ISO-8601, UTC)'),
+    previousSessionId: sessionIdSchema
+      .optional()
+      .describe('The session this one is linked to (from `previousSessionToken`), when it still exists'),
   })
   .describe('The new listener session');
 export const adminLoginRequestSchema = z
@@ -316,6 +350,10 @@ export const sessionSummarySchema = z
     city: z.string().describe("The listener's city (may be empty)"),
     online: z.boolean().describe('Whether the session has an open WebSocket connection'),
     lastMessageAt: isoDateTime.nullable().describe('When the last message of the session was stored; null when none'),
+    previousSessionId: sessionIdSchema
+      .nullable()
+      .optional()
+      .describe('The session this one follows (the same listener, after it expired); null when none'),
     blocked: z
       .object({
         mode: blockModeSchema,

@@ -10,6 +10,7 @@ import type { BroadcasterConnection } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { EndpointDeps } from './listener-endpoint.js';
 import { abuseGuard, sendInvalidPayload } from './refusals.js';
+import { SessionExpiries } from './session-expiries.js';
 import { TypingThrottle } from './throttles.js';
 
 /** How many known session ids to remember for typing checks. */
@@ -17,8 +18,11 @@ const KNOWN_SESSIONS_CACHE = 10_000;
 
 export class BroadcasterEndpoint {
   private readonly knownSessions = new Map<string, true>();
+  private readonly expiries: SessionExpiries;
 
-  constructor(private readonly deps: EndpointDeps) {}
+  constructor(private readonly deps: EndpointDeps) {
+    this.expiries = new SessionExpiries(deps.store);
+  }
 
   open(connection: BroadcasterConnection, role: AdminRole): void {
     connection.send('connection:success', {
@@ -78,8 +82,34 @@ export class BroadcasterEndpoint {
         }
         return throttle.offer(isTyping);
       }
+      const expiresAt = this.expiries.expiresAt(frame.data.sessionId);
+      const expiry = typeof expiresAt === 'number' || expiresAt === undefined ? expiresAt : await expiresAt;
+      if (expiry !== undefined && expiry <= Date.now()) return this.refuseEnded(connection, frame.data);
       guard(await chat.replyFromBroadcaster(sender, frame.data, connection));
     };
+  }
+
+  /**
+   * A reply into a session whose token expired: its listener can never read
+   * it, so it is not stored; `newSessionId` points to where the listener came
+   * back, when it did (a rare path: one read).
+   */
+  private async refuseEnded(
+    connection: BroadcasterConnection,
+    reply: { sessionId: string; clientMessageId?: string | undefined },
+  ): Promise<void> {
+    let newSessionId: string | undefined;
+    try {
+      newSessionId = await this.deps.store.sessions.newestLinked(reply.sessionId);
+    } catch (error) {
+      this.deps.logger.warn({ err: error, sessionId: reply.sessionId }, 'looking up a linked session failed');
+    }
+    this.deps.metrics.messagesRefusedTotal.inc({ reason: 'session_ended' });
+    connection.send('error:session_ended', {
+      sessionId: reply.sessionId,
+      ...(newSessionId === undefined ? {} : { newSessionId }),
+      ...(reply.clientMessageId === undefined ? {} : { clientMessageId: reply.clientMessageId }),
+    });
   }
 
   private async sessionExists(sessionId: string): Promise<boolean> {

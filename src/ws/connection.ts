@@ -105,6 +105,7 @@ export abstract class Connection<E extends SenderServerEvents = SenderServerEven
 
   /** A publication routed to this connection by the hub. */
   deliver(publication: Publication): void {
+    if (publication.exceptConnectionId === this.id) return;
     if (this.held) this.held.push(publication);
     else if (!this.sendPublication(publication)) this.recoverFrom([publication]);
   }
@@ -130,6 +131,7 @@ export abstract class Connection<E extends SenderServerEvents = SenderServerEven
     }
     this.sendRaw(publication.frame);
     if (id !== undefined && (this.cursor === undefined || id > this.cursor)) this.cursor = id;
+    if (publication.closeCode !== undefined) this.close(publication.closeCode);
     return true;
   }
 

@@ -95,21 +95,21 @@ export class Gateway {
       trace.getActiveSpan()?.setAttributes({ 'http.response.status_code': status, 'livechat.refusal': reason });
       metrics.upgradesRefusedTotal.inc({ reason });
       logger.info({ ip, path: safePath(req.url), status, reason }, 'upgrade refused');
-      refuseUpgrade(socket, status, reason === 'origin' ? 'origin_forbidden' : undefined);
+      refuseUpgrade(
+        socket,
+        status,
+        reason === 'origin' ? 'origin_forbidden' : reason === 'banned' ? 'banned' : undefined,
+      );
     };
     if (!this.accepting) return refuse(503, 'shutting_down');
 
     const result = await checkHandshake(req, this.deps);
     if (!result.ok) return refuse(result.status, result.reason);
     const principal = result.principal;
-    if (principal.kind === 'listener') {
-      if (this.deps.moderation.banOf({ sessionId: principal.sessionId, ip })) {
-        trace.getActiveSpan()?.setAttributes({ 'http.response.status_code': 403, 'livechat.refusal': 'banned' });
-        metrics.upgradesRefusedTotal.inc({ reason: 'banned' });
-        logger.info({ ip, status: 403, reason: 'banned' }, 'upgrade refused');
-        return refuseUpgrade(socket, 403, 'banned');
-      }
-    } else if (this.deps.moderation.isRevoked(principal.tokenId)) {
+    if (principal.kind === 'listener' && this.deps.moderation.banOf({ sessionId: principal.sessionId, ip })) {
+      return refuse(403, 'banned');
+    }
+    if (principal.kind === 'broadcaster' && this.deps.moderation.isRevoked(principal.tokenId)) {
       return refuse(401, 'unauthorized'); // logged out
     }
 

@@ -258,7 +258,7 @@ export class ListenerEndpoint {
     const { chat, hub, metrics, logger } = this.deps;
     const guard = abuseGuard(connection, this.deps.rateLimitWindowMs, this.deps.abuseThreshold);
     const budget = new WindowCounter(this.deps.rateLimitWindowMs, this.deps.listenerFrameBudget);
-    const sender = { sessionId: connection.sessionId, name: connection.name };
+    const sender = { sessionId: connection.sessionId, name: connection.name, connectionId: connection.id };
     const typing = new TypingThrottle(this.deps.typingThrottleMs, (isTyping) => {
       if (!connection.isOpen) return;
       hub.toBroadcasters('user:typing', { sessionId: sender.sessionId, isTyping }).catch((error: unknown) => {

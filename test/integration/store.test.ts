@@ -218,7 +218,7 @@ for (const dialect of dialects) {
       const migrations = await rawQuery(database, 'select name from kysely_migration');
       assert.deepEqual(
         migrations.map((row) => row['name']),
-        ['0001-initial', '0002-sessions-activity', '0004-moderation'],
+        ['0001-initial', '0002-sessions-activity', '0003-session-links', '0004-moderation'],
       );
       assert.deepEqual(await store.messages.listAfter(session.id, { limit: 10 }), [message]);
     });
@@ -233,7 +233,7 @@ for (const dialect of dialects) {
       const migrations = await rawQuery(fresh, 'select name from kysely_migration');
       assert.deepEqual(
         migrations.map((row) => row['name']),
-        ['0001-initial', '0002-sessions-activity', '0004-moderation'],
+        ['0001-initial', '0002-sessions-activity', '0003-session-links', '0004-moderation'],
       );
       const other = await openStore({ database: config });
       defer(() => other.close());
@@ -253,6 +253,8 @@ for (const dialect of dialects) {
         createdAt,
         expiresAt: new Date(createdAt.getTime() + 7_200_000),
         lastMessageAt: null,
+        deviceId: null,
+        previousSessionId: null,
       });
       assert.deepEqual(await store.sessions.get(created.id), created);
       assert.equal(await store.sessions.get(randomUUID()), undefined);

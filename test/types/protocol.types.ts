@@ -36,9 +36,16 @@ const receive = { messageId: '1', from: 'Penyiar', text: 'halo', createdAt: at }
 type Answers =
   'message:ack' | 'error:invalid_payload' | 'error:rate_limited' | 'error:invalid_token' | 'error:unavailable';
 same<keyof SenderServerEvents, Answers>(true);
-same<keyof ListenerServerEvents, 'connection:success' | 'message:receive' | 'user:typing' | 'error:banned' | Answers>(
-  true,
-);
+same<
+  keyof ListenerServerEvents,
+  | 'connection:success'
+  | 'message:receive'
+  | 'message:sent'
+  | 'session:erased'
+  | 'user:typing'
+  | 'error:banned'
+  | Answers
+>(true);
 same<
   keyof BroadcasterServerEvents,
   | 'connection:success'
@@ -46,7 +53,9 @@ same<
   | 'presence:update'
   | 'session:moderated'
   | 'message:hidden'
+  | 'session:erased'
   | 'user:typing'
+  | 'error:session_ended'
   | Answers
 >(true);
 same<keyof ListenerServerEvents['connection:success'], 'sessionId' | 'name' | 'city' | 'connectionId' | 'expiresAt'>(

@@ -71,7 +71,12 @@ async function setup(options: { points?: number } = {}) {
   const logger = pino({ level: 'silent' });
   const hub = new Hub(broker, metrics, logger);
   const published: Publication[] = [];
-  await broker.start({ onDelivery: (p) => published.push(p), onSessionsExpired: () => undefined });
+  /** `message:sent` publications to the listener's own session channel (its other tabs). */
+  const sentToTabs: Publication[] = [];
+  await broker.start({
+    onDelivery: (p) => (JSON.parse(p.frame).event === 'message:sent' ? sentToTabs : published).push(p),
+    onSessionsExpired: () => undefined,
+  });
   await broker.subscribe(broadcastersChannel);
   await broker.subscribe(sessionChannel(SESSION));
   const limiter = () => memoryRateLimiter({ keyPrefix: 'msg', points: options.points ?? 100, durationSeconds: 10 });
@@ -87,14 +92,14 @@ async function setup(options: { points?: number } = {}) {
   const replier = {
     send: (event: string, data: object) => frames.push({ event, data: data as Record<string, unknown> }),
   };
-  return { store, chat, published, frames, replier, metrics };
+  return { store, chat, published, sentToTabs, frames, replier, metrics };
 }
 
-const listener = { sessionId: SESSION, name: 'Budi' };
+const listener = { sessionId: SESSION, name: 'Budi', connectionId: 'tab-1' };
 
 describe('ChatService', () => {
   test('acks only after the store committed, then publishes message:new', async () => {
-    const { store, chat, frames, published, replier } = await setup();
+    const { store, chat, frames, published, sentToTabs, replier } = await setup();
     const outcome = chat.sendFromListener(listener, { text: ' halo ', clientMessageId: 'a' }, replier);
     await store.settle();
     assert.equal(store.pending.length, 1);
@@ -109,6 +114,9 @@ describe('ChatService', () => {
     assert.equal(published.length, 1);
     assert.equal(JSON.parse(published[0]!.frame).event, 'message:new');
     assert.equal(published[0]!.messageId, '1');
+    assert.equal(sentToTabs.length, 1, 'the other tabs get message:sent');
+    assert.equal(sentToTabs[0]!.exceptConnectionId, 'tab-1', 'all but the sending connection');
+    assert.equal(sentToTabs[0]!.messageId, undefined, 'no replay cursor moves with it');
   });
 
   test('a failing store answers error:unavailable and never acks or publishes', async () => {

@@ -5,6 +5,13 @@ import { Backoff, backoffCeiling, backoffDelay, connectListener, type StateChang
 import { FakeClock, FakeNetwork, FakeSocket } from './client-fakes.js';
 
 describe('backoff schedule', () => {
+  test('by default the first window is 0.5 s and the cap 8 s', () => {
+    assert.deepEqual(
+      Array.from({ length: 7 }, (_, attempt) => backoffCeiling(attempt)),
+      [500, 1000, 2000, 4000, 8000, 8000, 8000],
+    );
+  });
+
   test('the window doubles from baseMs and stops at maxMs', () => {
     const opts = { baseMs: 500, maxMs: 30_000 };
     assert.deepEqual(

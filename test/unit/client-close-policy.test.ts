@@ -10,7 +10,7 @@ describe('client close policy', () => {
     assert.equal(closeAction(1008, undefined), 'policy');
     assert.equal(closeAction(1006, undefined), 'backoff');
     assert.equal(closeAction(1011, undefined), 'backoff');
-    assert.equal(closeAction(1000, undefined), 'backoff');
+    assert.equal(closeAction(1000, undefined), 'erased', 'the server closes with 1000 only for an erased session');
   });
 
   test('the HTTP status of a refused upgrade, where the socket reports it, decides too', () => {

@@ -162,9 +162,11 @@ test('openapi.yaml validates with swagger-parser', async () => {
     '/livechat/admin/logout',
     '/livechat/admin/messages/{messageId}/hide',
     '/livechat/admin/sessions',
+    '/livechat/admin/sessions/{sessionId}',
     '/livechat/admin/sessions/{sessionId}/block',
     '/livechat/admin/sessions/{sessionId}/messages',
     '/livechat/session',
+    '/livechat/session/messages',
     '/metrics',
     '/readyz',
   ]);

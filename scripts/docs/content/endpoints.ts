@@ -123,6 +123,10 @@ interface CloseCodeDoc {
 }
 
 const closeCodeDocs: Record<CloseCode, CloseCodeDoc> = {
+  [CloseCode.Normal]: {
+    when: 'The listener erased the session (`DELETE /livechat/session`), right after `session:erased`.',
+    client: 'Do not reconnect with that token; start a new session to chat again.',
+  },
   [CloseCode.Banned]: {
     when: 'The session was banned (after `error:banned`).',
     client:

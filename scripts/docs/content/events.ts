@@ -138,14 +138,36 @@ export const listenerServerDocs: EventDocs<typeof listenerServerEvents> = {
     summary: "A broadcaster's message to this session.",
     description:
       'Sent to every open connection of the session, live and as replay after `connection:success`. Remember the last ' +
-      "`messageId` received: it is the `lastMessageId` to reconnect with. The listener's own messages are not sent back to " +
-      'its other connections (tabs).',
+      "`messageId` received: it is the `lastMessageId` to reconnect with. The listener's own messages reach its other " +
+      'connections (tabs) as `message:sent`.',
     example: {
       messageId: ex.replyMessageId,
       from: ex.broadcasterName,
       text: ex.replyText,
       createdAt: ex.replyCreatedAt,
     },
+  },
+  'message:sent': {
+    summary: "This session's own message, sent from another of its connections (tabs).",
+    description:
+      'A `Message` with `direction: "listener"`, to every open connection of the session except the one that sent it ' +
+      '(which gets its `message:ack`). Not replayed: after a reconnect, load the history with ' +
+      '`GET /livechat/session/messages`.',
+    example: {
+      messageId: ex.listenerMessageId,
+      sessionId: ex.sessionId,
+      direction: 'listener',
+      from: ex.listenerName,
+      text: ex.listenerText,
+      createdAt: ex.listenerCreatedAt,
+    },
+  },
+  'session:erased': {
+    summary: 'The session was erased (`DELETE /livechat/session`).',
+    description:
+      'The session and all its messages are gone. Sent to its open connections right before the server closes them with 1000; ' +
+      'its token no longer opens a connection. Start a new session to chat again.',
+    example: { sessionId: ex.sessionId },
   },
   'user:typing': {
     summary: 'A broadcaster is (or stopped) typing in this session.',
@@ -212,6 +234,13 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
       '`online` field of `GET /livechat/admin/sessions`.',
     example: { sessionId: ex.sessionId, online: true },
   },
+  'session:erased': {
+    summary: 'A listener erased its session.',
+    description:
+      'The session and all its messages were erased by its listener (`DELETE /livechat/session`): drop it from the list and ' +
+      'its history from view. Its connections were closed.',
+    example: { sessionId: ex.sessionId },
+  },
   'session:moderated': {
     summary: 'A session was muted, banned, or its block lifted.',
     description:
@@ -233,4 +262,11 @@ export const broadcasterServerDocs: EventDocs<typeof broadcasterServerEvents> = 
     example: { sessionId: ex.sessionId, isTyping: true },
   },
   ...errorDocs('Log in again (`POST /livechat/admin/login`).', ', a `sessionId` that names no session'),
+  'error:session_ended': {
+    summary: 'Your `message:reply` went to a session that has ended.',
+    description:
+      "The session's token has expired, so its listener can no longer read it: the reply was not stored. When the same " +
+      'listener came back, `newSessionId` is the newest session linked to it: reply there. `clientMessageId` is echoed.',
+    example: { sessionId: ex.sessionId, newSessionId: ex.newSessionId, clientMessageId: ex.replyClientMessageId },
+  },
 };

@@ -1,6 +1,7 @@
 /** Example values used throughout the documents: one story, listener Sari from Bandung, broadcaster Rina. */
 export const ex = {
   sessionId: '3f6c2a9e-8b1d-4c57-9e2a-6d0b7f41c8a5',
+  newSessionId: '7a2e9c41-5b3d-4f60-8e1a-2c9d0b6f13e7',
   otherSessionId: '9b2e4d71-0c3a-4f8e-b5d6-1a7c9e3f2b40',
   sessionToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzaWQiOiIzZjZjMmE5ZSJ9.c2lnbmF0dXJlLW9mLXRoZS1zZXJ2ZXI',
   adminToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhZG1pbklkIjoiNyJ9.c2lnbmF0dXJlLW9mLXRoZS1zZXJ2ZXI',

@@ -141,6 +141,21 @@ export const moderationOperations: RestOperation[] = [
     errors: [...adminErrors, 'not_found'],
   },
   {
+    method: 'delete',
+    path: '/livechat/admin/sessions/{sessionId}',
+    operationId: 'eraseSessionAsManager',
+    tag: 'accounts',
+    summary: "Erase a listener's session (managers only)",
+    description:
+      "For a listener's request made to the station: the session, its messages and where it was opened from are deleted " +
+      'on every database at once, its connections get `session:erased` and close with 1000, and broadcasters get ' +
+      '`session:erased`. A ban keeps the device id (and address) it was given, without the session. Recorded in the audit log.',
+    admin: true,
+    parameters: [sessionParam],
+    success: noContent('Erased.'),
+    errors: [...managerErrors, 'not_found'],
+  },
+  {
     method: 'get',
     path: '/livechat/admin/accounts',
     operationId: 'listAccounts',

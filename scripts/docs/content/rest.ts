@@ -24,7 +24,7 @@ import { moderationOperations } from './rest-moderation.js';
 
 export const createSessionRequestExample = example(
   createSessionRequestSchema,
-  { name: ex.listenerName, city: ex.city },
+  { name: ex.listenerName, city: ex.city, deviceId: 'Vt3k9Qx2LmB7pR4sW8yZ1a' },
   'POST /livechat/session',
 );
 export const createSessionResponseExample = example(
@@ -175,7 +175,60 @@ export const restOperations: RestOperation[] = [
     notes: {
       invalid_payload:
         'The body is not JSON, or `name`/`city` are missing, too long or empty after cleaning, `name` has no letter, ' +
-        'digit or symbol, or a string holds a lone surrogate.',
+        'digit or symbol, a string holds a lone surrogate, `deviceId` is not 16–64 characters of `[A-Za-z0-9_-]`, or ' +
+        '`previousSessionToken` is not a session token of this service or expired more than 30 days ago.',
+    },
+  },
+  {
+    method: 'get',
+    path: '/livechat/session/messages',
+    operationId: 'listOwnMessages',
+    tag: 'listener',
+    summary: "The listener's own history",
+    description:
+      "The session's messages, the listener's and the broadcasters', in stored order, after `after` when given: what a " +
+      'listener shows after a reload or in a new tab. Page through a long history by passing the last messageId of a ' +
+      'page as `after`.',
+    security: [{ sessionBearer: [] }],
+    parameters: [
+      { name: 'after', in: 'query', schema: messageListQuerySchema.shape.after, required: false, example: '1040' },
+      { name: 'limit', in: 'query', schema: messageListQuerySchema.shape.limit, required: false, example: 100 },
+    ],
+    success: {
+      status: 200,
+      description: 'The messages, in stored order.',
+      name: 'MessageList',
+      schema: messageListResponseSchema,
+      example: messageListExample,
+    },
+    errors: ['invalid_payload', 'unauthorized', 'forbidden', 'origin_forbidden', 'internal_error', 'unavailable'],
+    notes: {
+      invalid_payload: '`after` is not a messageId, or `limit` is not an integer from 1 to 500.',
+      unauthorized: 'No session token, an invalid or expired one, or its session was erased.',
+      forbidden: 'An admin token.',
+    },
+  },
+  {
+    method: 'delete',
+    path: '/livechat/session',
+    operationId: 'eraseSession',
+    tag: 'listener',
+    summary: 'Erase the session',
+    description:
+      'Erases the session and all its messages for good. Its open connections get `session:erased` and are closed with ' +
+      '1000, on every instance; broadcasters get `session:erased`. A token that expired (up to 30 days ago) may still ' +
+      'erase its session. Erasing a session that is already gone answers 204 too.',
+    security: [{ sessionBearer: [] }],
+    success: {
+      status: 204,
+      description: 'The session is erased.',
+      schema: z.null(),
+      example: null,
+    },
+    errors: ['unauthorized', 'forbidden', 'origin_forbidden', 'internal_error', 'unavailable'],
+    notes: {
+      unauthorized: 'No session token, an invalid one, or one expired more than 30 days ago.',
+      forbidden: 'An admin token.',
     },
   },
   {

@@ -4,6 +4,9 @@
  *
  *   `[2, origin instance, messageId|null, publish time (ms), trace context|null, previousMessageId|null]`
  *
+ * optionally followed by `exceptConnectionId|null, closeCode|null` (written
+ * only when one of them is set; older readers ignore them).
+ *
  * The origin lets an instance drop its own echo; previousMessageId lets a
  * receiving listener connection notice a publication it missed. Pure: no Redis.
  */
@@ -20,14 +23,18 @@ export interface Envelope {
 }
 
 export function encodeEnvelope(publication: Publication, origin: string, publishedAt: number): string {
-  const header = JSON.stringify([
+  const fields: unknown[] = [
     ENVELOPE_VERSION,
     origin,
     publication.messageId ?? null,
     publishedAt,
     publication.trace ?? null,
     publication.previousMessageId ?? null,
-  ]);
+  ];
+  if (publication.exceptConnectionId !== undefined || publication.closeCode !== undefined) {
+    fields.push(publication.exceptConnectionId ?? null, publication.closeCode ?? null);
+  }
+  const header = JSON.stringify(fields);
   return `${header}\n${publication.frame}`;
 }
 
@@ -42,7 +49,8 @@ export function decodeEnvelope(payload: string): Envelope | undefined {
     return undefined;
   }
   if (!Array.isArray(header) || header[0] !== ENVELOPE_VERSION) return undefined;
-  const [, origin, messageId, publishedAt, trace, previousMessageId] = header as unknown[];
+  const [, origin, messageId, publishedAt, trace, previousMessageId, exceptConnectionId, closeCode] =
+    header as unknown[];
   // Receivers compare previousMessageId with messageIds as a number.
   if (typeof origin !== 'string' || !isOptionalMessageId(previousMessageId)) return undefined;
   const publication: Envelope['publication'] = { frame: payload.slice(newline + 1) };
@@ -50,6 +58,10 @@ export function decodeEnvelope(payload: string): Envelope | undefined {
   if (typeof previousMessageId === 'string') publication.previousMessageId = previousMessageId;
   if (typeof publishedAt === 'number') publication.publishedAt = publishedAt;
   if (isCarrier(trace)) publication.trace = trace;
+  if (typeof exceptConnectionId === 'string') publication.exceptConnectionId = exceptConnectionId;
+  if (typeof closeCode === 'number' && Number.isInteger(closeCode) && closeCode >= 1000 && closeCode <= 4999) {
+    publication.closeCode = closeCode;
+  }
   return { origin, publication };
 }
 

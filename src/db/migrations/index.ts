@@ -6,6 +6,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { sessionsActivity } from './0002-sessions-activity.js';
+import { sessionLinks } from './0003-session-links.js';
 import { moderation } from './0004-moderation.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
       return {
         '0001-initial': initial(dialect),
         '0002-sessions-activity': sessionsActivity,
+        '0003-session-links': sessionLinks,
         '0004-moderation': moderation(dialect),
       };
     },

@@ -73,6 +73,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
         city: s.city,
         online: online.has(s.id),
         lastMessageAt: s.lastMessageAt ? s.lastMessageAt.toISOString() : null,
+        previousSessionId: s.previousSessionId,
         ...blockedField(deps.moderation, s.id),
       })),
       nextCursor: page.next === undefined ? null : encodeSessionCursor(page.next),

@@ -8,6 +8,7 @@ import { Router, type Response } from 'express';
 import type { Logger } from 'pino';
 import { hashPassword } from '../../auth/passwords.js';
 import type { TokenService } from '../../auth/tokens.js';
+import { eraseSession } from '../../chat/session-eraser.js';
 import type { AdminRecord, Store } from '../../db/types.js';
 import { HttpError } from '../../errors.js';
 import type { Hub } from '../../hub/hub.js';
@@ -135,6 +136,16 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
   });
   router.delete('/livechat/admin/messages/:messageId/hide', admin, async (req, res) => {
     await setHidden(res, param(req.params['messageId']), false);
+    res.status(204).end();
+  });
+
+  // A manager erases a session for its listener (a data request made to the station).
+  router.delete('/livechat/admin/sessions/:sessionId', admin, requireManager, async (req, res) => {
+    const sessionId = sessionIdSchema.safeParse(param(req.params['sessionId']));
+    if (!sessionId.success || !(await eraseSession(deps, sessionId.data))) {
+      throw new HttpError('not_found', 'Sesi tidak ditemukan.');
+    }
+    await audit(res, 'session.erase', sessionId.data, null);
     res.status(204).end();
   });
 
