@@ -146,6 +146,12 @@ for (const { dialect, broker } of matrix()) {
       assert.equal(admin.all('message:new').filter((m) => m['messageId'] === ack['messageId']).length, 0);
 
       assert.deepEqual(await listing(server, token, session.sessionId), []);
+      // The listener's own history shows it, unmarked: a shadow mute shows nothing to its listener.
+      const own = await json(`${server.baseUrl}/livechat/session/messages`, { token: session.sessionToken });
+      assert.deepEqual(
+        own.body.messages.map((m: Record<string, unknown>) => [m['messageId'], m['hidden']]),
+        [[ack['messageId'], undefined]],
+      );
       const hidden = await listing(server, token, session.sessionId, true);
       assert.deepEqual(
         hidden.map((m) => [m['messageId'], m['hidden'], m['reason']]),
@@ -298,6 +304,37 @@ for (const { dialect, broker } of matrix()) {
       );
       assert.equal((await listing(server, token, session.sessionId, true)).length, 3);
       await Promise.all([socket.close(), admin.close()]);
+    });
+
+    test('a manager erases a session: nothing of it is left, its ban keeps the device', async () => {
+      const manager = await loginAdmin(server);
+      const admin = await openAdmin(server, manager);
+      const deviceId = `erased-${dialect}-${broker}-0123456789`;
+      const created = await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Hapus', deviceId } });
+      const sessionId = created.body.sessionId as string;
+      const socket = await TestSocket.open(listenerUrl(server, created.body.sessionToken));
+      await socket.next('connection:success');
+      await send(socket, 'tolong hapus data saya', 'e1');
+      assert.equal((await block(server, manager, sessionId, { mode: 'ban' })).status, 200);
+      await socket.closed;
+
+      const penyiar = await newAccount(server, manager, `eraser-${dialect}-${broker}`, 'penyiar');
+      const path = `${server.baseUrl}/livechat/admin/sessions/${sessionId}`;
+      assert.equal((await json(path, { token: penyiar.token, method: 'DELETE' })).status, 403);
+      assert.equal((await json(path, { token: manager, method: 'DELETE' })).status, 204);
+      assert.deepEqual(await admin.next('session:erased'), { sessionId });
+      assert.equal((await json(path, { token: manager, method: 'DELETE' })).status, 404);
+
+      const { store } = server.server;
+      assert.equal(await store.sessions.get(sessionId), undefined);
+      assert.deepEqual(await store.messages.listAfter(sessionId, { limit: 10 }), []);
+      assert.equal(await store.moderation.clientOf(sessionId), undefined);
+      const blocks = await store.moderation.activeBlocks(new Date());
+      assert.ok(!blocks.some((b) => b.sessionId === sessionId));
+      assert.ok(blocks.some((b) => b.deviceId === deviceId && b.mode === 'ban'));
+      const audit = await json(`${server.baseUrl}/livechat/admin/audit?limit=5`, { token: manager });
+      assert.ok(audit.body.entries.some((e: { action: string }) => e.action === 'session.erase'));
+      await admin.close();
     });
 
     test('retention deletes exactly what is older than the cutoff', async () => {
