@@ -235,6 +235,33 @@ describe('moderation in the dashboard', () => {
     await phone.context.close();
   });
 
+  test('a manager erases a session: gone from every dashboard and the database', async () => {
+    const { page } = desk;
+    await page.click('.accounts__back');
+    const tono = await connectListener(server, 'Tono');
+    await sendAsListener(tono.socket, 'Tolong hapus data saya');
+    await waitForText(page, '.session__name', 'Tono');
+    await waitForText(colleague.page, '.session__name', 'Tono');
+    await page.click(conversationOf(tono.session.sessionId));
+    await page.click('.mod-erase');
+    await page.waitForSelector('dialog[open]', { timeout: WAIT });
+    assert.ok(await focusIs(page, 'dialog .secondary'), 'erasing starts on "Batal"');
+    await page.click('dialog button.danger');
+    await waitFor(async () => (await page.$(conversationOf(tono.session.sessionId))) === null, {
+      message: 'the erased session gone from the list',
+    });
+    await waitFor(async () => (await colleague.page.$(conversationOf(tono.session.sessionId))) === null, {
+      message: 'the erased session gone from the second dashboard',
+    });
+    assert.equal(await page.isVisible('.placeholder'), true, 'the conversation pane is empty again');
+    const token = await page.evaluate(
+      () => (JSON.parse(localStorage.getItem('suara-pendengar.dashboard.auth')!) as { token: string }).token,
+    );
+    const left = await json(`${server.baseUrl}/livechat/admin/sessions/${tono.session.sessionId}/messages`, { token });
+    assert.equal(left.status, 404);
+    tono.socket.ws.close();
+  });
+
   test('logout ends the token on the server', async () => {
     const { page } = desk;
     const token = await page.evaluate(

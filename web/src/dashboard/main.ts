@@ -66,13 +66,12 @@ const header = new HeaderView(dash, {
 });
 const sessionList = new SessionListView(dash, select);
 const moderation = new Moderation(dash, sync, { onClosed: () => select(undefined) });
-/** Erasing a session needs a server route newer than contract v1.1 part C: offered when it is there. */
-const ERASE_SESSIONS = true;
 const moderationBar = new ModerationBar(dash, {
   onBlock: (id, mode, choice) => moderation.block(id, mode, choice),
   onLift: (id) => moderation.lift(id),
   onErase: (id) => moderation.erase(id),
-  canErase: () => ERASE_SESSIONS && moderation.isManager,
+  // `DELETE /livechat/admin/sessions/:sessionId` is for managers only.
+  canErase: () => moderation.isManager,
 });
 const accounts = new AccountsView({
   api: moderation.api,
