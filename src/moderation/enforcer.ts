@@ -1,6 +1,7 @@
 /**
- * Applies moderation changes to this instance's open connections: a banned
- * session's connections get `error:banned` and close with 4403; a broadcaster
+ * Applies moderation changes to this instance's open connections: the
+ * connections of a banned session (or of another session from the banned
+ * device or address) get `error:banned` and close with 4403; a broadcaster
  * connection whose token was logged out, or whose account was disabled or
  * given a new password, gets `error:invalid_token` and closes with 4401.
  */
@@ -14,6 +15,8 @@ import type { AdminTokenClaims, ModerationPart, ModerationState } from './state.
 export class ModerationEnforcer {
   /** The token each open broadcaster connection was opened with. */
   readonly #tokens = new WeakMap<BroadcasterConnection, AdminTokenClaims>();
+  /** The device each open listener connection's session was opened from. */
+  readonly #devices = new WeakMap<ListenerConnection, string>();
 
   constructor(
     private readonly state: ModerationState,
@@ -26,6 +29,11 @@ export class ModerationEnforcer {
     this.#tokens.set(connection, claims);
   }
 
+  /** Remembers which device a listener connection's session came from (a ban by device closes it too). */
+  trackListener(connection: ListenerConnection, deviceId: string | null): void {
+    if (deviceId !== null) this.#devices.set(connection, deviceId);
+  }
+
   /** After `part` was reloaded: closes what it no longer allows. */
   readonly apply = (part: ModerationPart): void => {
     for (const connection of this.hub.connections()) {
@@ -36,7 +44,11 @@ export class ModerationEnforcer {
 
   #checkListener(connection: ListenerConnection): void {
     if (!connection.isOpen) return;
-    const ban = this.state.banOf({ sessionId: connection.sessionId, ip: connection.ip });
+    const ban = this.state.banOf({
+      sessionId: connection.sessionId,
+      deviceId: this.#devices.get(connection),
+      ip: connection.ip,
+    });
     if (!ban) return;
     this.logger.info({ connectionId: connection.id, sessionId: connection.sessionId }, 'session banned; closing');
     connection.send('error:banned', {

@@ -106,7 +106,10 @@ export class Gateway {
     const result = await checkHandshake(req, this.deps);
     if (!result.ok) return refuse(result.status, result.reason);
     const principal = result.principal;
-    if (principal.kind === 'listener' && this.deps.moderation.banOf({ sessionId: principal.sessionId, ip })) {
+    if (
+      principal.kind === 'listener' &&
+      this.deps.moderation.banOf({ sessionId: principal.sessionId, deviceId: principal.deviceId, ip })
+    ) {
       return refuse(403, 'banned');
     }
     if (principal.kind === 'broadcaster' && this.deps.moderation.isRevoked(principal.tokenId)) {
@@ -214,6 +217,7 @@ export class Gateway {
   /** A listener's connection, its greeting (presence, `connection:success`, replay) and frame handler. */
   private listenerSide(principal: ListenerPrincipal, options: ConnectionOptions, firstForSession: boolean): OpenSide {
     const connection = new ListenerConnection(options, principal.sessionId);
+    this.deps.enforcer.trackListener(connection, principal.deviceId);
     const greet = async () => {
       if (firstForSession) {
         await this.deps.hub.toBroadcasters('presence:update', { sessionId: principal.sessionId, online: true });

@@ -22,6 +22,8 @@ export interface ListenerPrincipal {
   name: string;
   city: string;
   expiresAt: Date;
+  /** The device the session was opened from, when the client sent one (for bans by device). */
+  deviceId: string | null;
   /** Raw `lastMessageId` query value, validated by the endpoint. */
   lastMessageId: string | undefined;
 }
@@ -78,6 +80,7 @@ export async function checkHandshake(req: IncomingMessage, deps: HandshakeDeps):
           name: session.name,
           city: session.city,
           expiresAt: result.claims.expiresAt,
+          deviceId: session.deviceId,
           lastMessageId: url.searchParams.get('lastMessageId') ?? undefined,
         },
       };

@@ -184,12 +184,19 @@ for (const { dialect, broker } of matrix()) {
       const session = created.body as { sessionId: string; sessionToken: string };
       const socket = await TestSocket.open(listenerUrl(server, session.sessionToken));
       await socket.next('connection:success');
+      // A second session from the same device, open before the ban, is closed with it.
+      const sibling = await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Troll B', deviceId } });
+      const siblingSocket = await TestSocket.open(listenerUrl(server, sibling.body.sessionToken));
+      await siblingSocket.next('connection:success');
 
       const banned = await block(server, token, session.sessionId, { mode: 'ban', reason: 'kasar' });
       assert.equal(banned.status, 200);
       assert.equal(banned.body.until, null);
       assert.equal((await socket.next('error:banned'))['until'], null);
       assert.equal((await socket.closed).code, 4403);
+      await siblingSocket.next('error:banned');
+      assert.equal((await siblingSocket.closed).code, 4403);
+      assert.equal(await upgradeStatus(listenerUrl(server, sibling.body.sessionToken)), 403);
       assert.equal(await upgradeStatus(listenerUrl(server, session.sessionToken)), 403);
       const again = await json(`${server.baseUrl}/livechat/session`, { body: { name: 'Troll 2', deviceId } });
       assert.deepEqual([again.status, again.body.error], [403, 'banned']);
