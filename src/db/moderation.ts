@@ -1,4 +1,4 @@
-/** Blocks, the token deny-list, where sessions came from, and the audit log. */
+/** Blocks, the token deny-list, the address sessions came from, and the audit log. */
 import type { Kysely, Selectable } from 'kysely';
 import { formatRowId } from './ids.js';
 import type { BlocksTable, DatabaseSchema } from './schema.js';
@@ -22,21 +22,21 @@ function toBlock(row: Selectable<BlocksTable>): BlockRecord {
 export class KyselyModerationRepository implements ModerationRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
-  async recordClient(client: { sessionId: string; deviceId: string | null; ip: string | null }): Promise<void> {
+  async recordClient(client: { sessionId: string; ip: string }): Promise<void> {
     await this.db
       .insertInto('session_clients')
-      .values({ session_id: client.sessionId, device_id: client.deviceId, ip: client.ip })
+      .values({ session_id: client.sessionId, ip: client.ip })
       .onConflict((oc) => oc.column('session_id').doNothing())
       .execute();
   }
 
-  async clientOf(sessionId: string): Promise<{ deviceId: string | null; ip: string | null } | undefined> {
+  async clientOf(sessionId: string): Promise<{ ip: string } | undefined> {
     const row = await this.db
       .selectFrom('session_clients')
-      .select(['device_id', 'ip'])
+      .select('ip')
       .where('session_id', '=', sessionId)
       .executeTakeFirst();
-    return row === undefined ? undefined : { deviceId: row.device_id, ip: row.ip };
+    return row === undefined ? undefined : { ip: row.ip };
   }
 
   async block(block: Omit<BlockRecord, 'id' | 'createdAt'> & { sessionId: string }): Promise<BlockRecord> {

@@ -46,8 +46,7 @@ export interface AdminsTable {
 
 export interface SessionClientsTable {
   session_id: string;
-  device_id: string | null;
-  ip: string | null;
+  ip: string;
 }
 
 export interface BlocksTable {

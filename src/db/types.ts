@@ -228,9 +228,9 @@ export interface AuditEntry {
 }
 
 export interface ModerationRepository {
-  /** Where a session was opened from (device id, client address), kept as long as the session. */
-  recordClient(client: { sessionId: string; deviceId: string | null; ip: string | null }): Promise<void>;
-  clientOf(sessionId: string): Promise<{ deviceId: string | null; ip: string | null } | undefined>;
+  /** The client address a session was opened from, kept as long as the session. */
+  recordClient(client: { sessionId: string; ip: string }): Promise<void>;
+  clientOf(sessionId: string): Promise<{ ip: string } | undefined>;
   /** Replaces the session's blocks with this one. */
   block(block: Omit<BlockRecord, 'id' | 'createdAt'> & { sessionId: string }): Promise<BlockRecord>;
   /** Adds a block without touching others (a muted device's new session). */

@@ -1,7 +1,7 @@
 /**
  * What `POST /livechat/session` asks of moderation: a device or client
- * address under a ban gets `403 banned` (checked in memory); a new session is
- * recorded with its device id and address (for later blocks), and a session
+ * address under a ban gets `403 banned` (checked in memory); a new session's
+ * address is recorded (for later address blocks), and a session
  * opened from a muted device or address is muted as well.
  */
 import type { Store } from '../db/types.js';
@@ -24,7 +24,7 @@ export class SessionGuard {
 
   /** Records where a new session came from; carries a device's or address's mute over to it. */
   async opened(client: { sessionId: string; deviceId: string | null; ip: string | null }): Promise<void> {
-    await this.store.moderation.recordClient(client);
+    if (client.ip !== null) await this.store.moderation.recordClient({ sessionId: client.sessionId, ip: client.ip });
     const block = this.moderation.blockOf({ deviceId: client.deviceId, ip: client.ip });
     if (block?.mode !== 'mute') return;
     await this.store.moderation.addBlock({

@@ -3,8 +3,8 @@ import type { DialectKind } from './index.js';
 
 /**
  * Broadcaster roles and account state, hidden messages, blocks, the token
- * deny-list, what a session was opened from (for device and address blocks),
- * and the audit log.
+ * deny-list, the client address a session was opened from (for address
+ * blocks; its device id is on the session itself), and the audit log.
  *
  * Accounts that exist before this migration become managers: until now every
  * account could do everything, and a station that upgrades must not find
@@ -37,10 +37,8 @@ export function moderation(dialect: DialectKind): Migration {
       await db.schema
         .createTable('session_clients')
         .addColumn('session_id', 'text', (col) => col.primaryKey().references('sessions.id').onDelete('cascade'))
-        .addColumn('device_id', 'text')
-        .addColumn('ip', 'text')
+        .addColumn('ip', 'text', (col) => col.notNull())
         .execute();
-      await db.schema.createIndex('session_clients_device_idx').on('session_clients').column('device_id').execute();
 
       await autoIncrementId(db.schema.createTable('blocks'))
         // No foreign key: erasing a session must not lift its ban (a block ends when it expires or is lifted).

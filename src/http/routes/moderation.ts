@@ -65,7 +65,7 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
     const until = body.minutes === undefined ? null : new Date(Date.now() + body.minutes * 60_000);
     const block = await store.moderation.block({
       sessionId: session.id,
-      deviceId: client?.deviceId ?? null,
+      deviceId: session.deviceId,
       ip: body.includeIp === true ? (client?.ip ?? null) : null,
       mode: body.mode,
       reason: body.reason ?? null,
