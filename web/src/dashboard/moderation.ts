@@ -88,6 +88,7 @@ export class Moderation {
 
   onErased(sessionId: string): void {
     const { state, loop } = this.dash;
+    state.erased.add(sessionId);
     if (!state.conversations.delete(sessionId)) return;
     state.order = undefined;
     state.drafts.delete(sessionId);

@@ -34,6 +34,8 @@ export interface DashboardState {
   pending: Map<string, PendingReply>;
   drafts: Map<string, string>;
   readMarkers: Record<string, string>;
+  /** Sessions erased while this page is open: events arriving late for them are dropped. */
+  erased: Set<string>;
 }
 
 export function initialState(): DashboardState {
@@ -51,6 +53,7 @@ export function initialState(): DashboardState {
     pending: new Map(),
     drafts: new Map(),
     readMarkers: store.get<Record<string, string>>(READ_KEY) ?? {},
+    erased: new Set(),
   };
 }
 

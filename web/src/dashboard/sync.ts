@@ -158,6 +158,7 @@ export class Sync {
     let changed = false;
     const now = Date.now();
     for (const s of sessions) {
+      if (this.state.erased.has(s.sessionId)) continue;
       const result = applySummary(this.state.conversations.get(s.sessionId), s, now);
       if (result.changed) {
         this.put(result.conv);
@@ -254,6 +255,7 @@ export class Sync {
   }
 
   onMessage(m: Message): void {
+    if (this.state.erased.has(m.sessionId)) return;
     const known = this.state.conversations.has(m.sessionId);
     let conv = this.conversationFor(m.sessionId, m.direction === 'listener' ? m.from : undefined);
     if (!known) this.scheduleSessionsRefresh();
@@ -274,6 +276,8 @@ export class Sync {
   }
 
   onPresence(sessionId: string, online: boolean): void {
+    // The erased session's connections closing: no conversation to bring back.
+    if (this.state.erased.has(sessionId)) return;
     const known = this.state.conversations.has(sessionId);
     const conv = this.conversationFor(sessionId);
     const next = online ? conv : this.withTyping(conv, false);
@@ -282,6 +286,7 @@ export class Sync {
   }
 
   setTyping(sessionId: string, typing: boolean): void {
+    if (this.state.erased.has(sessionId)) return;
     const conv = this.conversationFor(sessionId);
     this.put(this.withTyping(conv, typing));
   }
