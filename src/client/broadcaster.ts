@@ -95,9 +95,15 @@ export class BroadcasterClient extends BaseClient<
     return getMessages({ ...this.http(), token: this.token, sessionId, ...options });
   }
 
-  /** All of a session's messages after `after` (the whole history without it). */
-  getAllMessages(sessionId: string, after?: string): Promise<Message[]> {
-    return getAllMessages({ ...this.http(), token: this.token, sessionId, ...(after !== undefined ? { after } : {}) });
+  /** All of a session's messages after `after` (the whole history without it); hidden ones too with `includeHidden`. */
+  getAllMessages(sessionId: string, after?: string, options: { includeHidden?: boolean } = {}): Promise<Message[]> {
+    return getAllMessages({
+      ...this.http(),
+      token: this.token,
+      sessionId,
+      ...(after !== undefined ? { after } : {}),
+      ...options,
+    });
   }
 
   override close(): void {

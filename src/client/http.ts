@@ -156,11 +156,12 @@ export async function listSessions(
 
 /** `GET /livechat/admin/sessions/:id/messages`: one page, in stored order. */
 export async function getMessages(
-  options: HttpOptions & { token: string; sessionId: string; after?: string; limit?: number },
+  options: HttpOptions & { token: string; sessionId: string; after?: string; limit?: number; includeHidden?: boolean },
 ): Promise<Message[]> {
   const query = new URLSearchParams();
   if (options.after !== undefined) query.set('after', options.after);
   if (options.limit !== undefined) query.set('limit', String(options.limit));
+  if (options.includeHidden) query.set('includeHidden', 'true');
   const qs = query.toString();
   const path = `/livechat/admin/sessions/${encodeURIComponent(options.sessionId)}/messages${qs ? `?${qs}` : ''}`;
   const result = await request(options, path, messageListResponseSchema, { token: options.token });
@@ -169,7 +170,13 @@ export async function getMessages(
 
 /** Every message after `after` (all of them without it), following pages until the end. */
 export async function getAllMessages(
-  options: HttpOptions & { token: string; sessionId: string; after?: string; pageSize?: number },
+  options: HttpOptions & {
+    token: string;
+    sessionId: string;
+    after?: string;
+    pageSize?: number;
+    includeHidden?: boolean;
+  },
 ): Promise<Message[]> {
   const pageSize = options.pageSize ?? 500;
   const all: Message[] = [];

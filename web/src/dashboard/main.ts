@@ -24,7 +24,12 @@ import { createRenderLoop, type Region } from './render-loop.js';
 import { Chime } from './sound.js';
 import { AUTH_KEY, DESKTOP_NOTIFY_KEY, initialState, MUTE_KEY, type Auth, type Dashboard } from './state.js';
 import { RESYNC_MIN_MS, resyncInterval, Sync } from './sync.js';
+import { Moderation } from './moderation.js';
+import { moderationStrings } from './moderation-strings.js';
+import { AccountsView } from './views/accounts.js';
 import { ConversationView } from './views/conversation.js';
+import { decorateMessage } from './views/message-moderation.js';
+import { ModerationBar } from './views/moderation-bar.js';
 import { HeaderView } from './views/header.js';
 import { loginView } from './views/login.js';
 import { SessionListView } from './views/session-list.js';
@@ -72,13 +77,34 @@ const header = new HeaderView(dash, {
   },
   onToggleDesktopNotify: () => void toggleDesktopNotify(),
   onLang: switchLang,
-  onLogout: () => logout(),
+  onLogout: () => {
+    // End the token on the server too (every instance refuses it from then on).
+    void moderation.api.logout().catch(() => undefined);
+    logout();
+  },
+  onAccounts: () => showAccounts(true),
 });
 const sessionList = new SessionListView(dash, select);
 const showPane = new ShowPane(
   () => state.lang,
   () => state.auth?.token,
 );
+const moderation = new Moderation(dash, sync, { onClosed: () => select(undefined) });
+const moderationBar = new ModerationBar(dash, {
+  onBlock: (id, mode, choice) => moderation.block(id, mode, choice),
+  onLift: (id) => moderation.lift(id),
+  onErase: (id) => moderation.erase(id),
+  // `DELETE /livechat/admin/sessions/:sessionId` is for managers only.
+  canErase: () => moderation.isManager,
+});
+const accounts = new AccountsView({
+  api: moderation.api,
+  lang: () => state.lang,
+  me: () => sync.client?.accountInfo?.adminId,
+  sessionName: (id) => state.conversations.get(id)?.name,
+  onBack: () => showAccounts(false),
+});
+let accountsOpen = false;
 const conversation = new ConversationView(dash, {
   onBack: () => select(undefined),
   onRetry: (id) => sync.client?.retry(id),
@@ -98,6 +124,13 @@ const conversation = new ConversationView(dash, {
     select(sessionId);
   },
   messageExtras: (m) => showPane.messageExtras(m),
+  headerExtra: moderationBar,
+  decorateMessage: (node, m) =>
+    decorateMessage(node, m, moderationStrings(state.lang), {
+      onHide: (id) => moderation.setHidden(m.sessionId, id, true),
+      onUnhide: (id) => moderation.setHidden(m.sessionId, id, false),
+      onFailed: () => undefined,
+    }),
 });
 const liveShow = new LiveShow({
   dash,
@@ -252,8 +285,21 @@ function showMain(): void {
   headerElement.append(liveShow.stats.element);
   sessionList.element.firstElementChild?.after(liveShow.filter.element);
   liveShow.render();
-  root.append(skipLink, headerElement, liveShow.toolbar, connectionRegion, dashMain);
+  root.append(skipLink, headerElement, liveShow.toolbar, connectionRegion, accountsOpen ? accounts.element : dashMain);
+  if (accountsOpen) accounts.open();
   loop.renderNext('header', 'status', 'list', 'conversation', 'title');
+}
+
+/** Shows the "Akun" page (managers) in place of the conversations, or goes back to them. */
+function showAccounts(open: boolean): void {
+  if (accountsOpen === open || (open && !moderation.isManager)) return;
+  accountsOpen = open;
+  header.accountsOpen = open;
+  header.render();
+  (open ? dashMain : accounts.element).replaceWith(open ? accounts.element : dashMain);
+  if (open) accounts.open();
+  else (document.querySelector<HTMLElement>('.accounts-link') ?? conversation.replyInput).focus();
+  loop.renderNext('list', 'conversation');
 }
 
 function login(username: string, password: string): Promise<void> {
@@ -265,6 +311,7 @@ function login(username: string, password: string): Promise<void> {
         name: credentials.name,
         expiresAt: credentials.expiresAt,
         username,
+        role: credentials.role,
       };
       store.set(AUTH_KEY, a);
       state.loginMessage = '';
@@ -356,9 +403,18 @@ function start(a: Auth): void {
   });
   c.on('connection:success', (info) => {
     if (!live()) return;
-    if (state.auth) state.auth.name = info.name;
+    if (state.auth) {
+      state.auth.name = info.name;
+      const { role } = info;
+      if (role !== state.auth.role) {
+        state.auth.role = role;
+        store.set(AUTH_KEY, state.auth);
+        if (role !== 'manager') showAccounts(false);
+      }
+    }
     loop.invalidate('header');
-    void sync.sync(connectedOnce ? 'reconnect' : 'initial');
+    // Blocks listed by the sync leave the view when they end.
+    void sync.sync(connectedOnce ? 'reconnect' : 'initial').then(() => moderation.scheduleExpiry());
     connectedOnce = true;
     // That sync is a full look: the next periodic one is an interval away.
     sync.scheduleResync();
@@ -370,6 +426,7 @@ function start(a: Auth): void {
   c.on('error:session_ended', (e) => live() && sync.onSessionEnded(e.sessionId, e.newSessionId));
   scheduleLoginWarning(a);
   showPane.attach(c, live);
+  moderation.wire(c);
   showMain();
   if (drafts.selected) {
     sync.conversationFor(drafts.selected);
@@ -393,6 +450,9 @@ function logout(message = ''): void {
   sync.stop();
   liveShow.detach();
   showPane.stop();
+  moderation.stop();
+  accountsOpen = false;
+  header.accountsOpen = false;
   state.auth = undefined;
   store.remove(AUTH_KEY);
   state.conversations.clear();

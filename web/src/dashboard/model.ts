@@ -31,6 +31,15 @@ export interface Conversation {
   readonly typing: boolean;
   /** Local time first seen, for ordering sessions without messages. */
   readonly seenAt: number;
+  /** A mute or ban on the session (see moderation-model.ts). */
+  readonly block?: SessionBlock;
+}
+
+export interface SessionBlock {
+  readonly mode: 'mute' | 'ban';
+  /** ISO-8601; null: no end. */
+  readonly until: string | null;
+  readonly by?: string;
 }
 
 export interface PendingReply {
@@ -108,6 +117,11 @@ export function mergeMessages(
   return { conv: { ...conv, messages: all, ids, lastMessageAt }, added };
 }
 
+/** A listener message waiting for an answer; a muted listener's (stored hidden) never rings nor counts. */
+export function countsAsUnread(m: Message): boolean {
+  return m.direction === 'listener' && m.reason !== 'mute';
+}
+
 /** Unread after a full load: listener messages after both the read marker and the last reply. */
 export function computeUnread(messages: readonly Message[], marker: string | undefined): number {
   let unread = 0;
@@ -115,7 +129,7 @@ export function computeUnread(messages: readonly Message[], marker: string | und
     const m = messages[i]!;
     if (m.direction === 'broadcaster') break;
     if (marker && compareIds(m.messageId, marker) <= 0) break;
-    unread++;
+    if (countsAsUnread(m)) unread++;
   }
   return unread;
 }
@@ -150,18 +164,37 @@ export function applySummary(
   const base = conv ?? newConversation(s.sessionId, s.name, now);
   const newer =
     s.lastMessageAt !== null && (!base.lastMessageAt || Date.parse(s.lastMessageAt) > Date.parse(base.lastMessageAt));
-  const changed = !conv || base.name !== s.name || base.city !== s.city || base.online !== s.online || newer;
+  const block = listedBlock(base.block, s.blocked);
+  const changed =
+    !conv || base.name !== s.name || base.city !== s.city || base.online !== s.online || newer || block !== base.block;
   if (!changed) return { conv: base, changed };
+  const { block: _old, ...rest } = base;
   return {
     conv: {
-      ...base,
+      ...rest,
       name: s.name,
       city: s.city,
       online: s.online,
       lastMessageAt: newer ? s.lastMessageAt : base.lastMessageAt,
+      ...(block ? { block } : {}),
     },
     changed,
   };
+}
+
+/** The block a session listing reports, keeping the one held (with its `by`) when it is the same. */
+function listedBlock(
+  held: SessionBlock | undefined,
+  listed: { mode: 'mute' | 'ban'; until: string | null } | undefined,
+): SessionBlock | undefined {
+  if (!listed) return undefined;
+  const same =
+    held &&
+    held.mode === listed.mode &&
+    (held.until === null
+      ? listed.until === null
+      : listed.until !== null && Date.parse(held.until) === Date.parse(listed.until));
+  return same ? held : { mode: listed.mode, until: listed.until };
 }
 
 /**
@@ -250,7 +283,7 @@ export function applyLoad(
     fresh = options.initial ? 0 : unread - next.unread;
     next = { ...next, unread };
   } else {
-    fresh = merged.added.filter((m) => m.direction === 'listener').length;
+    fresh = merged.added.filter(countsAsUnread).length;
     next = { ...next, unread: next.unread + fresh };
   }
   return { conv: next, added: merged.added, fresh };
@@ -258,7 +291,7 @@ export function applyLoad(
 
 /** Listener messages a periodic resync found that were stored after the previous look (`mark`): only these ring. */
 export function newerThanMark(added: readonly Message[], mark: number): number {
-  return added.filter((m) => m.direction === 'listener' && Date.parse(m.createdAt) > mark).length;
+  return added.filter((m) => countsAsUnread(m) && Date.parse(m.createdAt) > mark).length;
 }
 
 /** The newest `lastMessageAt` of a session list, as a number, or `mark` when none is newer. */
@@ -294,6 +327,7 @@ export function orderSessions(conversations: Iterable<Conversation>): string[] {
 export type Preview =
   | { kind: 'typing' }
   | { kind: 'message'; prefix: 'none' | 'you' | 'colleague'; from: string; text: string }
+  | { kind: 'hidden'; held: boolean }
   | { kind: 'loading' }
   | { kind: 'blank' }
   | { kind: 'none' };
@@ -301,6 +335,8 @@ export type Preview =
 export function sessionPreview(conv: Conversation, me: string | undefined): Preview {
   if (conv.typing) return { kind: 'typing' };
   const last = conv.messages[conv.messages.length - 1];
+  if (last && (last as { hidden?: boolean }).hidden)
+    return { kind: 'hidden', held: (last as { reason?: string }).reason === 'filter' };
   if (last) {
     const prefix = last.direction === 'listener' ? 'none' : last.from === me ? 'you' : 'colleague';
     return { kind: 'message', prefix, from: last.from, text: last.text };

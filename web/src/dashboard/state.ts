@@ -23,6 +23,8 @@ export interface Auth {
   expiresAt: string;
   /** Who logged in (the saved outbox and drafts belong to this account). */
   username?: string;
+  /** From the login answer and `connection:success`: managers see the "Akun" page. */
+  role?: 'penyiar' | 'manager';
 }
 
 export interface DashboardState {
@@ -49,6 +51,8 @@ export interface DashboardState {
   loginEndingAt: string | undefined;
   /** Desktop notifications asked for (and allowed by the browser). */
   desktopNotify: boolean;
+  /** Sessions erased while this page is open: events arriving late for them are dropped. */
+  erased: Set<string>;
 }
 
 export function initialState(): DashboardState {
@@ -70,6 +74,7 @@ export function initialState(): DashboardState {
     endedSessions: new Map(),
     loginEndingAt: undefined,
     desktopNotify: store.get<boolean>(DESKTOP_NOTIFY_KEY) === true,
+    erased: new Set(),
   };
 }
 

@@ -140,7 +140,8 @@ export class Sync {
     const after = loadAfter(conv);
     if (!wasLoaded) this.put({ ...conv, loaded: 'loading' });
     try {
-      const messages = await c.getAllMessages(sessionId, after);
+      // Hidden messages too: held ones wait for review, hidden ones show collapsed.
+      const messages = await c.getAllMessages(sessionId, after, { includeHidden: true });
       if (c !== this.client) return undefined;
       const current = this.state.conversations.get(sessionId)!;
       const marker = this.state.readMarkers[sessionId];
@@ -163,6 +164,7 @@ export class Sync {
     let changed = false;
     const now = Date.now();
     for (const s of sessions) {
+      if (this.state.erased.has(s.sessionId)) continue;
       const result = applySummary(this.state.conversations.get(s.sessionId), s, now);
       if (result.changed) {
         this.put(result.conv);
@@ -259,6 +261,7 @@ export class Sync {
   }
 
   onMessage(m: Message): void {
+    if (this.state.erased.has(m.sessionId)) return;
     const known = this.state.conversations.has(m.sessionId);
     let conv = this.conversationFor(m.sessionId, m.direction === 'listener' ? m.from : undefined);
     if (!known) this.scheduleSessionsRefresh();
@@ -280,6 +283,8 @@ export class Sync {
   }
 
   onPresence(sessionId: string, online: boolean): void {
+    // The erased session's connections closing: no conversation to bring back.
+    if (this.state.erased.has(sessionId)) return;
     const known = this.state.conversations.has(sessionId);
     const conv = this.conversationFor(sessionId);
     const next = online ? conv : this.withTyping(conv, false);
@@ -289,6 +294,7 @@ export class Sync {
   }
 
   setTyping(sessionId: string, typing: boolean): void {
+    if (this.state.erased.has(sessionId)) return;
     const conv = this.conversationFor(sessionId);
     this.put(this.withTyping(conv, typing));
   }

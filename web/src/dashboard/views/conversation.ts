@@ -19,6 +19,10 @@ export interface ConversationActions {
   onOpenSession(sessionId: string): void;
   /** Shown under a stored message (e.g. the live show's request and "Antrekan" button). */
   messageExtras?(message: Message): Node | null;
+  /** Extra controls at the end of the header (moderation), brought up to date with it. */
+  headerExtra?: { element: HTMLElement; render(conv: Conversation): void };
+  /** Patches a stored message's row after it is created or changed (moderation). */
+  decorateMessage?(node: HTMLLIElement, message: Message): void;
 }
 
 export class ConversationView {
@@ -67,6 +71,7 @@ export class ConversationView {
     this.back.addEventListener('click', () => actions.onBack());
     this.openNew.addEventListener('click', () => this.newSessionId && actions.onOpenSession(this.newSessionId));
     this.element.setAttribute('aria-labelledby', 'conversation-title');
+    if (actions.headerExtra) this.header.append(actions.headerExtra.element);
   }
 
   /** Forgets the rows (language switch, logout): the next render builds them anew. */
@@ -124,6 +129,7 @@ export class ConversationView {
     const presenceText = presence === 'online' ? t.online : presence === 'offline' ? t.offline : t.presenceUnknown;
     setText(this.meta, [conv.city ? t.fromCity(conv.city) : '', presenceText].filter(Boolean).join(' · '));
     this.meta.dataset['presence'] = presence;
+    this.actions.headerExtra?.render(conv);
   }
 
   private renderEnded(conv: Conversation): void {
@@ -158,7 +164,7 @@ export class ConversationView {
       (row) => row.key,
       (row) => ('message' in row ? this.messageNode(row.message) : this.replyNode(row.reply)),
       (node, row: ConversationRow) => {
-        if (!('reply' in row)) return;
+        if (!('reply' in row)) return this.actions.decorateMessage?.(node, row.message);
         // Once acknowledged, the text is the ack's: as stored, as the listener sees it.
         setText(node.querySelector('.msg__text')!, row.reply.text);
         showDelivery(node, row.reply, state.t);

@@ -2,13 +2,22 @@
 import { el, setText } from '../../shared/dom.js';
 import type { Lang } from '../../shared/i18n.js';
 import { brand, langToggle } from '../../shared/page.js';
+import { moderationStrings } from '../moderation-strings.js';
 import type { Dashboard } from '../state.js';
+
+function roleSuffix(role: 'penyiar' | 'manager' | undefined, lang: Lang): string {
+  if (!role) return '';
+  const mt = moderationStrings(lang);
+  return ` (${role === 'manager' ? mt.roleManager : mt.rolePenyiar})`;
+}
 
 export interface HeaderActions {
   onToggleSound(): void;
   onToggleDesktopNotify(): void;
   onLang(lang: Lang): void;
   onLogout(): void;
+  /** Opens the "Akun" page (offered to managers). */
+  onAccounts?(): void;
 }
 
 export class HeaderView {
@@ -16,6 +25,9 @@ export class HeaderView {
   private readonly sound = el('button', { className: 'link-button sound-toggle', attrs: { type: 'button' } });
   private readonly desktop = el('button', { className: 'link-button desktop-toggle', attrs: { type: 'button' } });
   private readonly logout = el('button', { className: 'link-button logout', attrs: { type: 'button' } });
+  private readonly accounts = el('button', { className: 'link-button accounts-link', attrs: { type: 'button' } });
+  /** Whether the "Akun" page is showing (the button says so). */
+  accountsOpen = false;
 
   constructor(
     private readonly dash: Dashboard,
@@ -24,6 +36,7 @@ export class HeaderView {
     this.sound.addEventListener('click', () => actions.onToggleSound());
     this.desktop.addEventListener('click', () => actions.onToggleDesktopNotify());
     this.logout.addEventListener('click', () => actions.onLogout());
+    this.accounts.addEventListener('click', () => actions.onAccounts?.());
   }
 
   /** A new header for the current language. */
@@ -41,6 +54,7 @@ export class HeaderView {
         this.who,
         this.sound,
         this.desktop,
+        this.accounts,
         langToggle(this.dash.state.lang, t, (lang) => this.actions.onLang(lang)),
         this.logout,
       ),
@@ -49,7 +63,10 @@ export class HeaderView {
 
   render(): void {
     const { t, auth, muted } = this.dash.state;
-    setText(this.who, auth ? t.loggedInAs(auth.name) : '');
+    setText(this.who, auth ? t.loggedInAs(auth.name) + roleSuffix(auth.role, this.dash.state.lang) : '');
+    setText(this.accounts, moderationStrings(this.dash.state.lang).accounts);
+    this.accounts.hidden = auth?.role !== 'manager' || !this.actions.onAccounts;
+    this.accounts.setAttribute('aria-current', String(this.accountsOpen));
     setText(this.sound, muted ? t.soundOff : t.soundOn);
     this.sound.setAttribute('aria-pressed', String(!muted));
     const { desktopNotify } = this.dash.state;

@@ -11,6 +11,7 @@ import { clear, el, setText, syncList } from '../../shared/dom.js';
 import { formatTime } from '../../shared/i18n.js';
 import { nextRowIndex, orderSessions, presenceOf, sessionPreview, visibleRange, type Conversation } from '../model.js';
 import type { Dashboard } from '../state.js';
+import { previewOfHidden, showBlockBadge } from './session-moderation.js';
 
 /** A row's height in rem (the CSS gives `.session-row` the same). */
 const ROW_REM = 4;
@@ -203,12 +204,15 @@ export class SessionListView {
         : preview.kind === 'message'
           ? (preview.prefix === 'you' ? t.youPrefix : preview.prefix === 'colleague' ? `${preview.from}: ` : '') +
             preview.text
-          : preview.kind === 'loading'
-            ? t.loading
-            : preview.kind === 'none'
-              ? t.noMessagesYet
-              : '',
+          : preview.kind === 'hidden'
+            ? previewOfHidden(preview.held, state.lang)
+            : preview.kind === 'loading'
+              ? t.loading
+              : preview.kind === 'none'
+                ? t.noMessagesYet
+                : '',
     );
+    showBlockBadge(p.city, conv, state.lang);
     p.last.className = `session__last ${conv.typing ? 'session__last--typing' : ''}`;
     if (conv.unread > 0) {
       setText(p.badge, String(conv.unread));
