@@ -8,7 +8,7 @@ import type { Backoff } from './backoff.js';
 
 /**
  * - `renew-token`: 4401 or HTTP 401: get a fresh token, then reconnect
- * - `forbidden`: HTTP 403: retrying cannot help
+ * - `forbidden`: HTTP 403 or 4403 (the session was banned): retrying cannot help
  * - `erased`: 1000 from the server: the session was erased; its token is dead
  * - `going-away`: 1001: the server restarts; come back soon
  * - `policy`: 1008 or HTTP 429: back off long
@@ -20,7 +20,7 @@ export type CloseAction = 'renew-token' | 'forbidden' | 'erased' | 'going-away' 
 export function closeAction(code: number, error: string | undefined): CloseAction {
   const httpStatus = /\b(\d{3})\b/.exec(error ?? '')?.[1];
   if (code === CloseCode.TokenExpired || httpStatus === '401') return 'renew-token';
-  if (httpStatus === '403') return 'forbidden';
+  if (httpStatus === '403' || code === CloseCode.Banned) return 'forbidden';
   if (code === CloseCode.Normal) return 'erased';
   if (code === CloseCode.GoingAway) return 'going-away';
   if (code === CloseCode.PolicyViolation || httpStatus === '429') return 'policy';

@@ -207,6 +207,28 @@ describe('the listener widget', () => {
     await context.close();
   });
 
+  test('a banned listener is told so and the widget does not reconnect', async () => {
+    const { page, context, errors } = await openPage(browser, `${chat.baseUrl}/`);
+    await page.fill('#name', 'Diblokir');
+    await page.click('form.start-form button[type=submit]');
+    await page.waitForSelector('.status[data-state=open]', { timeout: WAIT });
+    const token = await loginAdmin(chat);
+    const sessions = await json(`${chat.baseUrl}/livechat/admin/sessions?includeEmpty=true`, { token });
+    const sessionId = sessions.body.sessions.find((s: { name: string }) => s.name === 'Diblokir').sessionId;
+    const ban = await json(`${chat.baseUrl}/livechat/admin/sessions/${sessionId}/block`, {
+      token,
+      body: { mode: 'ban', reason: 'spam' },
+    });
+    assert.equal(ban.status, 200);
+    await page.waitForSelector('.ended >> text=/blokir/i', { timeout: WAIT });
+    let upgrades = 0;
+    page.on('websocket', () => (upgrades += 1));
+    await page.waitForTimeout(1500);
+    assert.equal(upgrades, 0, 'no reconnect after 4403');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('the dark theme follows the system setting, without serious axe findings', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 700 }, colorScheme: 'dark' });
     const page = await context.newPage();

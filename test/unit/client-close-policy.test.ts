@@ -11,6 +11,7 @@ describe('client close policy', () => {
     assert.equal(closeAction(1006, undefined), 'backoff');
     assert.equal(closeAction(1011, undefined), 'backoff');
     assert.equal(closeAction(1000, undefined), 'erased', 'the server closes with 1000 only for an erased session');
+    assert.equal(closeAction(4403, undefined), 'forbidden', 'a banned session does not reconnect');
   });
 
   test('the HTTP status of a refused upgrade, where the socket reports it, decides too', () => {

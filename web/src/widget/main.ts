@@ -72,6 +72,8 @@ let unseen = 0;
 /** When sending is allowed again after a rate limit (epoch ms), for the countdown. */
 let rateLimitedUntil = 0;
 let confirmingEnd = false;
+/** The server's words when a broadcaster banned this session (`error:banned`, then close 4403). */
+let bannedMessage: string | undefined;
 const chime = new Chime();
 /** What the start form holds between renders. */
 const draft: StartDraft = { name: '', city: '', error: '' };
@@ -236,6 +238,9 @@ function openChat(): void {
   });
   c.on('request:update', (u) => c === client && requestMode.onUpdate(u, list));
   c.on('announcement', (a) => c === client && announcements.show(a));
+  c.on('error:banned', (e) => {
+    if (c === client) bannedMessage = e.message;
+  });
   typing = c.typing();
   view = 'chat';
   render();
@@ -272,6 +277,7 @@ async function finishChat(erase: boolean): Promise<void> {
 }
 
 function endChat(): void {
+  bannedMessage = undefined;
   const c = client;
   client = undefined;
   c?.close();
@@ -455,7 +461,7 @@ function renderChat(): HTMLElement {
   if (state === 'expired' || state === 'closed') {
     const again = el('button', { className: 'primary', text: t.startAgain, attrs: { type: 'button' } });
     again.addEventListener('click', endChat);
-    const ended = el('div', { className: 'ended' }, el('p', { text: t.sessionExpired }), again);
+    const ended = el('div', { className: 'ended' }, el('p', { text: bannedMessage ?? t.sessionExpired }), again);
     section.append(chatHeader, statusBar.element, log, ended);
     renderStatus();
     renderMessages();
