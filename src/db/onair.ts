@@ -54,8 +54,15 @@ export class KyselyOnAirRepository implements OnAirRepository {
     if (id === undefined) return { ok: false, reason: 'not_found' };
     return this.db.transaction().execute(async (trx): Promise<OnAirChange> => {
       await lockLiveShow(trx, this.dialect, 'onair');
-      const message = await trx.selectFrom('messages').select('direction').where('id', '=', id).executeTakeFirst();
-      if (message === undefined) return { ok: false, reason: 'not_found' };
+      const message = await trx
+        .selectFrom('messages')
+        .select(['direction', 'hidden_reason'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      // A hidden message can leave the queue but not join it (nor go on air).
+      if (message === undefined || (message.hidden_reason !== null && state !== 'removed')) {
+        return { ok: false, reason: 'not_found' };
+      }
       if (message.direction !== 'listener') return { ok: false, reason: 'not_listener' };
       const now = Date.now();
       if (state === 'removed') {

@@ -87,6 +87,20 @@ for (const { dialect, broker } of matrix()) {
       assert.equal(states(listed).filter((s) => s === 'on_air').length, 1);
     });
 
+    test('a hidden message leaves the queue and cannot join it again until shown', async () => {
+      const m2 = messages[1]!;
+      assert.equal((await set(m2, 'queued')).status, 200);
+      const hide = await json(`${server.baseUrl}/livechat/admin/messages/${m2}/hide`, { token, method: 'POST' });
+      assert.equal(hide.status, 200);
+      const update = await dashboard.next('onair:update', 5000, (d) => !ids(d as unknown as Queue).includes(m2));
+      assert.ok(!ids(update as unknown as Queue).includes(m2), 'hiding takes it off the queue for every broadcaster');
+      assert.equal((await set(m2, 'queued')).status, 404, 'a hidden message cannot be queued');
+      const shown = await json(`${server.baseUrl}/livechat/admin/messages/${m2}/hide`, { token, method: 'DELETE' });
+      assert.equal(shown.status, 204);
+      assert.equal((await set(m2, 'queued')).status, 200, 'shown again, it can');
+      assert.equal((await set(m2, 'removed')).status, 200);
+    });
+
     test('bad input: unknown message 404, reply 400, bad state 400, repeated ids 400, no token 401', async () => {
       assert.equal((await set('999999', 'queued')).status, 404);
       assert.equal((await set('abc', 'queued')).status, 404);

@@ -22,6 +22,7 @@ import {
   updateAccountRequestSchema,
 } from '../../protocol/events.js';
 import { adminOf, requireAdmin, requireManager, tokenOf } from '../admin-auth.js';
+import type { OnAirDesk } from '../../show/onair-desk.js';
 import { validate } from '../validate.js';
 
 export interface ModerationRouteDeps {
@@ -30,6 +31,8 @@ export interface ModerationRouteDeps {
   moderation: ModerationState;
   hub: Hub;
   logger: Logger;
+  /** A hidden message leaves the on-air queue (and every screen showing it). */
+  onairDesk?: Pick<OnAirDesk, 'setState'>;
 }
 
 export function moderationRoutes(deps: ModerationRouteDeps): Router {
@@ -120,6 +123,14 @@ export function moderationRoutes(deps: ModerationRouteDeps): Router {
       : undefined;
     if (!message) throw new HttpError('not_found', 'Pesan tidak ditemukan.');
     await audit(res, hidden ? 'message.hide' : 'message.unhide', message.messageId, { sessionId: message.sessionId });
+    if (hidden && message.direction === 'listener') {
+      await deps.onairDesk?.setState(message.messageId, 'removed', adminOf(res).displayName).catch((error: unknown) => {
+        logger.warn(
+          { err: error, messageId: message.messageId },
+          'taking a hidden message off the on-air queue failed',
+        );
+      });
+    }
     await tell(
       hub.toBroadcasters('message:hidden', {
         messageId: message.messageId,
