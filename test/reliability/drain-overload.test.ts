@@ -24,7 +24,7 @@ const SHUTDOWN_TIMEOUT_MS = 3000;
  * all its time parsing frames (an unbounded flood is the frame budget's
  * concern, not the drain's).
  */
-const WINDOW = 400;
+const WINDOW = 200;
 
 async function storedClientMessageIds(dialect: string, databaseUrl: string): Promise<string[]> {
   if (dialect === 'postgres') return (await readRows(databaseUrl)).flatMap((r) => r.clientMessageId ?? []);

@@ -68,8 +68,8 @@ export function moderation(dialect: DialectKind): Migration {
         .addColumn('detail', 'text')
         .execute();
 
-      // Serves retention: WHERE created_at < cutoff.
-      await db.schema.createIndex('messages_created_idx').on('messages').column('created_at').execute();
+      // Retention (WHERE created_at < cutoff) uses messages_created_at_idx (created_at, id) of 0005:
+      // one index fewer to keep up on every message insert.
       await db.schema.createIndex('audit_log_at_idx').on('audit_log').column('at').execute();
     },
   };
