@@ -79,9 +79,32 @@ describe('the listener widget', () => {
     station?.server.close();
   });
 
-  test('embedded on another origin: the host page keeps the session across a reload; Escape closes', async () => {
+  test('embedded on another origin, storage denied in the frame: the host page keeps the session across a reload; Escape closes', async () => {
     const { page, errors } = await openPage(browser, `http://localhost:${station.port}/`);
+    // As browsers that block third-party storage do: in any frame, touching storage throws.
+    await page.context().addInitScript(() => {
+      if (window === window.top) return;
+      for (const name of ['localStorage', 'sessionStorage']) {
+        Object.defineProperty(window, name, {
+          get() {
+            throw new DOMException('Access is denied for this document.', 'SecurityError');
+          },
+        });
+      }
+    });
+    await page.reload();
     let frame = await openEmbedded(page);
+    assert.equal(
+      await frame.evaluate(() => {
+        try {
+          return String(window.localStorage.length);
+        } catch {
+          return 'denied';
+        }
+      }),
+      'denied',
+      'the frame has no storage of its own',
+    );
     assert.equal(await frame.getAttribute('body', 'data-storage'), 'host', 'the host page keeps the session');
     await frame.fill('#name', 'Tamu Jauh');
     await frame.click('form.start-form button[type=submit]');

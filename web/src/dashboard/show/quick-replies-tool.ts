@@ -98,7 +98,7 @@ export class QuickRepliesTool {
             dataset: { action: 'edit', id: reply.id },
           }),
           el('button', {
-            className: 'link-button danger',
+            className: 'link-button link-danger',
             text: t.remove,
             attrs: { type: 'button', 'aria-label': `${t.remove} /${reply.shortcut}` },
             dataset: { action: 'remove', id: reply.id },
