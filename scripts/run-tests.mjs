@@ -40,19 +40,30 @@ if (notReady) {
 }
 // The soft limit up to 65535 (or the hard limit, when that is lower), for the test process only.
 const raiseFileLimit = 'ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"';
-const result = spawnSync(
-  'sh',
-  [
-    '-c',
-    raiseFileLimit,
-    process.execPath,
-    '--import',
-    'tsx',
-    '--test',
-    '--test-concurrency=1',
-    '--test-timeout=120000',
-    ...files,
-  ],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
-);
-process.exit(result.status ?? 1);
+/** Runs test files in one `node --test`, `concurrency` files at a time; its exit status. */
+function run(testFiles, concurrency) {
+  const result = spawnSync(
+    'sh',
+    [
+      '-c',
+      raiseFileLimit,
+      process.execPath,
+      '--import',
+      'tsx',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-timeout=120000',
+      ...testFiles,
+    ],
+    { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  );
+  return result.status ?? 1;
+}
+// Unit tests share nothing (no fixed port, no shared database), so they run two files at a
+// time; the other suites time real servers, processes and browsers and run one file at a time.
+const unitFiles = files.filter((f) => f.startsWith(join(root, 'unit')));
+const otherFiles = files.filter((f) => !unitFiles.includes(f));
+const statuses = [];
+if (unitFiles.length) statuses.push(run(unitFiles, 2));
+if (otherFiles.length) statuses.push(run(otherFiles, 1));
+process.exit(statuses.find((s) => s !== 0) ?? 0);
