@@ -164,8 +164,16 @@ describe('widget and dashboard in Chromium', () => {
     await screenshot(dashboard.page, 'dashboard-reconnecting');
 
     await server.restart();
+    const back = Date.now();
+    // The widget's page becomes visible again: it reconnects at once, whatever its backoff.
+    await widget.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await widget.page.waitForSelector('.status[data-state=open]', { timeout: RECOVER });
+    const widgetMs = Date.now() - back;
+    // The dashboard waits out its backoff: full jitter, capped at 8 s.
     await dashboard.page.waitForSelector('.status[data-state=open]', { timeout: RECOVER });
+    const dashboardMs = Date.now() - back;
+    assert.ok(widgetMs < 3000, `the visible page reconnected at once (${widgetMs} ms after the server was back)`);
+    assert.ok(dashboardMs < 10_000, `the backoff is capped (${dashboardMs} ms after the server was back)`);
 
     await waitForText(dashboard.page, '.conversation-pane .msg--in .msg__text', 'Pesan waktu server mati', RECOVER);
     await waitForText(widget.page, '.msg--in .msg__text', 'Balasan waktu server mati', RECOVER);

@@ -15,7 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { TestSocket, adminUrl, json, loginAdmin } from '../helpers/clients.js';
 import { freePort } from '../helpers/ports.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { TEST_JWT_SECRET, startTestServer, type TestServer } from '../helpers/server.js';
+import { TokenService } from '../../src/auth/tokens.js';
 import { PAGE_WAIT_MS as WAIT, buildWebAssets, launchBrowser, openPage, repoRoot, screenshot } from './browser.js';
 
 async function stationSite(chatOrigin: string): Promise<{ server: Server; port: number }> {
@@ -227,6 +228,43 @@ describe('the listener widget', () => {
     await hide(false);
     await page.waitForFunction(() => !document.title.startsWith('('), undefined, { timeout: WAIT });
     await admin.close();
+    await context.close();
+  });
+
+  test('an expired session goes on in a new session linked to it, under the same name', async () => {
+    const created = await json(`${chat.baseUrl}/livechat/session`, { body: { name: 'Lama', city: 'Solo' } });
+    assert.equal(created.status, 201);
+    const oldSessionId = created.body.sessionId as string;
+    // A token of that session which expired an hour ago, as a widget left open would hold.
+    const past = new TokenService(TEST_JWT_SECRET, { now: () => Date.now() - 3_600_000 });
+    const expired = await past.signListener({ sessionId: oldSessionId, name: 'Lama', city: 'Solo' }, 60);
+    const saved = {
+      sessionId: oldSessionId,
+      sessionToken: expired.token,
+      expiresAt: expired.expiresAt.toISOString(),
+      name: 'Lama',
+      city: 'Solo',
+      items: [],
+    };
+    const { page, context, errors } = await openPage(browser, `${chat.baseUrl}/`);
+    await page.evaluate(
+      (value) => localStorage.setItem('suara-pendengar:widget:session.v1', value),
+      JSON.stringify(saved),
+    );
+    await page.reload();
+    await page.waitForSelector('.status[data-state=open]', { timeout: WAIT });
+    await page.fill('.composer__input', 'Saya kembali');
+    await page.press('.composer__input', 'Enter');
+    await page.waitForSelector('.msg--out[data-status=sent] >> text=Saya kembali', { timeout: WAIT });
+    const listed = await json(`${chat.baseUrl}/livechat/admin/sessions?includeEmpty=true`, {
+      token: await loginAdmin(chat),
+    });
+    const linked = listed.body.sessions.filter(
+      (s: { previousSessionId: string | null }) => s.previousSessionId === oldSessionId,
+    );
+    assert.equal(linked.length, 1, 'one new session, linked to the expired one');
+    assert.equal(linked[0].name, 'Lama');
+    assert.deepEqual(errors, []);
     await context.close();
   });
 
