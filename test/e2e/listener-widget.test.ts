@@ -186,8 +186,19 @@ describe('the listener widget', () => {
     await a.context.close();
   });
 
-  test('a reply while scrolled up shows a hint; a hidden tab counts replies in its title', async () => {
+  test('a reply while scrolled up shows a hint; a hidden tab counts replies in its title and chimes', async () => {
     const { page, context } = await openPage(browser, `${chat.baseUrl}/`, { width: 390, height: 600 });
+    // Counts the chime's tones (Web Audio oscillators started by the page).
+    await context.addInitScript(() => {
+      const counted = window as unknown as { tones: number };
+      counted.tones = 0;
+      const start = OscillatorNode.prototype.start;
+      OscillatorNode.prototype.start = function (this: OscillatorNode, ...args: Parameters<typeof start>) {
+        counted.tones += 1;
+        return start.apply(this, args);
+      };
+    });
+    await page.reload();
     await page.fill('#name', 'Gulir');
     await page.click('form.start-form button[type=submit]');
     await page.waitForSelector('.status[data-state=open]', { timeout: WAIT });
@@ -225,6 +236,9 @@ describe('the listener widget', () => {
     await hide(true);
     admin.send('message:reply', { sessionId, text: 'Saat tab tersembunyi' });
     await page.waitForFunction(() => document.title.startsWith('(1) Balasan baru'), undefined, { timeout: WAIT });
+    await page.waitForFunction(() => (window as unknown as { tones: number }).tones >= 2, undefined, {
+      timeout: WAIT,
+    });
     await hide(false);
     await page.waitForFunction(() => !document.title.startsWith('('), undefined, { timeout: WAIT });
     await admin.close();
