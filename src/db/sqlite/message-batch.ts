@@ -17,23 +17,25 @@ import { adminIdColumn, firstCopyGone, touchesSession, type MessageWriteOutcome 
 import { bindParameters, type CompiledStatement, type Slot } from '../prepared-query.js';
 import type { NewMessage } from '../types.js';
 
+/** The bound values of the message insert, by name. */
+export type InsertParam =
+  | 'sessionId'
+  | 'direction'
+  | 'senderKey'
+  | 'from'
+  | 'adminId'
+  | 'clientMessageId'
+  | 'text'
+  | 'now'
+  | 'hiddenReason'
+  | 'requestTitle'
+  | 'requestArtist'
+  | 'requestKey';
+
 /** The message path's statements, as compiled by Kysely for SQLite. */
 export interface MessageBatchStatements {
   previousBroadcaster: CompiledStatement<'sessionId'>;
-  insert: CompiledStatement<
-    | 'sessionId'
-    | 'direction'
-    | 'senderKey'
-    | 'from'
-    | 'adminId'
-    | 'clientMessageId'
-    | 'text'
-    | 'now'
-    | 'hiddenReason'
-    | 'requestTitle'
-    | 'requestArtist'
-    | 'requestKey'
-  >;
+  insert: CompiledStatement<InsertParam>;
   touchSession: CompiledStatement<'sessionId' | 'now'>;
   firstCopy: CompiledStatement<'senderKey' | 'clientMessageId'>;
   sessionExists: CompiledStatement<'sessionId'>;

@@ -17,7 +17,7 @@ import { messageColumns, type DatabaseSchema } from '../schema.js';
 import type { NewMessage } from '../types.js';
 import type { SqliteOptions } from './dialect.js';
 import type { MessageWriteOutcome } from '../message-write.js';
-import { MessageBatchWriter, type MessageBatchStatements } from './message-batch.js';
+import { MessageBatchWriter, type InsertParam, type MessageBatchStatements } from './message-batch.js';
 
 export type WriterRequest = { type: 'write'; id: number; messages: readonly NewMessage[] } | { type: 'close' };
 export type WriterReply =
@@ -36,45 +36,26 @@ export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): Messa
         .orderBy('id', 'desc')
         .limit(1),
     ),
-    insert: compileStatement(
-      db,
-      (
-        db,
-        param: (
-          name:
-            | 'sessionId'
-            | 'direction'
-            | 'senderKey'
-            | 'from'
-            | 'adminId'
-            | 'clientMessageId'
-            | 'text'
-            | 'now'
-            | 'hiddenReason'
-            | 'requestTitle'
-            | 'requestArtist'
-            | 'requestKey',
-        ) => never,
-      ) =>
-        db
-          .insertInto('messages')
-          .values({
-            session_id: param('sessionId'),
-            direction: param('direction'),
-            sender_key: param('senderKey'),
-            sender_name: param('from'),
-            admin_id: param('adminId'),
-            client_message_id: param('clientMessageId'),
-            text: param('text'),
-            created_at: param('now'),
-            hidden_reason: param('hiddenReason'),
-            request_title: param('requestTitle'),
-            request_artist: param('requestArtist'),
-            request_key: param('requestKey'),
-          })
-          .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
-          // The rest of the row is the message as given (see MessageWriteOutcome).
-          .returning('id'),
+    insert: compileStatement(db, (db, param: (name: InsertParam) => never) =>
+      db
+        .insertInto('messages')
+        .values({
+          session_id: param('sessionId'),
+          direction: param('direction'),
+          sender_key: param('senderKey'),
+          sender_name: param('from'),
+          admin_id: param('adminId'),
+          client_message_id: param('clientMessageId'),
+          text: param('text'),
+          created_at: param('now'),
+          hidden_reason: param('hiddenReason'),
+          request_title: param('requestTitle'),
+          request_artist: param('requestArtist'),
+          request_key: param('requestKey'),
+        })
+        .onConflict((oc) => oc.columns(['sender_key', 'client_message_id']).doNothing())
+        // The rest of the row is the message as given (see MessageWriteOutcome).
+        .returning('id'),
     ),
     touchSession: compileStatement(db, (db, param: (name: 'sessionId' | 'now') => never) =>
       db
