@@ -22,6 +22,8 @@ export class KyselyMessageSearch implements MessageSearch {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly dialect: 'sqlite' | 'postgres',
+    /** SQLite: brings the full-text index up to the newest message (it is kept up to date in chunks). */
+    private readonly catchUpIndex: () => Promise<void>,
   ) {}
 
   async search(words: readonly string[], limit: number): Promise<StoredMessage[]> {
@@ -38,6 +40,7 @@ export class KyselyMessageSearch implements MessageSearch {
         .execute();
       return rows.map(toStored);
     }
+    await this.catchUpIndex();
     const rows = await this.db
       .selectFrom('messages_fts')
       .innerJoin('messages', 'messages.id', 'messages_fts.rowid')

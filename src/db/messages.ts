@@ -73,6 +73,16 @@ export class KyselyMessageRepository implements MessageRepository {
     );
   }
 
+  /** Starts the SQLite message writer's thread ahead of the first message. */
+  warmUp(): void {
+    this.sqliteWriter?.warmUp();
+  }
+
+  /** SQLite: brings the full-text index up to the newest message (PostgreSQL's index is always current). */
+  catchUpSearchIndex(): Promise<void> {
+    return this.sqliteWriter?.catchUpSearchIndex() ?? Promise.resolve();
+  }
+
   /** Stops the SQLite message writer; call once no insert is in progress. */
   close(): Promise<void> {
     return this.sqliteWriter?.close() ?? Promise.resolve();

@@ -137,7 +137,7 @@ export class KyselyStore implements Store {
       create: (announcement) => run(() => announcements.create(announcement)),
       latestSince: (since) => run(() => announcements.latestSince(since)),
     };
-    const search = new KyselyMessageSearch(db, dialect);
+    const search = new KyselyMessageSearch(db, dialect, () => messages.catchUpSearchIndex());
     this.search = {
       search: (words, limit) => run(() => search.search(words, limit)),
       exportPage: (range, after, limit) => run(() => search.exportPage(range, after, limit)),
@@ -174,6 +174,8 @@ export class KyselyStore implements Store {
         const what = failed === undefined ? 'database migration failed' : `database migration ${failed} failed`;
         throw new Error(`${what}: ${describe(error)}`, { cause: error });
       }
+      // Ready for messages: the writer's start-up is not left to the first one.
+      this.#messages.warmUp();
     });
   }
 

@@ -10,6 +10,7 @@ import { sessionLinks } from './0003-session-links.js';
 import { moderation } from './0004-moderation.js';
 import { showTools } from './0005-show-tools.js';
 import { liveShow } from './0006-live-show.js';
+import { deferredSearchIndex } from './0007-deferred-search-index.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -23,6 +24,7 @@ export function migrationProvider(dialect: DialectKind): MigrationProvider {
         '0004-moderation': moderation(dialect),
         '0005-show-tools': showTools(dialect),
         '0006-live-show': liveShow(dialect),
+        '0007-deferred-search-index': deferredSearchIndex(dialect),
       };
     },
   };

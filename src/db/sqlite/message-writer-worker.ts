@@ -10,7 +10,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteHandle, type SqliteOptions } from './dialect.js';
 import { MessageBatchWriter, type MessageBatchStatements } from './message-batch.js';
 import type { WriterReply, WriterRequest } from './message-writer.js';
+import { SearchIndexer } from './search-index.js';
 import { WalSync } from './wal-sync.js';
+
+/** While messages come, the search index is brought up to date this often, between batches. */
+const SEARCH_INDEX_INTERVAL_MS = 1000;
 
 const { options, statements } = workerData as { options: SqliteOptions; statements: MessageBatchStatements };
 const port = parentPort!;
@@ -18,6 +22,23 @@ const walSync = options.synchronous === 'FULL' ? new WalSync(`${options.path}-wa
 // The commits themselves skip the sync that walSync does for them.
 const database = openSqliteHandle(walSync ? { ...options, synchronous: 'NORMAL' } : options);
 const writer = new MessageBatchWriter(database, statements);
+const indexer = new SearchIndexer(database);
+let lastIndexedAt = Date.now();
+let indexing = false;
+
+/** One chunk of the search index per turn of this thread's loop, so batches that arrive meanwhile go first. */
+function indexInTurns(): void {
+  try {
+    if (indexer.step() > 0) {
+      setImmediate(indexInTurns);
+      return;
+    }
+  } catch {
+    // Left for the next turn or the next search (which reports its own error).
+  }
+  indexing = false;
+  lastIndexedAt = Date.now();
+}
 
 /** The reply for a batch that failed: the error's message (after `context`, if given) and SQLite's or the OS's code. */
 function failed(id: number, error: unknown, context = ''): WriterReply {
@@ -35,12 +56,26 @@ port.on('message', (request: WriterRequest) => {
     port.close();
     return;
   }
+  if (request.type === 'index') {
+    try {
+      indexer.catchUp();
+      port.postMessage({ id: request.id, outcomes: [] } satisfies WriterReply);
+    } catch (error) {
+      port.postMessage(failed(request.id, error, 'updating the search index failed: '));
+    }
+    return;
+  }
   let reply: WriterReply;
+  const now = Date.now();
   try {
-    reply = { id: request.id, outcomes: writer.write(request.messages, Date.now()) };
+    reply = { id: request.id, outcomes: writer.write(request.messages, now) };
   } catch (error) {
     port.postMessage(failed(request.id, error));
     return;
+  }
+  if (!indexing && now - lastIndexedAt >= SEARCH_INDEX_INTERVAL_MS) {
+    indexing = true;
+    setImmediate(indexInTurns);
   }
   if (walSync === undefined) {
     port.postMessage(reply);

@@ -18,8 +18,13 @@ import type { NewMessage } from '../types.js';
 import type { SqliteOptions } from './dialect.js';
 import type { MessageWriteOutcome } from '../message-write.js';
 import { MessageBatchWriter, type InsertParam, type MessageBatchStatements } from './message-batch.js';
+import { SearchIndexer } from './search-index.js';
 
-export type WriterRequest = { type: 'write'; id: number; messages: readonly NewMessage[] } | { type: 'close' };
+export type WriterRequest =
+  | { type: 'write'; id: number; messages: readonly NewMessage[] }
+  /** Bring the search index up to the newest message (answered with no outcomes). */
+  | { type: 'index'; id: number }
+  | { type: 'close' };
 export type WriterReply =
   | { id: number; outcomes: MessageWriteOutcome[] }
   | { id: number; error: { message: string; code: string | undefined } };
@@ -101,6 +106,7 @@ interface WriterThread {
 export class SqliteMessageWriter {
   private thread: WriterThread | undefined;
   private inline: MessageBatchWriter | undefined;
+  private inlineIndexer: SearchIndexer | undefined;
   private nextId = 1;
 
   constructor(
@@ -118,13 +124,38 @@ export class SqliteMessageWriter {
         return this.inline.write(messages, Date.now());
       });
     }
+    return this.request((id) => ({ type: 'write', id, messages }));
+  }
+
+  /**
+   * Brings the full-text index up to the newest stored message (see
+   * ./search-index.ts): on the writer's thread, which also does it once a
+   * second while messages come, so little is left to do here.
+   */
+  async catchUpSearchIndex(): Promise<void> {
+    if (this.options.path === ':memory:') {
+      await this.onKyselyConnection(() => {
+        this.inlineIndexer ??= new SearchIndexer(this.handle);
+        this.inlineIndexer.catchUp();
+      });
+      return;
+    }
+    await this.request((id) => ({ type: 'index', id }));
+  }
+
+  /** Starts the writer's thread now rather than with the first message (its start-up is not on a message's path). */
+  warmUp(): void {
+    if (this.options.path !== ':memory:') this.thread ??= this.start();
+  }
+
+  private request(build: (id: number) => WriterRequest): Promise<MessageWriteOutcome[]> {
     const { worker, pending } = this.thread ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      // The thread keeps the process alive only while a write is pending.
+      // The thread keeps the process alive only while a request is pending.
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'write', id, messages } satisfies WriterRequest);
+      worker.postMessage(build(id));
     });
   }
 
@@ -154,6 +185,7 @@ export class SqliteMessageWriter {
           },
         )
       : new Worker(entry, { workerData });
+    worker.unref(); // until a request is pending
     const thread: WriterThread = { worker, pending: new Map() };
     const { pending } = thread;
     worker.on('message', (reply: WriterReply) => {
