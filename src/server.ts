@@ -21,6 +21,7 @@ import { ShowStats, startStatsPush } from './show/show-stats.js';
 import { createMetrics, observeBrokerTelemetry, type Metrics } from './metrics.js';
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
+import { SessionExpiries } from './ws/session-expiries.js';
 import { ListenerEndpoint } from './ws/listener-endpoint.js';
 import { ModerationEnforcer } from './moderation/enforcer.js';
 import { scheduleRetention } from './moderation/retention.js';
@@ -125,6 +126,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     listenerFrameBudget: config.rateLimit.listenerFrames,
     typingThrottleMs: config.typingThrottleMs,
     accountCheckIntervalMs: config.heartbeatIntervalMs,
+    expiries: new SessionExpiries(store),
     lateAnnouncement: () => announcements.forLateJoiner(),
   };
   const listeners = new ListenerEndpoint(endpointDeps);

@@ -11,7 +11,6 @@ import { ConversationFocus } from './conversation-focus.js';
 import { parseFrame } from './frames.js';
 import type { EndpointDeps } from './listener-endpoint.js';
 import { abuseGuard, sendInvalidPayload } from './refusals.js';
-import { SessionExpiries } from './session-expiries.js';
 import { TypingThrottle } from './throttles.js';
 
 /** How many known session ids to remember for typing checks. */
@@ -20,11 +19,9 @@ const KNOWN_SESSIONS_CACHE = 10_000;
 export class BroadcasterEndpoint {
   private readonly knownSessions = new Map<string, true>();
   private readonly focus: ConversationFocus;
-  private readonly expiries: SessionExpiries;
 
   constructor(private readonly deps: EndpointDeps) {
     this.focus = new ConversationFocus(deps.hub);
-    this.expiries = new SessionExpiries(deps.store);
   }
 
   open(connection: BroadcasterConnection, role: AdminRole): void {
@@ -98,7 +95,7 @@ export class BroadcasterEndpoint {
         if (!connection.isOpen) return; // closed meanwhile: its focus is already cleared
         return this.focus.set(connection, sessionId);
       }
-      const expiresAt = this.expiries.expiresAt(frame.data.sessionId);
+      const expiresAt = this.deps.expiries.expiresAt(frame.data.sessionId);
       const expiry = typeof expiresAt === 'number' || expiresAt === undefined ? expiresAt : await expiresAt;
       if (expiry !== undefined && expiry <= Date.now()) return this.refuseEnded(connection, frame.data);
       guard(await chat.replyFromBroadcaster(sender, frame.data, connection));

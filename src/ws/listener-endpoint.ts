@@ -15,6 +15,7 @@ import type { Subscriber } from '../hub/subscriber.js';
 import { ListenerConnection, type AnyConnection } from './connection.js';
 import { parseFrame } from './frames.js';
 import type { ListenerPrincipal } from './handshake.js';
+import type { SessionExpiries } from './session-expiries.js';
 import { abuseGuard, sendInvalidPayload } from './refusals.js';
 import { TypingThrottle, WindowCounter } from './throttles.js';
 
@@ -33,6 +34,8 @@ export interface EndpointDeps {
   typingThrottleMs: number;
   /** How often an open broadcaster connection checks that its account still exists. */
   accountCheckIntervalMs: number;
+  /** Each session's expiry, learnt from listeners' tokens as they connect, for the checks on replies. */
+  expiries: SessionExpiries;
   /** The newest announcement for a listener that just connected (after its greeting and replay). */
   lateAnnouncement?: (() => ListenerServerEvents['announcement'] | undefined) | undefined;
 }
@@ -52,6 +55,8 @@ export class ListenerEndpoint {
 
   /** Sends `connection:success`, then the replay, then releases live deliveries. */
   open(connection: ListenerConnection, principal: ListenerPrincipal): Promise<void> {
+    // The token expires with its session: a reply into it needs no database read to check that.
+    this.deps.expiries.remember(principal.sessionId, principal.expiresAt.getTime());
     connection.onGap = (gapped, publication) => {
       this.deps.logger.warn(
         {

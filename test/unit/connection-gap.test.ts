@@ -14,6 +14,8 @@ import { toReceive } from '../../src/chat/chat-service.js';
 import { BroadcasterConnection, ListenerConnection, type ConnectionOptions } from '../../src/ws/connection.js';
 import type { ListenerPrincipal } from '../../src/ws/handshake.js';
 import { ListenerEndpoint, type EndpointDeps } from '../../src/ws/listener-endpoint.js';
+import { SessionExpiries } from '../../src/ws/session-expiries.js';
+import type { Store } from '../../src/db/types.js';
 
 /** Just enough of a `ws` WebSocket: records what is sent. */
 class FakeSocket {
@@ -241,7 +243,11 @@ class FakeStore {
 }
 
 function endpoint(store: FakeStore): ListenerEndpoint {
-  return new ListenerEndpoint({ store: store.store, logger: pino({ level: 'silent' }) } as unknown as EndpointDeps);
+  return new ListenerEndpoint({
+    store: store.store,
+    logger: pino({ level: 'silent' }),
+    expiries: new SessionExpiries(store.store as unknown as Store),
+  } as unknown as EndpointDeps);
 }
 
 const principal = (lastMessageId?: string): ListenerPrincipal =>
