@@ -150,14 +150,25 @@ export interface TokenServiceOptions {
 }
 
 export class TokenService {
-  readonly #key: Uint8Array;
+  /**
+   * The HMAC key, imported once: given the secret's bytes, jose would import
+   * them into a new key for every token it signs or verifies (a connection
+   * storm's largest cost after the handshake itself).
+   */
+  readonly #key: Promise<CryptoKey>;
   readonly #now: () => number;
 
   constructor(secret: string, options: TokenServiceOptions = {}) {
     if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
       throw new RangeError(`token secret must be at least ${MIN_SECRET_BYTES} bytes`);
     }
-    this.#key = new TextEncoder().encode(secret);
+    this.#key = crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
     this.#now = options.now ?? Date.now;
   }
 
@@ -205,7 +216,7 @@ export class TokenService {
       .setSubject(subject)
       .setIssuedAt(issuedAt)
       .setExpirationTime(expiresAt)
-      .sign(this.#key);
+      .sign(await this.#key);
     return { token, expiresAt: new Date(expiresAt * 1000) };
   }
 
@@ -237,7 +248,7 @@ export class TokenService {
 
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.#key, {
+      ({ payload } = await jwtVerify(token, await this.#key, {
         algorithms: [ALGORITHM],
         issuer: TOKEN_ISSUER,
         // Both audiences pass here so that a valid token of the other kind can
