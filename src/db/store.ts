@@ -72,7 +72,10 @@ export class KyselyStore implements Store {
   ) {
     const db = new Kysely<DatabaseSchema>({ dialect: kyselyDialect });
     this.#db = db;
-    const run = this.#calls.run.bind(this.#calls);
+    // On SQLite with FULL, a call that committed is answered once the WAL is on disk (see ./sqlite/dialect.ts).
+    const durable = kyselyDialect instanceof LiveChatSqliteDialect ? kyselyDialect : undefined;
+    const run = <T>(call: () => Promise<T>): Promise<T> =>
+      this.#calls.run(durable === undefined ? call : () => durable.durableAfter(call));
 
     const sessions = new KyselySessionRepository(db, dialect);
     this.sessions = {
@@ -88,7 +91,8 @@ export class KyselyStore implements Store {
     );
     this.#messages = messages;
     this.messages = {
-      insert: (message, options) => run(() => messages.insert(message, options)),
+      // A file's messages are committed and synced on the writer's thread, never on this handle.
+      insert: (message, options) => this.#calls.run(() => messages.insert(message, options)),
       listAfter: (sessionId, options) => run(() => messages.listAfter(sessionId, options)),
       latestId: (sessionId, direction) => run(() => messages.latestId(sessionId, direction)),
       findByClientId: (senderKey, clientMessageId) => run(() => messages.findByClientId(senderKey, clientMessageId)),
