@@ -26,6 +26,11 @@ export interface ListenerPrincipal {
   deviceId: string | null;
   /** Raw `lastMessageId` query value, validated by the endpoint. */
   lastMessageId: string | undefined;
+  /**
+   * Whether the session had a message stored when the handshake read it (its `lastMessageAt`,
+   * which every stored reply sets): a new session's first connection needs no read for its start.
+   */
+  hadMessages: boolean;
 }
 
 export interface BroadcasterPrincipal {
@@ -82,6 +87,7 @@ export async function checkHandshake(req: IncomingMessage, deps: HandshakeDeps):
           expiresAt: result.claims.expiresAt,
           deviceId: session.deviceId,
           lastMessageId: url.searchParams.get('lastMessageId') ?? undefined,
+          hadMessages: session.lastMessageAt !== null,
         },
       };
     }

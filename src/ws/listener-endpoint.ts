@@ -86,6 +86,11 @@ export class ListenerEndpoint {
     });
     if (principal.lastMessageId === undefined) {
       // No replay asked for; remember where this connection starts, to recover from after an outage.
+      if (!principal.hadMessages) {
+        // No reply yet when the handshake read the session: it starts at the beginning.
+        connection.start(0n);
+        return;
+      }
       let latest: bigint | undefined;
       try {
         const id = await this.deps.store.messages.latestId(principal.sessionId, 'broadcaster');

@@ -258,9 +258,30 @@ const principal = (lastMessageId?: string): ListenerPrincipal =>
     city: 'Bandung',
     expiresAt: new Date(Date.now() + 3_600_000),
     lastMessageId,
+    hadMessages: true,
   }) as ListenerPrincipal;
 
 describe('ListenerEndpoint: recovery of a missed publication', () => {
+  test("a new session's first connection starts at 0 without reading the store; one with messages reads it", async () => {
+    const store = new FakeStore();
+    store.messages.push(7);
+    let reads = 0;
+    const latestId = store.store.messages.latestId;
+    store.store.messages.latestId = () => {
+      reads++;
+      return latestId();
+    };
+    const listeners = endpoint(store);
+    const fresh = connection().connection;
+    await listeners.open(fresh, { ...principal(), hadMessages: false });
+    assert.equal(fresh.cursor, 0n);
+    assert.equal(reads, 0);
+    const known = connection().connection;
+    await listeners.open(known, principal());
+    assert.equal(known.cursor, 7n);
+    assert.equal(reads, 1);
+  });
+
   test('a reply whose publication was lost arrives before the next one, each once, without reconnecting', async () => {
     const store = new FakeStore();
     store.messages.push(3);
