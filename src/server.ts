@@ -22,6 +22,7 @@ import { createMetrics, observeBrokerTelemetry, type Metrics } from './metrics.j
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
 import { SessionExpiries } from './ws/session-expiries.js';
+import { warmUpMessagePath } from './warm-up.js';
 import { ListenerEndpoint } from './ws/listener-endpoint.js';
 import { ModerationEnforcer } from './moderation/enforcer.js';
 import { scheduleRetention } from './moderation/retention.js';
@@ -85,6 +86,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   });
   const enforcer = new ModerationEnforcer(moderation, hub, logger);
   const wordFilter = new WordFilter(config.wordFilter);
+  warmUpMessagePath(wordFilter);
   const window = config.rateLimit.windowSeconds;
   const chat = new ChatService({
     store,
