@@ -9,8 +9,10 @@
  * omission). `sendLag` records how late the generator itself was.
  *
  * Message k is sent by listener k mod L (every listener sends evenly spaced
- * messages); reply j is sent by broadcaster j mod B to a listener picked by a
- * fixed hash of j. Ids and texts carry the phase and the index, so acks and
+ * messages; while listeners still arrive, `showstart`, by the k mod A-th of the
+ * A arrived so far); reply j is sent by broadcaster j mod B to a listener picked by a
+ * fixed hash of j. Who sent each message and whom each reply was for is kept, so
+ * an ack or a reply that reaches another listener is caught. Ids and texts carry the phase and the index, so acks and
  * deliveries are matched without any lookup table, and a reply that reaches
  * the wrong session is caught.
  */
@@ -26,6 +28,7 @@ import {
   type SetupResult,
   type ShowParams,
   type ShowResult,
+  type StormResult,
 } from '../lib/types.js';
 import { pool, postJson } from './http.js';
 import { connect, type Conn } from './wire.js';
@@ -117,6 +120,11 @@ class Phase {
   readonly replyAcked: Uint8Array;
   readonly replyDelivered: Uint8Array;
   readonly replyCopyMask: Uint8Array;
+  /** Listener index that sent message k / that reply j was addressed to (-1: not sent yet). */
+  readonly senderOf: Int32Array;
+  readonly replyTargetOf: Int32Array;
+  /** send→ack by due time (`params.bucketMs` wide), when asked for. */
+  readonly ackBuckets: Histogram[] = [];
   readonly hist = Object.fromEntries(HISTOGRAM_NAMES.map((name) => [name, createHistogram()])) as Record<
     HistogramName,
     Histogram
@@ -138,6 +146,12 @@ class Phase {
     this.replyAcked = new Uint8Array(this.totalReplies);
     this.replyDelivered = new Uint8Array(this.totalReplies);
     this.replyCopyMask = new Uint8Array(this.totalReplies);
+    this.senderOf = new Int32Array(this.totalMsgs).fill(-1);
+    this.replyTargetOf = new Int32Array(this.totalReplies).fill(-1);
+    if (params.bucketMs) {
+      const buckets = Math.ceil(totalMs / params.bucketMs);
+      for (let b = 0; b < buckets; b++) this.ackBuckets.push(createHistogram());
+    }
   }
 
   msgDue(k: number): number {
@@ -192,6 +206,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class Generator {
   private setup: GeneratorSetup | undefined;
   private listeners: ListenerState[] = [];
+  /** Listeners connected so far, in order of arrival (all of them once `connectListeners` ran). */
+  private arrived: ListenerState[] = [];
   private broadcasters: BroadcasterState[] = [];
   private phase: Phase | undefined;
   /** The show's extra traffic of the current phase (the `show` scenario). */
@@ -242,22 +258,15 @@ export class Generator {
 
     const sessionsStarted = performance.now();
     this.listeners = new Array<ListenerState>(setup.listeners);
-    await pool(setup.listeners, setup.sessionConcurrency, async (i) => {
-      const instance = i % instances;
-      const res = await this.retry('session-create', 5, async () => {
-        const r = await postJson(
-          setup.instances[instance]!,
-          '/livechat/session',
-          { name: `Pendengar ${i}`, city: 'Bandung' },
-          address(i),
-        );
-        if (r.status !== 201 || typeof r.body['sessionId'] !== 'string' || typeof r.body['sessionToken'] !== 'string') {
-          throw new Error(`session create answered ${r.status} ${JSON.stringify(r.body)}`);
-        }
-        return r.body as { sessionId: string; sessionToken: string };
-      });
-      this.listeners[i] = { index: i, instance, sessionId: res.sessionId, token: res.sessionToken, conn: undefined };
-    });
+    if (setup.deferListeners) {
+      this.prepareStats = {
+        sessionsCreated: 0,
+        sessionCreatePerSecond: 0,
+        elapsedMs: Math.round(performance.now() - started),
+      };
+      return this.prepareStats;
+    }
+    await pool(setup.listeners, setup.sessionConcurrency, async (i) => void (await this.createSession(i)));
     const sessionsMs = performance.now() - sessionsStarted;
     this.prepareStats = {
       sessionsCreated: setup.listeners,
@@ -267,30 +276,55 @@ export class Generator {
     return this.prepareStats;
   }
 
+  /** Listener i's session over HTTP, as the widget creates it. */
+  private async createSession(i: number): Promise<ListenerState> {
+    const setup = this.requireSetup();
+    const instance = i % setup.instances.length;
+    const res = await this.retry('session-create', 5, async () => {
+      const r = await postJson(
+        setup.instances[instance]!,
+        '/livechat/session',
+        { name: `Pendengar ${i}`, city: 'Bandung' },
+        setup.sourceAddresses[i % setup.sourceAddresses.length]!,
+      );
+      if (r.status !== 201 || typeof r.body['sessionId'] !== 'string' || typeof r.body['sessionToken'] !== 'string') {
+        throw new Error(`session create answered ${r.status} ${JSON.stringify(r.body)}`);
+      }
+      return r.body as { sessionId: string; sessionToken: string };
+    });
+    const listener = { index: i, instance, sessionId: res.sessionId, token: res.sessionToken, conn: undefined };
+    this.listeners[i] = listener;
+    return listener;
+  }
+
+  /** Opens listener i's WebSocket; resolves at its `connection:success`. */
+  private async connectListener(listener: ListenerState, histogram?: Histogram): Promise<void> {
+    const setup = this.requireSetup();
+    const { conn } = await this.retry('listener-connect', 3, async () => {
+      const t0 = performance.now();
+      const result = await connect({
+        wire: setup.wire,
+        baseUrl: setup.instances[listener.instance]!,
+        role: 'listener',
+        token: listener.token,
+        localAddress: setup.sourceAddresses[listener.index % setup.sourceAddresses.length]!,
+        timeoutMs: CONNECT_TIMEOUT_MS,
+        onEvent: (event, data, at) => this.onListenerEvent(listener, event, data, at),
+        onClose: (reason) => this.onClose(reason),
+      });
+      if (histogram) recordMs(histogram, performance.now() - t0);
+      return result;
+    });
+    listener.conn = conn;
+  }
+
   /** Opens one WebSocket per listener session; resolves when every one got `connection:success`. */
   async connectListeners(): Promise<SetupResult> {
     const setup = this.requireSetup();
     const histogram = createHistogram();
     const started = performance.now();
-    await pool(setup.listeners, setup.connectConcurrency, async (i) => {
-      const listener = this.listeners[i]!;
-      const { conn } = await this.retry('listener-connect', 3, async () => {
-        const t0 = performance.now();
-        const result = await connect({
-          wire: setup.wire,
-          baseUrl: setup.instances[listener.instance]!,
-          role: 'listener',
-          token: listener.token,
-          localAddress: setup.sourceAddresses[i % setup.sourceAddresses.length]!,
-          timeoutMs: CONNECT_TIMEOUT_MS,
-          onEvent: (event, data, at) => this.onListenerEvent(listener, event, data, at),
-          onClose: (reason) => this.onClose(reason),
-        });
-        recordMs(histogram, performance.now() - t0);
-        return result;
-      });
-      listener.conn = conn;
-    });
+    await pool(setup.listeners, setup.connectConcurrency, (i) => this.connectListener(this.listeners[i]!, histogram));
+    this.arrived = [...this.listeners];
     const elapsed = performance.now() - started;
     return {
       listeners: setup.listeners,
@@ -312,7 +346,6 @@ export class Generator {
     this.phase = phase;
     const show = params.show ? new ShowTraffic(params.show) : undefined;
     this.show = show;
-    const L = this.listeners.length;
     const B = this.broadcasters.length;
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
@@ -321,15 +354,19 @@ export class Generator {
     phase.start = performance.now() + 10;
 
     const showTimers = show ? this.startShow(phase, show) : [];
+    const storm = params.storm ? this.runStorm(phase, params.storm.arriveWithinMs) : undefined;
+    const A = () => this.arrived.length;
     await new Promise<void>((resolve) => {
       const tick = () => {
         const now = performance.now();
         while (phase.nextMsg < phase.totalMsgs) {
           const k = phase.nextMsg;
           const due = phase.msgDue(k);
-          if (due > now) break;
+          if (due > now || A() === 0) break; // during a storm, no listener has arrived yet: sent late
           phase.nextMsg++;
-          const conn = this.listeners[k % L]!.conn;
+          const sender = this.arrived[k % A()]!;
+          phase.senderOf[k] = sender.index;
+          const conn = sender.conn;
           const request =
             show && k % show.params.requestEvery === 0
               ? { title: `Lagu ${(k / show.params.requestEvery) % show.params.songs}`, artist: 'Band Bench' }
@@ -351,9 +388,10 @@ export class Generator {
         while (phase.nextReply < phase.totalReplies) {
           const j = phase.nextReply;
           const due = phase.replyDue(j);
-          if (due > now) break;
+          if (due > now || A() === 0) break;
           phase.nextReply++;
-          const target = this.listeners[this.replyTarget(j)]!;
+          const target = this.arrived[this.replyTarget(j, A())]!;
+          phase.replyTargetOf[j] = target.index;
           const conn = this.broadcasters[j % B]!.conn;
           const sent = conn?.send('message:reply', {
             sessionId: target.sessionId,
@@ -377,6 +415,7 @@ export class Generator {
     });
     const sendingEnded = performance.now();
     for (const timer of showTimers) clearInterval(timer);
+    const stormResult = await storm;
 
     const drainUntil = performance.now() + params.drainMs;
     while (phase.outstanding(B) > 0 && performance.now() < drainUntil) await sleep(10);
@@ -437,6 +476,66 @@ export class Generator {
         loopDelayMaxMs: Math.round(loop.max / 1e4) / 100,
       },
       ...(show ? { show: show.result() } : {}),
+      ...(stormResult ? { storm: stormResult } : {}),
+      ...(params.bucketMs
+        ? {
+            ackBuckets: phase.ackBuckets.map((h, b) => {
+              const summary = summarize(h);
+              const fromMs = b * params.bucketMs!;
+              return { fromMs, count: summary.count, p50: summary.p50, p99: summary.p99, max: summary.max };
+            }),
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * The listeners' arrival of a show's start: listener i is due at `start + i × withinMs / L`; from its due
+   * time it creates its session and connects (bounded in flight, as a storm of real widgets would queue),
+   * and joins the senders once it has its `connection:success`.
+   */
+  private async runStorm(phase: Phase, withinMs: number): Promise<StormResult> {
+    const setup = this.requireSetup();
+    const L = setup.listeners;
+    const histogram = createHistogram();
+    const concurrency = Math.max(setup.sessionConcurrency, setup.connectConcurrency);
+    let failed = 0;
+    let lastArrivedAt = phase.start;
+    let messagesBeforeLastArrival = 0;
+    let inFlight = 0;
+    let slot: (() => void) | undefined;
+    const arrive = async (i: number, due: number) => {
+      try {
+        const listener = await this.createSession(i);
+        await this.connectListener(listener);
+        recordMs(histogram, performance.now() - due);
+        this.arrived.push(listener);
+        lastArrivedAt = performance.now();
+        messagesBeforeLastArrival = phase.sent;
+      } catch {
+        failed++;
+      } finally {
+        inFlight--;
+        slot?.();
+      }
+    };
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < L && !this.closing; i++) {
+      const due = phase.start + (i * withinMs) / L;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      while (inFlight >= concurrency) await new Promise<void>((resolve) => (slot = resolve));
+      inFlight++;
+      pending.push(arrive(i, due));
+    }
+    await Promise.all(pending);
+    return {
+      listeners: L,
+      arrived: this.arrived.length,
+      failed,
+      lastArrivedAtMs: Math.round(lastArrivedAt - phase.start),
+      arrival: summarize(histogram),
+      messagesBeforeLastArrival,
     };
   }
 
@@ -522,8 +621,9 @@ export class Generator {
     await sleep(100);
   }
 
-  private replyTarget(j: number): number {
-    return Math.floor(((j * 0.6180339887498949) % 1) * this.listeners.length);
+  /** Reply j's listener among the first `among` to have arrived (a fixed hash of j). */
+  private replyTarget(j: number, among: number): number {
+    return Math.floor(((j * 0.6180339887498949) % 1) * among);
   }
 
   private isCross(listenerIndex: number, broadcasterIndex: number): boolean {
@@ -539,8 +639,7 @@ export class Generator {
       case 'message:ack': {
         const k = parseIndex(data['clientMessageId'], 'm', p);
         if (k === -2) return;
-        if (k < 0 || k >= phase.totalMsgs || k % this.listeners.length !== listener.index)
-          return phase.count('ack-unknown');
+        if (k < 0 || k >= phase.totalMsgs || phase.senderOf[k] !== listener.index) return phase.count('ack-unknown');
         if (phase.ackState[k]) {
           phase.duplicates++;
           return;
@@ -549,6 +648,10 @@ export class Generator {
         phase.acked++;
         if (data['duplicate'] === true) phase.count('ack-marked-duplicate');
         if (k >= phase.warmupMsgs) recordMs(phase.hist.sendAck, at - phase.msgDue(k));
+        if (phase.ackBuckets.length > 0) {
+          const bucket = phase.ackBuckets[Math.floor((phase.msgDue(k) - phase.start) / phase.params.bucketMs!)];
+          if (bucket) recordMs(bucket, at - phase.msgDue(k));
+        }
         this.checkId(phase, k, data['messageId']);
         return;
       }
@@ -556,7 +659,7 @@ export class Generator {
         const j = parseIndex(data['text'], 'b', p);
         if (j === -2) return;
         if (j < 0 || j >= phase.totalReplies) return phase.count('receive-unknown');
-        if (this.replyTarget(j) !== listener.index) {
+        if (phase.replyTargetOf[j] !== listener.index) {
           phase.isolationViolations++;
           return;
         }
@@ -628,8 +731,7 @@ export class Generator {
         if (k >= phase.warmupMsgs) {
           const latency = at - phase.msgDue(k);
           recordMs(phase.hist.sendBroadcaster, latency);
-          if (this.isCross(k % this.listeners.length, broadcaster.index))
-            recordMs(phase.hist.sendBroadcasterCross, latency);
+          if (this.isCross(phase.senderOf[k]!, broadcaster.index)) recordMs(phase.hist.sendBroadcasterCross, latency);
         }
         this.checkId(phase, k, data['messageId']);
         return;

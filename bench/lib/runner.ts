@@ -61,8 +61,9 @@ export interface RunPlan extends TargetOptions {
 export interface ServerFigures {
   /** Server RSS (all instances) after sessions exist, before listeners connect. */
   rssBaseKiB: number;
-  rssConnectedKiB: number;
-  rssPerIdleConnectionKiB: number;
+  /** With every listener connected and idle; not measured when the listeners arrive during the load (`showstart`). */
+  rssConnectedKiB?: number;
+  rssPerIdleConnectionKiB?: number;
   rssPerInstanceKiB: number[];
   cpuMsLoad?: number;
   cpuPercentLoad?: number;
@@ -167,23 +168,29 @@ export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<Target
     const pids = target.pids;
     generator = GeneratorProcess.start(join(plan.workDir, `generator-${spec.id}.log`));
     const setupBudget = 120_000 + plan.listeners * 30;
-    const prepared = await generator.prepare(generatorSetup(target, plan), setupBudget);
+    const storm = plan.load?.storm !== undefined;
+    const prepared = await generator.prepare({ ...generatorSetup(target, plan), deferListeners: storm }, setupBudget);
     log(`${prepared.sessionsCreated} sessions in ${prepared.elapsedMs} ms (${prepared.sessionCreatePerSecond}/s)`);
     const rssBase = await Promise.all(pids.map(settledRssKiB));
-    const setup = await generator.connect(setupBudget);
-    log(`${setup.connected} listeners connected (${setup.connectPerSecond}/s, p99 ${setup.connectLatency.p99} ms)`);
-    await sleep(plan.settleMs ?? 2000);
-    const rssConnected = await Promise.all(pids.map(settledRssKiB));
-    run.setup = { ...setup, prepareMs: prepared.elapsedMs };
-    run.server = {
-      rssBaseKiB: sum(rssBase),
-      rssConnectedKiB: sum(rssConnected),
-      rssPerIdleConnectionKiB: Math.round(((sum(rssConnected) - sum(rssBase)) / plan.listeners) * 100) / 100,
-      rssPerInstanceKiB: rssConnected,
-    };
-    log(
-      `RSS ${Math.round(sum(rssBase) / 1024)} → ${Math.round(sum(rssConnected) / 1024)} MiB: ${run.server.rssPerIdleConnectionKiB} KiB per idle connection`,
-    );
+    if (storm) {
+      // The listeners arrive during the load: nothing to connect or to measure idle.
+      run.server = { rssBaseKiB: sum(rssBase), rssPerInstanceKiB: rssBase };
+    } else {
+      const setup = await generator.connect(setupBudget);
+      log(`${setup.connected} listeners connected (${setup.connectPerSecond}/s, p99 ${setup.connectLatency.p99} ms)`);
+      await sleep(plan.settleMs ?? 2000);
+      const rssConnected = await Promise.all(pids.map(settledRssKiB));
+      run.setup = { ...setup, prepareMs: prepared.elapsedMs };
+      run.server = {
+        rssBaseKiB: sum(rssBase),
+        rssConnectedKiB: sum(rssConnected),
+        rssPerIdleConnectionKiB: Math.round(((sum(rssConnected) - sum(rssBase)) / plan.listeners) * 100) / 100,
+        rssPerInstanceKiB: rssConnected,
+      };
+      log(
+        `RSS ${Math.round(sum(rssBase) / 1024)} → ${Math.round(sum(rssConnected) / 1024)} MiB: ${run.server.rssPerIdleConnectionKiB} KiB per idle connection`,
+      );
+    }
 
     const genPid = generator.pid;
     if (plan.load && plan.flood) {
@@ -218,6 +225,26 @@ export async function runTarget(spec: TargetSpec, plan: RunPlan): Promise<Target
       run.server.otherCores =
         Math.round(((machineBusyMs() - busy0 - cpu - (cpuMs(genPid) - genCpu0)) / wall) * 100) / 100;
       run.load = result;
+      if (result.storm) {
+        const { storm: st } = result;
+        const perSecond = Math.round((st.arrived / Math.max(1, st.lastArrivedAtMs)) * 1000);
+        run.setup = {
+          listeners: plan.listeners,
+          broadcasters: plan.broadcasters,
+          sessionsCreated: st.arrived,
+          sessionCreatePerSecond: perSecond,
+          connected: st.arrived,
+          connectPerSecond: perSecond,
+          connectLatency: st.arrival,
+          retries: {},
+          elapsedMs: st.lastArrivedAtMs,
+          prepareMs: prepared.elapsedMs,
+        };
+        log(
+          `storm: ${st.arrived} of ${st.listeners} listeners arrived (${st.failed} failed), the last ${st.lastArrivedAtMs} ms in; ` +
+            `arrival p50 ${st.arrival.p50} ms, p99 ${st.arrival.p99} ms; ${st.messagesBeforeLastArrival} messages sent before the last arrival`,
+        );
+      }
       run.server.cpuMsLoad = Math.round(cpu);
       run.server.cpuPercentLoad = Math.round((cpu / wall) * 1000) / 10;
       run.server.cpuMsPerThousandMessages =

@@ -9,7 +9,17 @@ import type { Provenance } from './machine.js';
 import type { CapacityPlan, TargetRun } from './runner.js';
 import type { LoadParams } from './types.js';
 
-export const SCENARIOS = ['seed', 'single', 'cluster', 'capacity', 'idle', 'dashboard', 'flood', 'show'] as const;
+export const SCENARIOS = [
+  'seed',
+  'single',
+  'cluster',
+  'capacity',
+  'idle',
+  'dashboard',
+  'flood',
+  'show',
+  'showstart',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Overrides {
@@ -157,6 +167,34 @@ export function planScenario(name: ScenarioName, o: Overrides): ScenarioPlan {
         load: { ...params, show },
         ...(listenerRateLimit ? { listenerRateLimit } : {}),
         serverEnv: { LIVECHAT_REQUESTS_PER_HOUR: String(requestsPerHour) },
+        notes,
+      };
+    }
+    case 'showstart': {
+      // A show's first minute: the server cold, the listeners arriving, the messages flowing from the start.
+      const { listeners, params } = load(10_000, 2000, 200);
+      const arriveWithinMs = shrink(30_000, 3000);
+      const durationMs = o.durationS !== undefined ? o.durationS * 1000 : arriveWithinMs + shrink(10_000, 2000);
+      notes.push(
+        `No warm-up is excluded: every message counts, from the first. The server is fresh (started for the run); the ` +
+          `${broadcasters} broadcasters log in and connect first, then listener i is due at ${arriveWithinMs / 1000} s × i / ` +
+          `${listeners.toLocaleString('en')} (open loop) and creates its session and connects as the widget does ` +
+          `(at most 200 arrivals in flight, as many as the other scenarios' handshakes). The messages flow at the full rate from the first moment, ` +
+          `sent by the listeners that have arrived; replies go to them.`,
+        `Early on a few listeners carry the whole rate: LIVECHAT_RATE_LIMIT_MESSAGES=${RAISED_LIMIT} for this scenario.`,
+      );
+      return {
+        name,
+        title: "showstart: a show's first minute on one instance, SQLite",
+        description:
+          `${listeners.toLocaleString('en')} listeners arriving within ${arriveWithinMs / 1000} s + ${broadcasters} broadcasters, ` +
+          `${params.rate.toLocaleString('en')} msg/s in and ${params.replyRate.toLocaleString('en')} replies/s from the start, ` +
+          `${durationMs / 1000} s measured with no warm-up`,
+        targets: o.targets ?? ['livechat', 'ws-relay'],
+        listeners,
+        broadcasters,
+        load: { ...params, warmupMs: 0, durationMs, storm: { arriveWithinMs }, bucketMs: shrink(5000, 1000) },
+        listenerRateLimit: RAISED_LIMIT,
         notes,
       };
     }

@@ -20,6 +20,8 @@ export interface GeneratorSetup {
   connectConcurrency: number;
   /** `POST /livechat/session` requests in flight at once. */
   sessionConcurrency: number;
+  /** No listener session is created in `prepare`: the listeners arrive during the load (`LoadParams.storm`). */
+  deferListeners?: boolean | undefined;
 }
 
 export interface LoadParams {
@@ -39,6 +41,28 @@ export interface LoadParams {
   textLength: number;
   /** The `show` scenario: song requests, announcements and the on-air queue on top of the chat load. */
   show?: ShowParams | undefined;
+  /**
+   * The `showstart` scenario: the listeners arrive during the phase, listener i due at
+   * `start + i × arriveWithinMs / listeners` (open loop), each creating its session and connecting as a
+   * widget does; the messages flow at the full rate from the start, sent by the listeners that have
+   * arrived, and replies go to them.
+   */
+  storm?: { arriveWithinMs: number } | undefined;
+  /** Width of the buckets of `LoadResult.ackBuckets` (the storm's p99 over time). */
+  bucketMs?: number | undefined;
+}
+
+/** What the listeners' arrival did (the `showstart` scenario). */
+export interface StormResult {
+  listeners: number;
+  arrived: number;
+  failed: number;
+  /** When the last listener had its `connection:success`, from the phase start. */
+  lastArrivedAtMs: number;
+  /** From each listener's due time to its `connection:success` (session creation + handshake). */
+  arrival: LatencySummary;
+  /** Messages sent before the last listener arrived (the flow overlapped the storm). */
+  messagesBeforeLastArrival: number;
 }
 
 export interface ShowParams {
@@ -140,6 +164,10 @@ export interface LoadResult {
   generator: { cpuMs: number; wallMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
   /** Present for the `show` scenario. */
   show?: ShowResult | undefined;
+  /** Present for the `showstart` scenario. */
+  storm?: StormResult | undefined;
+  /** send→ack by due time, in buckets of `params.bucketMs`: where in the phase the tail was. */
+  ackBuckets?: { fromMs: number; count: number; p50: number; p99: number; max: number }[] | undefined;
 }
 
 /** Orchestrator → generator. */
