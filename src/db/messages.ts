@@ -5,7 +5,7 @@
  * (./sqlite/message-writer.ts), on PostgreSQL in a fixed number of round trips
  * per batch (./postgres/message-batch.ts). Reads run here.
  */
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { GroupCommit } from './group-commit.js';
 import { formatRowId, parseRowId } from './ids.js';
 import { toInsertResults, toStored } from './message-write.js';
@@ -14,6 +14,7 @@ import { messageColumns, type DatabaseSchema } from './schema.js';
 import { assertLimit } from './sessions.js';
 import type { LiveChatSqliteDialect } from './sqlite/dialect.js';
 import { compileMessageBatchStatements, SqliteMessageWriter } from './sqlite/message-writer.js';
+import type { WriteStatement } from './write-statement.js';
 import type {
   Direction,
   HiddenReason,
@@ -71,6 +72,13 @@ export class KyselyMessageRepository implements MessageRepository {
         ? { orderKey: bySession }
         : { maxInFlight: WRITER_BATCHES_IN_FLIGHT, gatherMs: WRITER_GATHER_MS, orderKey: bySession },
     );
+  }
+
+  /** Where other single-statement writes go so as not to contend with the writer's batches (a SQLite file). */
+  writeStatement(): WriteStatement | undefined {
+    const writer = this.sqliteWriter;
+    if (writer === undefined || !writer.threaded) return undefined;
+    return <Row>(query: CompiledQuery) => writer.execute<Row>(query);
   }
 
   /** Starts the SQLite message writer's thread ahead of the first message. */

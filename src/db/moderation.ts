@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { formatRowId } from './ids.js';
 import type { BlocksTable, DatabaseSchema } from './schema.js';
 import { assertLimit } from './sessions.js';
+import { onConnection, type WriteStatement } from './write-statement.js';
 import type { AuditEntry, BlockRecord, ModerationRepository } from './types.js';
 
 function toBlock(row: Selectable<BlocksTable>): BlockRecord {
@@ -20,14 +21,20 @@ function toBlock(row: Selectable<BlocksTable>): BlockRecord {
 }
 
 export class KyselyModerationRepository implements ModerationRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    /** Where recordClient's insert runs (see ./write-statement.ts). */
+    private readonly write: WriteStatement = onConnection(db as Kysely<unknown>),
+  ) {}
 
   async recordClient(client: { sessionId: string; ip: string }): Promise<void> {
-    await this.db
-      .insertInto('session_clients')
-      .values({ session_id: client.sessionId, ip: client.ip })
-      .onConflict((oc) => oc.column('session_id').doNothing())
-      .execute();
+    await this.write(
+      this.db
+        .insertInto('session_clients')
+        .values({ session_id: client.sessionId, ip: client.ip })
+        .onConflict((oc) => oc.column('session_id').doNothing())
+        .compile(),
+    );
   }
 
   async clientOf(sessionId: string): Promise<{ ip: string } | undefined> {

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DatabaseSchema, SessionsTable } from './schema.js';
+import { onConnection, type WriteStatement } from './write-statement.js';
 import type { NewSession, SessionListOptions, SessionPage, SessionRecord, SessionRepository } from './types.js';
 
 /** Links followed at most by newestLinked (a chain of sessions one listener made one after another). */
@@ -22,10 +23,12 @@ export class KyselySessionRepository implements SessionRepository {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly dialect: 'sqlite' | 'postgres' = 'sqlite',
+    /** Where the insert runs (see ./write-statement.ts). */
+    private readonly write: WriteStatement = onConnection(db as Kysely<unknown>),
   ) {}
 
   async create(session: NewSession): Promise<SessionRecord> {
-    const row = await this.db
+    const query = this.db
       .insertInto('sessions')
       .values({
         id: session.id,
@@ -38,7 +41,9 @@ export class KyselySessionRepository implements SessionRepository {
         previous_session_id: session.previousSessionId ?? null,
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .compile();
+    const [row] = await this.write<Selectable<SessionsTable>>(query);
+    if (row === undefined) throw new Error('the session insert returned no row');
     return toRecord(row);
   }
 

@@ -12,6 +12,7 @@ import { KyselyModerationRepository } from './moderation.js';
 import { KyselyRetentionRepository } from './retention.js';
 import { KyselyAnnouncementRepository } from './announcements.js';
 import { KyselyMessageSearch } from './message-search.js';
+import { onConnection } from './write-statement.js';
 import { KyselyQuickReplyRepository } from './quick-replies.js';
 import { KyselyShowCounts } from './show-counts.js';
 import type {
@@ -77,7 +78,14 @@ export class KyselyStore implements Store {
     const run = <T>(call: () => Promise<T>): Promise<T> =>
       this.#calls.run(durable === undefined ? call : () => durable.durableAfter(call));
 
-    const sessions = new KyselySessionRepository(db, dialect);
+    const messages = new KyselyMessageRepository(
+      db,
+      kyselyDialect instanceof LiveChatSqliteDialect ? kyselyDialect : undefined,
+    );
+    this.#messages = messages;
+    // On a SQLite file, a listener's arrival writes on the writer's thread (see ./write-statement.ts).
+    const write = messages.writeStatement() ?? onConnection(db as Kysely<unknown>);
+    const sessions = new KyselySessionRepository(db, dialect, write);
     this.sessions = {
       create: (session) => run(() => sessions.create(session)),
       get: (id) => run(() => sessions.get(id)),
@@ -85,11 +93,6 @@ export class KyselyStore implements Store {
       newestLinked: (id) => run(() => sessions.newestLinked(id)),
       erase: (id) => run(() => sessions.erase(id)),
     };
-    const messages = new KyselyMessageRepository(
-      db,
-      kyselyDialect instanceof LiveChatSqliteDialect ? kyselyDialect : undefined,
-    );
-    this.#messages = messages;
     this.messages = {
       // A file's messages are committed and synced on the writer's thread, never on this handle.
       insert: (message, options) => this.#calls.run(() => messages.insert(message, options)),
@@ -111,7 +114,7 @@ export class KyselyStore implements Store {
       count: () => run(() => admins.count()),
       displayNames: () => run(() => admins.displayNames()),
     };
-    const moderation = new KyselyModerationRepository(db);
+    const moderation = new KyselyModerationRepository(db, write);
     this.moderation = {
       recordClient: (client) => run(() => moderation.recordClient(client)),
       clientOf: (sessionId) => run(() => moderation.clientOf(sessionId)),

@@ -7,6 +7,7 @@
  * batches are written meanwhile.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import { openSqliteHandle, type SqliteOptions } from './dialect.js';
 import { MessageBatchWriter, type MessageBatchStatements } from './message-batch.js';
 import type { WriterReply, WriterRequest } from './message-writer.js';
@@ -65,6 +66,17 @@ port.on('message', (request: WriterRequest) => {
     }
     return;
   }
+  if (request.type === 'execute') {
+    let rows: unknown[];
+    try {
+      rows = execute(request.sql, request.parameters);
+    } catch (error) {
+      port.postMessage(failed(request.id, error));
+      return;
+    }
+    answerWhenDurable({ id: request.id, rows });
+    return;
+  }
   let reply: WriterReply;
   const now = Date.now();
   try {
@@ -77,6 +89,25 @@ port.on('message', (request: WriterRequest) => {
     indexing = true;
     setImmediate(indexInTurns);
   }
+  answerWhenDurable(reply);
+});
+
+/** Statements of `execute` requests, prepared once per SQL text (Kysely emits the same text for the same query). */
+const executeStatements = new Map<string, Database.Statement>();
+
+function execute(sql: string, parameters: readonly unknown[]): unknown[] {
+  let statement = executeStatements.get(sql);
+  if (statement === undefined) {
+    statement = database.prepare(sql);
+    executeStatements.set(sql, statement);
+  }
+  if (statement.reader) return statement.all(parameters);
+  statement.run(parameters);
+  return [];
+}
+
+/** Posts the reply once what was committed is on disk (at once without `synchronous=FULL`). */
+function answerWhenDurable(reply: WriterReply): void {
   if (walSync === undefined) {
     port.postMessage(reply);
     return;
@@ -89,7 +120,7 @@ port.on('message', (request: WriterRequest) => {
     // Committed but maybe not on disk, and after a failed sync the file's state
     // is unknown: fail the batch (the client resends; a copy that did survive is
     // acked as a duplicate) and stop this thread; the next write starts a new one.
-    port.postMessage(failed(request.id, error, 'syncing the WAL failed: '));
+    port.postMessage(failed(reply.id, error, 'syncing the WAL failed: '));
     process.exit(1);
   });
-});
+}

@@ -24,9 +24,12 @@ export type WriterRequest =
   | { type: 'write'; id: number; messages: readonly NewMessage[] }
   /** Bring the search index up to the newest message (answered with no outcomes). */
   | { type: 'index'; id: number }
+  /** One write statement compiled by Kysely, committed on its own (answered with its rows). */
+  | { type: 'execute'; id: number; sql: string; parameters: readonly unknown[] }
   | { type: 'close' };
 export type WriterReply =
   | { id: number; outcomes: MessageWriteOutcome[] }
+  | { id: number; rows: unknown[] }
   | { id: number; error: { message: string; code: string | undefined } };
 
 /** The batch writer's statements, built and compiled by Kysely for SQLite once per store. */
@@ -82,7 +85,7 @@ export function compileMessageBatchStatements(db: Kysely<DatabaseSchema>): Messa
 }
 
 interface Pending {
-  resolve: (outcomes: MessageWriteOutcome[]) => void;
+  resolve: (answer: MessageWriteOutcome[] | unknown[]) => void;
   reject: (error: Error) => void;
 }
 
@@ -124,7 +127,25 @@ export class SqliteMessageWriter {
         return this.inline.write(messages, Date.now());
       });
     }
-    return this.request((id) => ({ type: 'write', id, messages }));
+    return this.request((id) => ({ type: 'write', id, messages })) as Promise<MessageWriteOutcome[]>;
+  }
+
+  /**
+   * Commits one write statement on the writer's thread and answers once it is
+   * on disk, with its rows (`returning`). For the writes of a listener's
+   * arrival (its session, its address): on the main thread's own handle they
+   * would wait, blocking the event loop, for the write lock the writer holds
+   * during its batches. Only for a database file (in memory there is one handle).
+   */
+  execute<Row>(query: { sql: string; parameters: readonly unknown[] }): Promise<Row[]> {
+    return this.request((id) => ({ type: 'execute', id, sql: query.sql, parameters: query.parameters })) as Promise<
+      Row[]
+    >;
+  }
+
+  /** Whether writes go to the writer's thread (a database file) rather than the main thread's handle. */
+  get threaded(): boolean {
+    return this.options.path !== ':memory:';
   }
 
   /**
@@ -148,7 +169,7 @@ export class SqliteMessageWriter {
     if (this.options.path !== ':memory:') this.thread ??= this.start();
   }
 
-  private request(build: (id: number) => WriterRequest): Promise<MessageWriteOutcome[]> {
+  private request(build: (id: number) => WriterRequest): Promise<MessageWriteOutcome[] | unknown[]> {
     const { worker, pending } = this.thread ?? this.start();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -194,6 +215,7 @@ export class SqliteMessageWriter {
       pending.delete(reply.id);
       if (pending.size === 0) worker.unref();
       if ('outcomes' in reply) batch.resolve(reply.outcomes);
+      else if ('rows' in reply) batch.resolve(reply.rows);
       else batch.reject(new MessageWriteError(reply.error.message, reply.error.code));
     });
     const stopped = (error: Error) => {
