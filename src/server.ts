@@ -22,7 +22,7 @@ import { createMetrics, observeBrokerTelemetry, type Metrics } from './metrics.j
 import { BroadcasterEndpoint } from './ws/broadcaster-endpoint.js';
 import { Gateway } from './ws/gateway.js';
 import { SessionExpiries } from './ws/session-expiries.js';
-import { warmUpMessagePath } from './warm-up.js';
+import { warmUpMessagePath } from './ws/warm-up.js';
 import { ListenerEndpoint } from './ws/listener-endpoint.js';
 import { ModerationEnforcer } from './moderation/enforcer.js';
 import { scheduleRetention } from './moderation/retention.js';

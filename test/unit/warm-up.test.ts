@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WordFilter } from '../../src/moderation/word-filter.js';
 import { parseFrame } from '../../src/ws/frames.js';
-import { WARM_UP_FRAMES, warmUpMessagePath } from '../../src/warm-up.js';
+import { WARM_UP_FRAMES, warmUpMessagePath } from '../../src/ws/warm-up.js';
 
 test('every warm-up frame is accepted by its schema', () => {
   for (const [events, frame] of WARM_UP_FRAMES) {

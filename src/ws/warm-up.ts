@@ -6,9 +6,9 @@
  * a few hundred times. About 50 ms at start-up, on sample data only: nothing
  * is stored, published or sent.
  */
-import type { WordFilter } from './moderation/word-filter.js';
-import { broadcasterClientEvents, listenerClientEvents } from './protocol/events.js';
-import { parseFrame, type EventMap } from './ws/frames.js';
+import type { WordFilter } from '../moderation/word-filter.js';
+import { broadcasterClientEvents, listenerClientEvents } from '../protocol/events.js';
+import { parseFrame, type EventMap } from './frames.js';
 
 /** Rounds over the samples: enough for V8 to optimise the hot functions of the path. */
 const ROUNDS = 300;
