@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { DatabaseConfig } from '../../src/config.js';
 
 export const dialects = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof dialects)[number];
@@ -56,4 +57,11 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     url: url.toString(),
     drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
+}
+
+/** The store's database setting for a test database (DATABASE_URL as the config reads it). */
+export function databaseConfig(database: Pick<TestDatabase, 'url'>): DatabaseConfig {
+  return database.url.startsWith('sqlite:')
+    ? { kind: 'sqlite', path: database.url.slice('sqlite:'.length) }
+    : { kind: 'postgres', url: database.url };
 }

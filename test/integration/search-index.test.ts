@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openStore, type SessionRecord, type Store } from '../../src/db/index.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, databaseConfig, dialects, type TestDatabase } from '../helpers/databases.js';
 import { waitFor } from '../helpers/wait.js';
 
 const sqlitePath = (database: TestDatabase) => database.url.slice('sqlite:'.length);
@@ -48,12 +48,7 @@ for (const dialect of dialects) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      store = await openStore({
-        database:
-          dialect === 'sqlite'
-            ? { kind: 'sqlite', path: sqlitePath(database) }
-            : { kind: 'postgres', url: database.url },
-      });
+      store = await openStore({ database: databaseConfig(database) });
       await store.migrate();
     });
     after(async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { openStore, type Store } from '../../src/db/index.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, databaseConfig, dialects, type TestDatabase } from '../helpers/databases.js';
 
 for (const dialect of dialects) {
   describe(`session links and erase on ${dialect}`, () => {
@@ -12,12 +12,7 @@ for (const dialect of dialects) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      store = await openStore({
-        database:
-          dialect === 'sqlite'
-            ? { kind: 'sqlite', path: database.url.slice('sqlite:'.length) }
-            : { kind: 'postgres', url: database.url },
-      });
+      store = await openStore({ database: databaseConfig(database) });
       await store.migrate();
     });
 

@@ -7,15 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { DatabaseConfig } from '../../src/config.js';
 import { openStore } from '../../src/db/index.js';
 import type { Store } from '../../src/db/types.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, databaseConfig, dialects, type TestDatabase } from '../helpers/databases.js';
 import { sleep } from '../helpers/wait.js';
-
-function databaseConfig(url: string): DatabaseConfig {
-  return url.startsWith('sqlite:') ? { kind: 'sqlite', path: url.slice('sqlite:'.length) } : { kind: 'postgres', url };
-}
 
 for (const dialect of dialects) {
   describe(`publication order on ${dialect}`, () => {
@@ -24,7 +19,7 @@ for (const dialect of dialects) {
 
     before(async () => {
       database = await createTestDatabase(dialect);
-      const config = databaseConfig(database.url);
+      const config = databaseConfig(database);
       // SQLite is one process: one store. PostgreSQL: two independent pools.
       const count = dialect === 'sqlite' ? 1 : 2;
       stores = [];

@@ -23,14 +23,8 @@ import {
   type SessionRecord,
   type Store,
 } from '../../src/db/index.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../helpers/databases.js';
+import { createTestDatabase, databaseConfig, dialects, type TestDatabase } from '../helpers/databases.js';
 import { sleep, waitFor } from '../helpers/wait.js';
-
-function databaseConfig(database: TestDatabase): DatabaseConfig {
-  return database.url.startsWith('sqlite:')
-    ? { kind: 'sqlite', path: database.url.slice('sqlite:'.length) }
-    : { kind: 'postgres', url: database.url };
-}
 
 /** Runs SQL on its own connection, outside the store under test. */
 async function rawQuery(
